@@ -1,0 +1,71 @@
+# One entry point for developers, CI and users. Every target installs what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+REQ_HASH := $(shell cat requirements.txt requirements-dev.txt lambdas/requirements.txt | sha1sum | cut -c1-12)
+VENV_STAMP := $(VENV)/.installed-$(REQ_HASH)
+NPM_STAMP := node_modules/.installed
+PYTEST_ARGS ?=
+
+export PYTHONPATH := $(CURDIR):$(CURDIR)/lambdas
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export CDK_DISABLE_VERSION_CHECK := 1
+
+.PHONY: dev demo test unit infra-test integration e2e lint format synth deploy diff bench clean
+
+$(VENV_STAMP): requirements.txt requirements-dev.txt lambdas/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+dev: $(VENV_STAMP) $(NPM_STAMP)  ## install the venv and the pinned CDK CLI
+
+demo: dev  ## run the whole system locally against moto (no AWS account needed)
+	$(PY) -m emulator.demo
+
+test: dev lint  ## every test tier: unit, infrastructure, integration, end-to-end
+	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS) tests
+
+unit: dev
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+infra-test: dev
+	$(PY) -m pytest tests/infrastructure $(PYTEST_ARGS)
+
+integration: dev
+	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
+
+e2e: dev
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+lint: dev  ## ruff (lint + format check) and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+synth: dev  ## synthesise the CloudFormation template into cdk.out (runs cdk-nag)
+	npx cdk synth --quiet
+
+diff: dev
+	npx cdk diff
+
+deploy: dev  ## deploy to the AWS account of your current credentials; pass CDK_ARGS="-c alert_emails=a@b.c"
+	npx cdk deploy --require-approval never $(CDK_ARGS)
+
+bench: dev
+	$(PY) -m bench
+
+clean:
+	rm -rf cdk.out demo-output .pytest_cache .mypy_cache .ruff_cache

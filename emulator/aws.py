@@ -1,0 +1,104 @@
+"""Start moto's server in-process and point every boto3 client at it via AWS_ENDPOINT_URL."""
+
+from __future__ import annotations
+
+import logging
+import os
+import urllib.request
+from types import TracebackType
+from typing import Any
+
+import boto3
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+ACCOUNT_ID = "123456789012"  # moto's default account
+REGION = "us-east-1"
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+
+
+def aws_environment(endpoint_url: str) -> dict[str, str]:
+    """Environment variables that make any boto3 client reach the local endpoint with fake credentials."""
+    return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint_url}
+
+
+class LocalAws:
+    """A moto server running in a thread of this process (so its backends can be patched in-process)."""
+
+    def __init__(self, set_environment: bool = True) -> None:
+        self._server: ThreadedMotoServer | None = None
+        self._set_environment = set_environment
+        self._saved_environment: dict[str, str | None] = {}
+        self.endpoint_url = ""
+
+    def start(self) -> LocalAws:
+        if self._server is not None:
+            return self
+        # werkzeug logs every request at INFO; tests and the demo want quiet output.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        # port=0 lets the OS pick a free port; werkzeug reports the one it bound.
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        if self._set_environment:
+            self._apply_environment(aws_environment(self.endpoint_url))
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.stop()
+        self._server = None
+        self._restore_environment()
+
+    def reset(self) -> None:
+        """Drop every resource in every moto backend (moto's own reset endpoint)."""
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:  # local server only
+            response.read()
+
+    def client(self, service_name: str, **kwargs: Any) -> Any:
+        """A boto3 client bound explicitly to this server (works even without the environment set)."""
+        options: dict[str, Any] = {
+            "endpoint_url": self.endpoint_url,
+            "region_name": REGION,
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+        }
+        options.update(kwargs)
+        return boto3.client(service_name, **options)
+
+    def environment(self) -> dict[str, str]:
+        return aws_environment(self.endpoint_url)
+
+    def _apply_environment(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            self._saved_environment.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    def _restore_environment(self) -> None:
+        for key, previous in self._saved_environment.items():
+            if previous is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = previous
+        self._saved_environment.clear()
+
+    def __enter__(self) -> LocalAws:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,47 @@
+"""Shared fixtures for tests that run against the local emulator (one moto server per test session)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import botocore.config
+import pytest
+
+from emulator.autopilot import AutopilotSimulator
+from emulator.aws import LocalAws
+from emulator.clock import SimulatedClock
+
+NO_RETRIES = botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"})
+
+
+@pytest.fixture(scope="session")
+def local_aws() -> Iterator[LocalAws]:
+    """One moto server for the whole session; the process environment points boto3 at it."""
+    with LocalAws() as aws:
+        yield aws
+
+
+@pytest.fixture
+def fresh_aws(local_aws: LocalAws) -> LocalAws:
+    """The session's moto server with every resource deleted first."""
+    local_aws.reset()
+    return local_aws
+
+
+@pytest.fixture
+def simulated_clock() -> SimulatedClock:
+    return SimulatedClock()
+
+
+@pytest.fixture
+def autopilot(fresh_aws: LocalAws, simulated_clock: SimulatedClock) -> Iterator[AutopilotSimulator]:
+    """An Autopilot simulator installed into the running moto server (uninstalled afterwards)."""
+    with AutopilotSimulator(clock=simulated_clock) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def sagemaker_no_retries(local_aws: LocalAws) -> Any:
+    """A SageMaker client that surfaces the first error (no botocore retries)."""
+    return local_aws.client("sagemaker", config=NO_RETRIES)

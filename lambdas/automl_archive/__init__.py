@@ -1,0 +1,1 @@
+"""AutoML job archive: the Lambda functions' code (handlers, logic, data access, models)."""

@@ -1,0 +1,326 @@
+"""boto3 implementations of the data-access interfaces.
+
+Clients are created on first use (cold-start cost is paid only for the services a record needs)
+and reach the endpoint in AWS_ENDPOINT_URL when it is set, so the same code runs against AWS and
+the local emulator. Throttling and transient errors are retried by botocore's retry modes; what is
+still failing after that propagates so the queue redelivers the record.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from automl_archive.dal.interfaces import (
+    ChildJobNotFound,
+    ChildLink,
+    JobNotFound,
+    StoredJob,
+    StoredState,
+    WrongDescribeApi,
+)
+from automl_archive.models.messages import ChildKind
+
+STATE_SK = "STATE"
+ALERT_SK_PREFIX = "ALERT#"
+_SHORT_API_NAMES = {"DescribeAutoMLJob": "v1", "DescribeAutoMLJobV2": "v2"}
+_NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
+
+_CHILD_DESCRIBE = {
+    ChildKind.TRAINING: ("describe_training_job", "TrainingJobName"),
+    ChildKind.PROCESSING: ("describe_processing_job", "ProcessingJobName"),
+    ChildKind.TRANSFORM: ("describe_transform_job", "TransformJobName"),
+}
+
+
+def job_pk(job_key: str) -> str:
+    return f"JOB#{job_key}"
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _aws_config(retry_mode: str = "standard", max_attempts: int = 4) -> Config:
+    return Config(
+        retries={"mode": retry_mode, "max_attempts": max_attempts},
+        connect_timeout=5,
+        read_timeout=20,
+    )
+
+
+class SageMakerApi:
+    def __init__(self, retry_mode: str, max_attempts: int) -> None:
+        self._config = _aws_config(retry_mode, max_attempts)
+
+    @cached_property
+    def _client(self) -> Any:
+        return boto3.client("sagemaker", config=self._config)
+
+    def describe_automl_job(self, job_name: str, api: str) -> dict[str, Any]:
+        try:
+            if api == "v2":
+                answer = self._client.describe_auto_ml_job_v2(AutoMLJobName=job_name)
+            else:
+                answer = self._client.describe_auto_ml_job(AutoMLJobName=job_name)
+        except ClientError as error:
+            code = _error_code(error)
+            if code in _NOT_FOUND_CODES:
+                raise JobNotFound(job_name) from error
+            if code == "ValidationException" and api == "v1":
+                raise WrongDescribeApi(job_name) from error
+            raise
+        answer.pop("ResponseMetadata", None)
+        return dict(answer)
+
+    def automl_job_arn_of_child(self, kind: ChildKind, child_name: str) -> str | None:
+        method, name_field = _CHILD_DESCRIBE[kind]
+        try:
+            answer = getattr(self._client, method)(**{name_field: child_name})
+        except ClientError as error:
+            # SageMaker answers ValidationException for a child job it does not know.
+            if _error_code(error) in _NOT_FOUND_CODES | {"ValidationException"}:
+                raise ChildJobNotFound(child_name) from error
+            raise
+        arn = answer.get("AutoMLJobArn")
+        return str(arn) if arn else None
+
+    def first_training_job_of_tuning_job(self, tuning_job_name: str) -> str | None:
+        try:
+            answer = self._client.list_training_jobs_for_hyper_parameter_tuning_job(
+                HyperParameterTuningJobName=tuning_job_name, MaxResults=1
+            )
+        except ClientError as error:
+            if _error_code(error) in _NOT_FOUND_CODES | {"ValidationException"}:
+                raise ChildJobNotFound(tuning_job_name) from error
+            raise
+        summaries = answer.get("TrainingJobSummaries") or []
+        return str(summaries[0]["TrainingJobName"]) if summaries else None
+
+
+class DynamoJobStore:
+    """One table: job state (sk STATE), alert claims (sk ALERT#<status>), child links (pk CHILD#...)."""
+
+    def __init__(self, table_name: str) -> None:
+        self._table = table_name
+
+    @cached_property
+    def _client(self) -> Any:
+        return boto3.client("dynamodb", config=_aws_config())
+
+    def load_job(self, job_key: str) -> StoredJob:
+        answer = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": job_pk(job_key)}},
+            ConsistentRead=True,
+        )
+        state: StoredState | None = None
+        alerts_sent: set[str] = set()
+        for raw in answer.get("Items", []):
+            item = from_dynamo(raw)
+            if item["sk"] == STATE_SK:
+                state = StoredState(
+                    ordering=int(item["ordering"]),
+                    status=item["status"],
+                    is_terminal=bool(item.get("is_terminal")),
+                    describe_api=_SHORT_API_NAMES.get(item.get("describe_api", "")),
+                    alert_category=item.get("alert_category"),
+                    recheck_token=item.get("recheck_token"),
+                    attributes=item,
+                )
+            elif item["sk"].startswith(ALERT_SK_PREFIX) and item.get("sent_at"):
+                alerts_sent.add(item["sk"][len(ALERT_SK_PREFIX) :])
+        return StoredJob(state=state, alerts_sent=frozenset(alerts_sent))
+
+    def save_state(self, job_key: str, ordering: int, summary: dict[str, Any]) -> bool:
+        values = {name: value for name, value in summary.items() if value is not None and value != []}
+        values["ordering"] = ordering
+        removed = [name for name, value in summary.items() if value is None or value == []]
+        names = {f"#a{index}": name for index, name in enumerate(values)}
+        expression = "SET " + ", ".join(f"#a{index} = :a{index}" for index in range(len(values)))
+        if removed:
+            names.update({f"#r{index}": name for index, name in enumerate(removed)})
+            expression += " REMOVE " + ", ".join(f"#r{index}" for index in range(len(removed)))
+        attribute_values = {f":a{index}": to_dynamo(value) for index, value in enumerate(values.values())}
+        attribute_values[":ordering"] = to_dynamo(ordering)
+        names["#ordering"] = "ordering"
+        return self._conditional_update(
+            key={"pk": {"S": job_pk(job_key)}, "sk": {"S": STATE_SK}},
+            expression=expression,
+            condition="attribute_not_exists(pk) OR #ordering < :ordering",
+            names=names,
+            values=attribute_values,
+        )
+
+    def claim_recheck(
+        self, job_key: str, token: str, parent_token: str | None, attempt: int, due_at: int, stale_before: int
+    ) -> bool:
+        return self._conditional_update(
+            key={"pk": {"S": job_pk(job_key)}, "sk": {"S": STATE_SK}},
+            expression="SET recheck_token = :token, recheck_due_at = :due, recheck_attempt = :attempt",
+            condition=(
+                "attribute_exists(pk) AND is_terminal = :false AND (attribute_not_exists(recheck_token)"
+                " OR recheck_token IN (:token, :parent) OR recheck_due_at < :stale)"
+            ),
+            names=None,
+            values={
+                ":token": {"S": token},
+                ":parent": {"S": parent_token or token},
+                ":due": to_dynamo(due_at),
+                ":attempt": to_dynamo(attempt),
+                ":stale": to_dynamo(stale_before),
+                ":false": {"BOOL": False},
+            },
+        )
+
+    def claim_alert(self, job_key: str, status: str, owner: str, now: int, lease_until: int) -> bool:
+        return self._conditional_update(
+            key={"pk": {"S": job_pk(job_key)}, "sk": {"S": ALERT_SK_PREFIX + status}},
+            expression="SET claim_owner = :owner, claim_until = :lease",
+            condition=(
+                "attribute_not_exists(sent_at) AND (attribute_not_exists(claim_owner)"
+                " OR claim_owner = :owner OR claim_until < :now)"
+            ),
+            names=None,
+            values={":owner": {"S": owner}, ":lease": to_dynamo(lease_until), ":now": to_dynamo(now)},
+        )
+
+    def mark_alert_sent(self, job_key: str, status: str, sent_at: str, notification_id: str) -> None:
+        self._client.update_item(
+            TableName=self._table,
+            Key={"pk": {"S": job_pk(job_key)}, "sk": {"S": ALERT_SK_PREFIX + status}},
+            UpdateExpression="SET sent_at = :sent, notification_id = :id",
+            ExpressionAttributeValues={":sent": {"S": sent_at}, ":id": {"S": notification_id}},
+        )
+
+    def get_child_link(self, kind: ChildKind, child_name: str) -> ChildLink | None:
+        answer = self._client.get_item(
+            TableName=self._table, Key=self._child_key(kind, child_name), ProjectionExpression="job_name"
+        )
+        if "Item" not in answer:
+            return None
+        job_name = answer["Item"].get("job_name", {}).get("S")
+        return ChildLink(job_name=job_name)
+
+    def put_child_link(self, kind: ChildKind, child_name: str, link: ChildLink, expires_at: int) -> None:
+        item = {**self._child_key(kind, child_name), "expires_at": to_dynamo(expires_at)}
+        if link.job_name:
+            item["job_name"] = {"S": link.job_name}
+        self._client.put_item(TableName=self._table, Item=item)
+
+    @staticmethod
+    def _child_key(kind: ChildKind, child_name: str) -> dict[str, Any]:
+        return {"pk": {"S": f"CHILD#{kind.value}#{child_name.lower()}"}, "sk": {"S": "LINK"}}
+
+    def _conditional_update(
+        self,
+        key: dict[str, Any],
+        expression: str,
+        condition: str,
+        names: dict[str, str] | None,
+        values: dict[str, Any],
+    ) -> bool:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": key,
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
+        if names:
+            request["ExpressionAttributeNames"] = names
+        try:
+            self._client.update_item(**request)
+        except ClientError as error:
+            if _error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+class S3Archive:
+    def __init__(self, bucket_name: str) -> None:
+        self._bucket = bucket_name
+
+    @cached_property
+    def _client(self) -> Any:
+        return boto3.client("s3", config=_aws_config())
+
+    def put_json(self, key: str, body: bytes, content_type: str) -> None:
+        self._client.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type)
+
+    def location(self, key: str) -> str:
+        return f"s3://{self._bucket}/{key}"
+
+
+class SnsNotifier:
+    def __init__(self, topic_arn: str) -> None:
+        self._topic_arn = topic_arn
+
+    @cached_property
+    def _client(self) -> Any:
+        return boto3.client("sns", config=_aws_config())
+
+    def publish(self, subject: str, message: str, attributes: dict[str, str]) -> str:
+        answer = self._client.publish(
+            TopicArn=self._topic_arn,
+            Subject=subject,
+            Message=message,
+            MessageAttributes={
+                name: {"DataType": "String", "StringValue": value} for name, value in attributes.items() if value
+            },
+        )
+        return str(answer["MessageId"])
+
+
+class SqsWorkQueue:
+    def __init__(self, queue_url: str) -> None:
+        self._queue_url = queue_url
+
+    @cached_property
+    def _client(self) -> Any:
+        return boto3.client("sqs", config=_aws_config())
+
+    def send(self, body: dict[str, Any], delay_seconds: int) -> None:
+        self._client.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps(body), DelaySeconds=delay_seconds)
+
+
+def to_dynamo(value: Any) -> dict[str, Any]:
+    """Marshal the plain values the exporter stores (no floats lost to Decimal conversions)."""
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int | float):
+        return {"N": repr(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, list | tuple):
+        return {"L": [to_dynamo(item) for item in value]}
+    if isinstance(value, dict):
+        return {"M": {key: to_dynamo(item) for key, item in value.items() if item is not None}}
+    if value is None:
+        return {"NULL": True}
+    raise TypeError(f"cannot store {type(value).__name__} in DynamoDB")
+
+
+def from_dynamo(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: _from_attribute(value) for name, value in item.items()}
+
+
+def _from_attribute(value: dict[str, Any]) -> Any:
+    ((kind, raw),) = value.items()
+    if kind == "N":
+        # Integers stay exact: the state ordering key is wider than a float's 53-bit mantissa.
+        return int(raw) if raw.lstrip("-").isdigit() else float(raw)
+    if kind == "L":
+        return [_from_attribute(item) for item in raw]
+    if kind == "M":
+        return from_dynamo(raw)
+    if kind == "NULL":
+        return None
+    return raw

@@ -1,0 +1,95 @@
+"""What the exporter's logic needs from AWS, as small interfaces.
+
+Logic depends on these Protocols only; `dal/aws.py` implements them with boto3 and unit tests pass
+in-memory fakes. Implementations turn AWS errors the logic must decide on into the exceptions below;
+anything else (throttling after retries, 5xx, timeouts) propagates and the queue retries the record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from automl_archive.models.messages import ChildKind
+
+
+class JobNotFound(Exception):
+    """SageMaker has no AutoML job of that name."""
+
+
+class WrongDescribeApi(Exception):
+    """DescribeAutoMLJob refused the job: it was created with CreateAutoMLJobV2."""
+
+
+class ChildJobNotFound(Exception):
+    """SageMaker has no child job of that name (deleted, or another account's event)."""
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """The summary of a job's latest archived state, as kept in DynamoDB."""
+
+    ordering: int
+    status: str
+    is_terminal: bool
+    describe_api: str | None
+    alert_category: str | None
+    recheck_token: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredJob:
+    state: StoredState | None
+    alerts_sent: frozenset[str]  # terminal statuses whose alert has been published
+
+
+@dataclass(frozen=True)
+class ChildLink:
+    """Which AutoML job a child job belongs to; `job_name` None means none (an ordinary job)."""
+
+    job_name: str | None
+
+
+class SageMakerGateway(Protocol):
+    def describe_automl_job(self, job_name: str, api: str) -> dict[str, Any]:
+        """Answer of DescribeAutoMLJob (api "v1") or DescribeAutoMLJobV2 ("v2")."""
+        ...
+
+    def automl_job_arn_of_child(self, kind: ChildKind, child_name: str) -> str | None: ...
+
+    def first_training_job_of_tuning_job(self, tuning_job_name: str) -> str | None: ...
+
+
+class JobStore(Protocol):
+    def load_job(self, job_key: str) -> StoredJob: ...
+
+    def save_state(self, job_key: str, ordering: int, summary: dict[str, Any]) -> bool:
+        """Write the state if it is newer than the stored one; False when it was not."""
+        ...
+
+    def claim_recheck(
+        self, job_key: str, token: str, parent_token: str | None, attempt: int, due_at: int, stale_before: int
+    ) -> bool: ...
+
+    def claim_alert(self, job_key: str, status: str, owner: str, now: int, lease_until: int) -> bool: ...
+
+    def mark_alert_sent(self, job_key: str, status: str, sent_at: str, notification_id: str) -> None: ...
+
+    def get_child_link(self, kind: ChildKind, child_name: str) -> ChildLink | None: ...
+
+    def put_child_link(self, kind: ChildKind, child_name: str, link: ChildLink, expires_at: int) -> None: ...
+
+
+class Archive(Protocol):
+    def put_json(self, key: str, body: bytes, content_type: str) -> None: ...
+
+    def location(self, key: str) -> str: ...
+
+
+class Notifier(Protocol):
+    def publish(self, subject: str, message: str, attributes: dict[str, str]) -> str: ...
+
+
+class WorkQueue(Protocol):
+    def send(self, body: dict[str, Any], delay_seconds: int) -> None: ...

@@ -1,0 +1,78 @@
+"""Exporter Lambda: SQS batch of SageMaker events and job references -> archived job states.
+
+Thin by design: observability decorators, parse each record into a typed work item, hand it to
+`JobExporter`. Rejected messages are logged with their reason, counted and acknowledged; any other
+error fails only its own record, which SQS redelivers and finally moves to the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from automl_archive.config import ExporterSettings
+from automl_archive.dal.aws import DynamoJobStore, S3Archive, SageMakerApi, SnsNotifier, SqsWorkQueue
+from automl_archive.logic.export import ExportPolicy, JobExporter
+from automl_archive.logic.resolve import ChildJobResolver
+from automl_archive.models.messages import RejectedMessage, parse_message
+from automl_archive.observability import logger, metrics, tracer
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@cache
+def build_exporter() -> JobExporter:
+    """Built once per container (cold start); raises ConfigurationError on a bad environment."""
+    settings = ExporterSettings.from_environ()
+    sagemaker = SageMakerApi(settings.sagemaker_retry_mode, settings.sagemaker_max_attempts)
+    store = DynamoJobStore(settings.jobs_table_name)
+    return JobExporter(
+        sagemaker=sagemaker,
+        store=store,
+        archive=S3Archive(settings.archive_bucket_name),
+        notifier=SnsNotifier(settings.alerts_topic_arn),
+        queue=SqsWorkQueue(settings.work_queue_url),
+        resolver=ChildJobResolver(
+            sagemaker,
+            store,
+            link_ttl_seconds=settings.child_link_ttl_days * 86400,
+            epoch_seconds=lambda: int(datetime.now(UTC).timestamp()),
+        ),
+        policy=ExportPolicy(
+            alert_on=settings.alert_on,
+            recheck_base_delay_seconds=settings.recheck_base_delay_seconds,
+            recheck_max_delay_seconds=settings.recheck_max_delay_seconds,
+            alert_claim_lease_seconds=settings.alert_claim_lease_seconds,
+        ),
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    exporter = build_exporter()
+    exported_in_batch: set[str] = set()
+
+    def handle_record(record: SQSRecord) -> str:
+        logger.set_correlation_id(record.message_id)
+        logger.remove_keys(["automl_job", "origin"])
+        try:
+            item = parse_message(record.body)
+        except RejectedMessage as rejection:
+            metrics.add_metric(name=rejection.metric, unit=MetricUnit.Count, value=1)
+            logger.warning(
+                "Message rejected and acknowledged",
+                extra={"reason": rejection.reason, "body_bytes": len(record.body or "")},
+            )
+            return "rejected"
+        return exporter.process(item, record.message_id, exported_in_batch).value
+
+    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

@@ -1,0 +1,275 @@
+"""Exports one AutoML job's current state: describe, archive, keep the latest, alert, follow up.
+
+The rules that make duplicated, out-of-order events safe:
+- every DynamoDB write is conditional on the state's ordering key, so nothing regresses;
+- S3 keys are derived from the state, so a repeated write lands on the same key;
+- an alert is claimed per job and terminal status before it is published (see `_alert`);
+- a running job keeps exactly one live re-check chain (see `_follow_up`), because SageMaker emits
+  no AutoML event and the job usually finishes after the last child-job event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from automl_archive.dal.interfaces import Archive, JobNotFound, JobStore, Notifier, SageMakerGateway, WorkQueue
+from automl_archive.logic.alerts import build_alert
+from automl_archive.logic.describe import describe_job
+from automl_archive.logic.normalise import DESCRIBE_V1, DESCRIBE_V2, iso, normalise
+from automl_archive.logic.resolve import ChildJobResolver, Resolution
+from automl_archive.logic.state import ordering_key, state_id
+from automl_archive.models.messages import ChildJobEvent, JobReference, Recheck, WorkItem
+from automl_archive.observability import logger, metrics
+
+RAW_PREFIX = "raw/automl-jobs"
+RECORDS_PREFIX = "records/automl-jobs"
+STALE_CHAIN_GRACE_SECONDS = 900
+_API_NAMES = {"v1": DESCRIBE_V1, "v2": DESCRIBE_V2}
+
+
+class Outcome(StrEnum):
+    ARCHIVED = "archived"  # a newer state was written
+    UNCHANGED = "unchanged"  # described, but the archive already held this state
+    ALREADY_FINAL = "already-final"  # the archive holds a terminal state: no describe needed
+    SUPERSEDED_RECHECK = "superseded-recheck"  # a re-check link of a chain that was replaced
+    NOT_AUTOML = "not-automl"  # a child job that belongs to no AutoML job
+    JOB_NOT_FOUND = "job-not-found"
+    SAME_BATCH = "same-batch"  # the job was already exported by an earlier record of this batch
+
+
+@dataclass(frozen=True)
+class ExportPolicy:
+    alert_on: frozenset[str]
+    recheck_base_delay_seconds: int
+    recheck_max_delay_seconds: int
+    alert_claim_lease_seconds: int
+
+    def recheck_delay(self, attempt: int) -> int:
+        return int(min(self.recheck_base_delay_seconds * 2 ** min(attempt, 20), self.recheck_max_delay_seconds))
+
+
+@dataclass(frozen=True)
+class ArchivedState:
+    record: dict[str, Any]
+    ordering: int
+    written: bool  # False when the archive already held this state or a newer one
+    raw_location: str
+    record_location: str
+
+
+class JobExporter:
+    def __init__(
+        self,
+        sagemaker: SageMakerGateway,
+        store: JobStore,
+        archive: Archive,
+        notifier: Notifier,
+        queue: WorkQueue,
+        resolver: ChildJobResolver,
+        policy: ExportPolicy,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._sagemaker = sagemaker
+        self._store = store
+        self._archive = archive
+        self._notifier = notifier
+        self._queue = queue
+        self._resolver = resolver
+        self._policy = policy
+        self._clock = clock
+        self._known_api: dict[str, str] = {}  # warm-container memory of which describe works per job
+
+    def process(self, item: WorkItem, message_id: str, exported_in_batch: set[str]) -> Outcome:
+        """Handle one work item; `exported_in_batch` holds job keys already exported by this batch."""
+        resolution = Resolution(job_name=None)
+        if isinstance(item, ChildJobEvent):
+            resolution = self._resolver.resolve(item)
+            if resolution.job_name is None:
+                metrics.add_metric(name="ChildJobsSkipped", unit=MetricUnit.Count, value=1)
+                return Outcome.NOT_AUTOML
+            item = JobReference(job_name=resolution.job_name, origin=f"event:{item.kind}")
+        job_key = item.job_name.lower()
+        if job_key in exported_in_batch and item.recheck is None:
+            return Outcome.SAME_BATCH
+        outcome = self._export(item, message_id, resolution)
+        exported_in_batch.add(job_key)
+        return outcome
+
+    def _export(self, reference: JobReference, message_id: str, resolution: Resolution) -> Outcome:
+        job_key = reference.job_name.lower()
+        logger.append_keys(automl_job=reference.job_name, origin=reference.origin)
+        stored = self._store.load_job(job_key)
+        state = stored.state
+        if state is not None and state.is_terminal and not reference.force and self._settled(state, stored.alerts_sent):
+            metrics.add_metric(name="DescribesSkipped", unit=MetricUnit.Count, value=1)
+            return Outcome.ALREADY_FINAL
+        if (
+            reference.recheck
+            and state is not None
+            and not _is_live_link(reference.recheck, state.recheck_token, message_id)
+        ):
+            return Outcome.SUPERSEDED_RECHECK
+        try:
+            answer, api = self._describe(reference, resolution, state.describe_api if state else None)
+        except JobNotFound:
+            metrics.add_metric(name="JobsNotFound", unit=MetricUnit.Count, value=1)
+            logger.warning("AutoML job not found; acknowledged", extra={"job_name": reference.job_name})
+            return Outcome.JOB_NOT_FOUND
+        self._known_api[job_key] = api
+        archived = self._archive_if_newer(job_key, answer, api, state.ordering if state else None)
+        record = archived.record
+        outcome = Outcome.ARCHIVED if archived.written else Outcome.UNCHANGED
+        if record["is_terminal"]:
+            self._alert(job_key, archived, message_id)
+        else:
+            self._follow_up(job_key, record["job_name"], api, reference.recheck, message_id)
+        logger.info(
+            "Job state exported",
+            extra={"outcome": outcome.value, "status": record["status"], "state_id": record["state_id"]},
+        )
+        return outcome
+
+    def _settled(self, state: Any, alerts_sent: frozenset[str]) -> bool:
+        """True when a terminal state needs nothing more: no alert due, or it was sent."""
+        return state.alert_category not in self._policy.alert_on or state.status in alerts_sent
+
+    def _describe(
+        self, reference: JobReference, resolution: Resolution, stored_api: str | None
+    ) -> tuple[dict[str, Any], str]:
+        if resolution.prefetched_answer is not None and resolution.describe_api:
+            return resolution.prefetched_answer, resolution.describe_api
+        known_api = self._known_api.get(reference.job_name.lower()) or stored_api or reference.api_hint
+        metrics.add_metric(name="Describes", unit=MetricUnit.Count, value=1)
+        return describe_job(self._sagemaker, reference.job_name, known_api)
+
+    def _archive_if_newer(
+        self, job_key: str, answer: dict[str, Any], api: str, stored_ordering: int | None
+    ) -> ArchivedState:
+        ordering = ordering_key(answer["AutoMLJobStatus"], answer["LastModifiedTime"])
+        now = self._clock()
+        state_name = state_id(
+            answer["AutoMLJobStatus"], answer.get("AutoMLJobSecondaryStatus", ""), answer["LastModifiedTime"]
+        )
+        raw_key = f"{RAW_PREFIX}/{job_key}/{state_name}.json"
+        record = normalise(answer, _API_NAMES[api], raw_s3_key=raw_key, archived_at=now)
+        record_key = f"{RECORDS_PREFIX}/dt={record['last_modified_time'][:10]}/{job_key}--{state_name}.jsonl"
+        written = False
+        if stored_ordering is None or ordering > stored_ordering:
+            # S3 first, DynamoDB last: the item never points at an object that does not exist.
+            raw = {"DescribeApi": _API_NAMES[api], "DescribedAt": iso(now), "Response": answer}
+            self._archive.put_json(raw_key, _to_json(raw).encode(), "application/json")
+            self._archive.put_json(record_key, (_to_json(record) + "\n").encode(), "application/x-ndjson")
+            written = self._store.save_state(job_key, ordering, _summary(record, record_key))
+        metrics.add_metric(name="StatesArchived" if written else "DuplicateStates", unit=MetricUnit.Count, value=1)
+        return ArchivedState(
+            record=record,
+            ordering=ordering,
+            written=written,
+            raw_location=self._archive.location(raw_key),
+            record_location=self._archive.location(record_key),
+        )
+
+    def _alert(self, job_key: str, archived: ArchivedState, message_id: str) -> None:
+        """At most one alert per job and terminal status (barring a crash between publish and mark).
+
+        The claim carries the SQS message id as owner and a lease: a redelivery of the same message
+        may re-publish after a crash, a different message may only take over an expired claim.
+        """
+        record = archived.record
+        category = record["alert_category"]
+        if category not in self._policy.alert_on:
+            return
+        now = int(self._clock().timestamp())
+        status = record["status"]
+        if not self._store.claim_alert(job_key, status, message_id, now, now + self._policy.alert_claim_lease_seconds):
+            metrics.add_metric(name="AlertsDeduplicated", unit=MetricUnit.Count, value=1)
+            return
+        alert = build_alert(record, archived.raw_location, archived.record_location)
+        notification_id = self._notifier.publish(alert.subject, alert.message, alert.attributes)
+        self._store.mark_alert_sent(job_key, status, iso(self._clock()) or "", notification_id)
+        metrics.add_metric(name="AlertsSent", unit=MetricUnit.Count, value=1)
+        logger.info("Alert sent", extra={"alert_category": category, "notification_id": notification_id})
+
+    def _follow_up(self, job_key: str, job_name: str, api: str, recheck: Recheck | None, message_id: str) -> None:
+        """Keep one delayed re-check chain alive per running job.
+
+        A chain link claims the job's `recheck_token` (its own message id) if it continues the live
+        chain, repeats its own earlier claim (a redelivery), or finds the chain stale (its message
+        was lost to the DLQ). Otherwise another chain is alive and this message adds none.
+        """
+        attempt = recheck.attempt + 1 if recheck else 0
+        delay = self._policy.recheck_delay(attempt)
+        now = int(self._clock().timestamp())
+        stale_before = now - self._policy.recheck_max_delay_seconds - STALE_CHAIN_GRACE_SECONDS
+        claimed = self._store.claim_recheck(
+            job_key, message_id, recheck.token if recheck else None, attempt, now + delay, stale_before
+        )
+        if not claimed:
+            return
+        body = {
+            "AutoMLJobName": job_name,
+            "Origin": "recheck",
+            "DescribeApi": api,
+            "Recheck": {"Token": message_id, "Attempt": attempt},
+        }
+        self._queue.send(body, delay)
+        metrics.add_metric(name="RechecksScheduled", unit=MetricUnit.Count, value=1)
+
+
+def _is_live_link(recheck: Recheck, stored_token: str | None, message_id: str) -> bool:
+    return stored_token is None or stored_token in (recheck.token, message_id)
+
+
+_SUMMARY_FIELDS = (
+    "job_name",
+    "job_arn",
+    "describe_api",
+    "status",
+    "secondary_status",
+    "is_terminal",
+    "problem_type",
+    "problem_type_config",
+    "objective_metric",
+    "mode",
+    "creation_time",
+    "end_time",
+    "last_modified_time",
+    "duration_seconds",
+    "failure_reason",
+    "partial_failure_reasons",
+    "best_candidate_name",
+    "best_objective_metric_name",
+    "best_objective_metric_value",
+    "deployed_endpoint",
+    "alert_category",
+    "state_id",
+    "raw_s3_key",
+    "archived_at",
+    "schema_version",
+)
+
+
+def _summary(record: dict[str, Any], record_key: str) -> dict[str, Any]:
+    """What DynamoDB keeps: bounded scalars (a few KB at most) and pointers to the full answer."""
+    summary = {field: record[field] for field in _SUMMARY_FIELDS}
+    summary["record_s3_key"] = record_key
+    return summary
+
+
+def _to_json(value: Any) -> str:
+    return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, bytes | bytearray):
+        return value.decode("utf-8", errors="replace")
+    raise TypeError(f"cannot serialise {type(value).__name__}")

@@ -1,0 +1,186 @@
+"""Typed work items parsed from the work queue's message bodies.
+
+The queue carries three kinds of message: EventBridge events for SageMaker child jobs, CloudTrail
+API-call events for AutoML jobs, and plain job references (`{"AutoMLJobName": "..."}`) sent by the
+exporter's own re-checks and by operator tools. Anything else is rejected with a reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+AUTOML_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
+CHILD_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+AUTOML_JOB_ARN = re.compile(r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:automl-job/(?P<name>.+)$")
+MAX_BODY_BYTES = 256 * 1024
+
+CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
+AUTOML_API_CALLS = {"CreateAutoMLJob": "v1", "CreateAutoMLJobV2": "v2", "StopAutoMLJob": None}
+
+
+class ChildKind(StrEnum):
+    TRAINING = "training"
+    TUNING = "tuning"
+    PROCESSING = "processing"
+    TRANSFORM = "transform"
+
+
+# detail-type -> (kind, name field, status field)
+CHILD_EVENT_FIELDS: dict[str, tuple[ChildKind, str, str]] = {
+    "SageMaker Training Job State Change": (ChildKind.TRAINING, "TrainingJobName", "TrainingJobStatus"),
+    "SageMaker HyperParameter Tuning Job State Change": (
+        ChildKind.TUNING,
+        "HyperParameterTuningJobName",
+        "HyperParameterTuningJobStatus",
+    ),
+    "SageMaker Processing Job State Change": (ChildKind.PROCESSING, "ProcessingJobName", "ProcessingJobStatus"),
+    "SageMaker Transform Job State Change": (ChildKind.TRANSFORM, "TransformJobName", "TransformJobStatus"),
+}
+
+
+class RejectedMessage(Exception):
+    """A message that can never be processed; acknowledged, logged and counted, never retried."""
+
+    metric = "MalformedMessages"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class MalformedMessage(RejectedMessage):
+    """The body is not a message this product understands."""
+
+
+class UnrelatedMessage(RejectedMessage):
+    """A well-formed message that concerns no AutoML job (e.g. a failed API call)."""
+
+    metric = "UnrelatedMessages"
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """Marks a message as a link of a job's re-check chain (see logic/recheck.py)."""
+
+    token: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class JobReference:
+    """A message that names its AutoML job directly."""
+
+    job_name: str
+    origin: str
+    api_hint: str | None = None  # "v1" or "v2" when the message proves which API created the job
+    recheck: Recheck | None = None
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class ChildJobEvent:
+    """A SageMaker child-job state change whose AutoML job, if any, is still to be found."""
+
+    kind: ChildKind
+    child_name: str
+    child_status: str | None
+
+
+WorkItem = JobReference | ChildJobEvent
+
+
+def job_name_from_arn(arn: str) -> str | None:
+    match = AUTOML_JOB_ARN.match(arn or "")
+    return match.group("name") if match else None
+
+
+def parse_message(body: str) -> WorkItem:
+    if len(body.encode("utf-8", errors="replace")) > MAX_BODY_BYTES:
+        raise MalformedMessage(f"body larger than {MAX_BODY_BYTES} bytes")
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, TypeError) as error:
+        raise MalformedMessage(f"body is not JSON: {error.msg if hasattr(error, 'msg') else error}") from None
+    if not isinstance(payload, dict):
+        raise MalformedMessage(f"body is a JSON {type(payload).__name__}, not an object")
+    if "detail-type" in payload:
+        return _parse_event(payload)
+    if "AutoMLJobName" in payload:
+        return _parse_reference(payload)
+    raise MalformedMessage("body is neither an EventBridge event nor a job reference")
+
+
+def _parse_reference(payload: dict[str, Any]) -> JobReference:
+    name = _job_name(payload.get("AutoMLJobName"), "AutoMLJobName")
+    recheck_field = payload.get("Recheck")
+    recheck = None
+    if recheck_field is not None:
+        if not isinstance(recheck_field, dict):
+            raise MalformedMessage("Recheck must be an object")
+        token, attempt = recheck_field.get("Token"), recheck_field.get("Attempt")
+        if not isinstance(token, str) or not token or not isinstance(attempt, int) or attempt < 0:
+            raise MalformedMessage("Recheck needs a Token string and a non-negative integer Attempt")
+        recheck = Recheck(token=token, attempt=attempt)
+    api_hint = payload.get("DescribeApi")
+    if api_hint not in (None, "v1", "v2"):
+        raise MalformedMessage("DescribeApi must be 'v1' or 'v2'")
+    origin = payload.get("Origin", "reference")
+    return JobReference(
+        job_name=name,
+        origin=str(origin)[:64],
+        api_hint=api_hint,
+        recheck=recheck,
+        force=payload.get("Force") is True,
+    )
+
+
+def _parse_event(payload: dict[str, Any]) -> WorkItem:
+    detail_type = payload.get("detail-type")
+    detail = payload.get("detail")
+    if not isinstance(detail, dict):
+        raise MalformedMessage(f"event {detail_type!r} has no detail object")
+    if detail_type == CLOUDTRAIL_DETAIL_TYPE:
+        return _parse_api_call(detail)
+    fields = CHILD_EVENT_FIELDS.get(str(detail_type))
+    if fields is None:
+        raise UnrelatedMessage(f"event detail-type {detail_type!r} is not handled")
+    kind, name_field, status_field = fields
+    automl_arn = detail.get("AutoMLJobArn")
+    child_name = detail.get(name_field)
+    if isinstance(automl_arn, str) and (arn_name := job_name_from_arn(automl_arn)):
+        # The ARN's name is lower-cased; the child's name keeps the job name's real case as prefix.
+        exact = child_name[: len(arn_name)] if isinstance(child_name, str) else arn_name
+        name = exact if exact.lower() == arn_name.lower() else arn_name
+        return JobReference(job_name=_job_name(name, "AutoMLJobArn"), origin=f"event:{kind}")
+    if not isinstance(child_name, str) or not CHILD_JOB_NAME.match(child_name):
+        raise MalformedMessage(f"{name_field} is missing or not a valid job name")
+    status = detail.get(status_field)
+    return ChildJobEvent(kind=kind, child_name=child_name, child_status=status if isinstance(status, str) else None)
+
+
+def _parse_api_call(detail: dict[str, Any]) -> JobReference:
+    event_name = detail.get("eventName")
+    if detail.get("eventSource") != "sagemaker.amazonaws.com" or event_name not in AUTOML_API_CALLS:
+        raise UnrelatedMessage(f"API call {detail.get('eventSource')}:{event_name} is not an AutoML call")
+    if detail.get("errorCode"):
+        raise UnrelatedMessage(f"{event_name} failed with {detail.get('errorCode')}; no job to archive")
+    parameters = detail.get("requestParameters")
+    if not isinstance(parameters, dict):
+        raise MalformedMessage(f"{event_name} event has no requestParameters")
+    name = parameters.get("autoMLJobName", parameters.get("AutoMLJobName"))
+    return JobReference(
+        job_name=_job_name(name, "requestParameters.autoMLJobName"),
+        origin=f"cloudtrail:{event_name}",
+        api_hint=AUTOML_API_CALLS[str(event_name)],
+    )
+
+
+def _job_name(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not AUTOML_JOB_NAME.match(value):
+        shown = value[:80] if isinstance(value, str) else type(value).__name__
+        raise MalformedMessage(f"{field} is not a valid AutoML job name: {shown!r}")
+    return value

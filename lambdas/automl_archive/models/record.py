@@ -1,0 +1,98 @@
+"""The normalised job record: one flat, typed row per observed job state.
+
+`JOB_RECORD_COLUMNS` is the single source of truth for the record's shape: the normaliser emits
+exactly these keys, `docs/schema.md` documents them and the data-lake table is generated from them.
+Changes are additive only; bump `SCHEMA_VERSION` when a column is added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCHEMA_VERSION = 1
+
+STRING = "string"
+BIGINT = "bigint"
+DOUBLE = "double"
+BOOLEAN = "boolean"
+TIMESTAMP = "timestamp"  # ISO-8601 text with a UTC offset in JSON
+STRING_ARRAY = "array<string>"
+METRIC_ARRAY = "array<struct<metric_name:string,standard_metric_name:string,value:double,set:string>>"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    description: str
+
+
+JOB_RECORD_COLUMNS: tuple[Column, ...] = (
+    Column("schema_version", BIGINT, "Version of this record layout; grows when columns are added."),
+    Column("job_name", STRING, "AutoML job name (AutoMLJobName)."),
+    Column("job_arn", STRING, "AutoML job ARN (AutoMLJobArn)."),
+    Column("describe_api", STRING, "Which call described the job: DescribeAutoMLJob or DescribeAutoMLJobV2."),
+    Column("status", STRING, "AutoMLJobStatus: Completed, InProgress, Failed, Stopped or Stopping."),
+    Column("secondary_status", STRING, "AutoMLJobSecondaryStatus, e.g. TrainingModels, MaxCandidatesReached."),
+    Column("is_terminal", BOOLEAN, "True when status is Completed, Failed or Stopped."),
+    Column(
+        "problem_type",
+        STRING,
+        "Problem type: ProblemType (V1), TabularJobConfig.ProblemType or the resolved tabular problem "
+        "type (V2), else the V2 problem-type config name (e.g. ImageClassification).",
+    ),
+    Column(
+        "problem_type_config",
+        STRING,
+        "V2 AutoMLProblemTypeConfigName (Tabular, ImageClassification, TextClassification, "
+        "TimeSeriesForecasting, TextGeneration); Tabular for V1 jobs.",
+    ),
+    Column("objective_metric", STRING, "Objective metric name, as requested or as resolved by SageMaker."),
+    Column("mode", STRING, "Training mode: AUTO, ENSEMBLING or HYPERPARAMETER_TUNING (tabular jobs)."),
+    Column("algorithms", STRING_ARRAY, "Algorithms the job was limited to (empty when not restricted)."),
+    Column("max_candidates", BIGINT, "Completion criterion: maximum number of candidates."),
+    Column(
+        "max_runtime_per_training_job_seconds",
+        BIGINT,
+        "Completion criterion: maximum runtime of one training job, in seconds.",
+    ),
+    Column("max_job_runtime_seconds", BIGINT, "Completion criterion: maximum runtime of the whole job."),
+    Column(
+        "generate_candidate_definitions_only",
+        BOOLEAN,
+        "True when the job only generated candidate definitions.",
+    ),
+    Column("creation_time", TIMESTAMP, "When the job was created."),
+    Column("end_time", TIMESTAMP, "When the job ended (null while it runs)."),
+    Column("last_modified_time", TIMESTAMP, "When the job last changed; orders the job's states."),
+    Column("duration_seconds", DOUBLE, "end_time (or last_modified_time while running) minus creation_time."),
+    Column("failure_reason", STRING, "FailureReason, when the job failed."),
+    Column("partial_failure_reasons", STRING_ARRAY, "PartialFailureReasons messages (at most 5)."),
+    Column("input_s3_uris", STRING_ARRAY, "S3 URIs of the input data channels."),
+    Column("input_content_types", STRING_ARRAY, "Content types of the input data channels."),
+    Column("output_s3_path", STRING, "OutputDataConfig.S3OutputPath."),
+    Column("target_attribute", STRING, "Target column (tabular) or target label column (text, forecasting)."),
+    Column("role_arn", STRING, "IAM role the job ran with."),
+    Column("best_candidate_name", STRING, "Best candidate's name."),
+    Column("best_candidate_status", STRING, "Best candidate's CandidateStatus."),
+    Column("best_objective_metric_name", STRING, "Best candidate's final objective metric name."),
+    Column("best_objective_metric_type", STRING, "Maximize or Minimize."),
+    Column("best_objective_metric_value", DOUBLE, "Best candidate's final objective metric value."),
+    Column("best_candidate_step_arns", STRING_ARRAY, "ARNs of the best candidate's steps (child jobs)."),
+    Column("best_candidate_step_types", STRING_ARRAY, "Types of the best candidate's steps, same order."),
+    Column("best_candidate_container_images", STRING_ARRAY, "Images of the best candidate's inference containers."),
+    Column("best_candidate_metrics", METRIC_ARRAY, "Best candidate's metrics by data set (at most 40)."),
+    Column("candidate_definition_notebook", STRING, "S3 location of the candidate definition notebook."),
+    Column("data_exploration_notebook", STRING, "S3 location of the data exploration notebook."),
+    Column("explainability_report", STRING, "S3 location of the best candidate's explainability artifacts."),
+    Column("model_insights_report", STRING, "S3 location of the best candidate's model insights."),
+    Column("backtest_results", STRING, "S3 location of the best candidate's backtest results (forecasting)."),
+    Column("auto_deploy_endpoint", STRING, "Endpoint requested by ModelDeployConfig, if any."),
+    Column("deployed_endpoint", STRING, "ModelDeployResult.EndpointName: the endpoint actually deployed."),
+    Column("alert_category", STRING, "Failed, Stopped, CompletedWithProblems or null: what an alert would say."),
+    Column("state_id", STRING, "Identifier of this observed state (time, status, secondary status)."),
+    Column("raw_s3_key", STRING, "Key of the full DescribeAutoMLJob(V2) answer in the archive bucket."),
+    Column("archived_at", TIMESTAMP, "When this record was written."),
+)
+
+JOB_RECORD_COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in JOB_RECORD_COLUMNS)

@@ -1,0 +1,161 @@
+"""In-memory fakes of the data-access interfaces, faithful to the conditional semantics of DynamoDB."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from automl_archive.dal.interfaces import (
+    ChildJobNotFound,
+    ChildLink,
+    JobNotFound,
+    StoredJob,
+    StoredState,
+    WrongDescribeApi,
+)
+from automl_archive.models.messages import ChildKind
+
+
+class FakeSageMaker:
+    def __init__(self) -> None:
+        self.jobs: dict[str, tuple[str, dict[str, Any]]] = {}  # lower name -> (created api, answer)
+        self.child_links: dict[tuple[ChildKind, str], str | None] = {}
+        self.tuning_training_jobs: dict[str, str] = {}
+        self.calls: Counter[str] = Counter()
+        self.fail_next: list[Exception] = []
+
+    def put_job(self, answer: dict[str, Any], api: str = "v1") -> None:
+        self.jobs[answer["AutoMLJobName"].lower()] = (api, answer)
+
+    def describe_automl_job(self, job_name: str, api: str) -> dict[str, Any]:
+        self.calls[f"describe_{api}"] += 1
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        if job_name.lower() not in self.jobs:
+            raise JobNotFound(job_name)
+        created_with, answer = self.jobs[job_name.lower()]
+        if api == "v1" and created_with == "v2":
+            raise WrongDescribeApi(job_name)
+        return dict(answer)
+
+    def automl_job_arn_of_child(self, kind: ChildKind, child_name: str) -> str | None:
+        self.calls[f"describe_{kind.value}"] += 1
+        key = (kind, child_name)
+        if key not in self.child_links:
+            raise ChildJobNotFound(child_name)
+        return self.child_links[key]
+
+    def first_training_job_of_tuning_job(self, tuning_job_name: str) -> str | None:
+        self.calls["list_tuning_training_jobs"] += 1
+        return self.tuning_training_jobs.get(tuning_job_name)
+
+
+@dataclass
+class FakeStore:
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)
+    alerts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    links: dict[tuple[ChildKind, str], ChildLink] = field(default_factory=dict)
+    calls: Counter[str] = field(default_factory=Counter)
+
+    def load_job(self, job_key: str) -> StoredJob:
+        self.calls["load_job"] += 1
+        item = self.states.get(job_key)
+        state = None
+        if item is not None:
+            state = StoredState(
+                ordering=item["ordering"],
+                status=item["status"],
+                is_terminal=item["is_terminal"],
+                describe_api=item.get("describe_api_short"),
+                alert_category=item.get("alert_category"),
+                recheck_token=item.get("recheck_token"),
+                attributes=item,
+            )
+        sent = frozenset(
+            status for (key, status), claim in self.alerts.items() if key == job_key and "sent_at" in claim
+        )
+        return StoredJob(state=state, alerts_sent=sent)
+
+    def save_state(self, job_key: str, ordering: int, summary: dict[str, Any]) -> bool:
+        self.calls["save_state"] += 1
+        current = self.states.get(job_key)
+        if current is not None and current["ordering"] >= ordering:
+            return False
+        item = dict(current or {})
+        item.update({k: v for k, v in summary.items() if v is not None})
+        item["ordering"] = ordering
+        item["describe_api_short"] = "v2" if summary["describe_api"].endswith("V2") else "v1"
+        self.states[job_key] = item
+        return True
+
+    def claim_recheck(
+        self, job_key: str, token: str, parent_token: str | None, attempt: int, due_at: int, stale_before: int
+    ) -> bool:
+        self.calls["claim_recheck"] += 1
+        item = self.states.get(job_key)
+        if item is None or item["is_terminal"]:
+            return False
+        current = item.get("recheck_token")
+        if (
+            current is not None
+            and current not in (token, parent_token or token)
+            and item["recheck_due_at"] >= stale_before
+        ):
+            return False
+        item.update(recheck_token=token, recheck_due_at=due_at, recheck_attempt=attempt)
+        return True
+
+    def claim_alert(self, job_key: str, status: str, owner: str, now: int, lease_until: int) -> bool:
+        self.calls["claim_alert"] += 1
+        claim = self.alerts.setdefault((job_key, status), {})
+        if "sent_at" in claim:
+            return False
+        if "owner" in claim and claim["owner"] != owner and claim["until"] >= now:
+            return False
+        claim.update(owner=owner, until=lease_until)
+        return True
+
+    def mark_alert_sent(self, job_key: str, status: str, sent_at: str, notification_id: str) -> None:
+        self.alerts[(job_key, status)].update(sent_at=sent_at, notification_id=notification_id)
+
+    def get_child_link(self, kind: ChildKind, child_name: str) -> ChildLink | None:
+        self.calls["get_child_link"] += 1
+        return self.links.get((kind, child_name.lower()))
+
+    def put_child_link(self, kind: ChildKind, child_name: str, link: ChildLink, expires_at: int) -> None:
+        self.calls["put_child_link"] += 1
+        self.links[(kind, child_name.lower())] = link
+
+
+@dataclass
+class FakeArchive:
+    objects: dict[str, bytes] = field(default_factory=dict)
+    puts: int = 0
+
+    def put_json(self, key: str, body: bytes, content_type: str) -> None:
+        self.puts += 1
+        self.objects[key] = body
+
+    def location(self, key: str) -> str:
+        return f"s3://archive/{key}"
+
+
+@dataclass
+class FakeNotifier:
+    published: list[dict[str, Any]] = field(default_factory=list)
+    fail_next: list[Exception] = field(default_factory=list)
+
+    def publish(self, subject: str, message: str, attributes: dict[str, str]) -> str:
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        self.published.append({"subject": subject, "message": message, "attributes": attributes})
+        return f"msg-{len(self.published)}"
+
+
+@dataclass
+class FakeQueue:
+    sent: list[tuple[dict[str, Any], int]] = field(default_factory=list)
+
+    def send(self, body: dict[str, Any], delay_seconds: int) -> None:
+        self.sent.append((body, delay_seconds))

@@ -1,0 +1,343 @@
+"""The exporter's rules with in-memory fakes: no regression, one alert, one live re-check chain."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from automl_archive.dal.interfaces import ChildLink
+from automl_archive.logic.export import ExportPolicy, JobExporter, Outcome
+from automl_archive.logic.resolve import ChildJobResolver
+from automl_archive.models.messages import ChildJobEvent, ChildKind, JobReference, Recheck
+from tests.unit.answers import arn, best_candidate, v1_answer, v2_answer
+from tests.unit.fakes import FakeArchive, FakeNotifier, FakeQueue, FakeSageMaker, FakeStore
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+class World:
+    def __init__(self, alert_on: frozenset[str] = frozenset({"Failed"})) -> None:
+        self.sagemaker = FakeSageMaker()
+        self.store = FakeStore()
+        self.archive = FakeArchive()
+        self.notifier = FakeNotifier()
+        self.queue = FakeQueue()
+        self.now = NOW
+        self.alert_on = alert_on
+        self.exporter = self.new_exporter()
+
+    def new_exporter(self) -> JobExporter:
+        """A fresh container: no warm memory, same stored state."""
+        resolver = ChildJobResolver(self.sagemaker, self.store, 86400, lambda: int(self.now.timestamp()))
+        policy = ExportPolicy(
+            alert_on=self.alert_on,
+            recheck_base_delay_seconds=60,
+            recheck_max_delay_seconds=900,
+            alert_claim_lease_seconds=120,
+        )
+        return JobExporter(
+            self.sagemaker, self.store, self.archive, self.notifier, self.queue, resolver, policy, lambda: self.now
+        )
+
+    def run(self, item, message_id: str = "m-1") -> Outcome:
+        return self.exporter.process(item, message_id, set())
+
+    @property
+    def describes(self) -> int:
+        return self.sagemaker.calls["describe_v1"] + self.sagemaker.calls["describe_v2"]
+
+
+def ref(name: str, **kwargs) -> JobReference:
+    return JobReference(job_name=name, origin="test", **kwargs)
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def test_first_state_is_archived_to_s3_and_dynamodb(world):
+    # Given a running V1 job
+    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="TrainingModels", minutes=30))
+    # When a reference to it is processed
+    outcome = world.run(ref("churn-v1"))
+    # Then the raw answer and the record land under state-derived keys and the state is stored
+    assert outcome is Outcome.ARCHIVED
+    keys = sorted(world.archive.objects)
+    assert keys[0] == "raw/automl-jobs/churn-v1/20261120T093000.250000Z-InProgress-TrainingModels.json"
+    assert (
+        keys[1] == "records/automl-jobs/dt=2026-11-20/churn-v1--20261120T093000.250000Z-InProgress-TrainingModels.jsonl"
+    )
+    raw = json.loads(world.archive.objects[keys[0]])
+    assert raw["DescribeApi"] == "DescribeAutoMLJob"
+    assert raw["Response"]["CreationTime"] == "2026-11-20T09:00:00.250000+00:00"
+    line = world.archive.objects[keys[1]].decode()
+    assert line.endswith("\n") and line.count("\n") == 1
+    assert json.loads(line)["status"] == "InProgress"
+    assert world.store.states["churn-v1"]["status"] == "InProgress"
+
+
+def test_duplicate_state_writes_nothing(world):
+    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="TrainingModels"))
+    world.run(ref("churn-v1"), "m-1")
+    puts = world.archive.puts
+    # When the same state is described again
+    outcome = world.run(ref("churn-v1"), "m-2")
+    # Then no object is written twice
+    assert outcome is Outcome.UNCHANGED
+    assert world.archive.puts == puts
+
+
+def test_stale_answer_never_regresses_the_stored_state(world):
+    # Given the archive already holds a newer running state
+    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="ModelTuning", minutes=50))
+    world.run(ref("churn-v1"), "m-1")
+    # When an older answer arrives (a describe that raced, or a replay)
+    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="AnalyzingData", minutes=10))
+    world.run(ref("churn-v1"), "m-2")
+    # Then the stored state is still the newer one
+    assert world.store.states["churn-v1"]["secondary_status"] == "ModelTuning"
+
+
+def test_terminal_state_is_final_and_costs_no_describe_afterwards(world):
+    world.sagemaker.put_job(v1_answer(status="Completed"))
+    world.run(ref("churn-v1"), "m-1")
+    before = world.describes
+    # When more events for the finished job arrive, in a new container too
+    world.exporter = world.new_exporter()
+    outcomes = [world.run(ref("churn-v1"), f"m-{i}") for i in range(2, 5)]
+    # Then none of them describes the job again
+    assert outcomes == [Outcome.ALREADY_FINAL] * 3
+    assert world.describes == before
+
+
+def test_failed_job_alerts_exactly_once_with_readable_message(world):
+    # Given a failed job
+    world.sagemaker.put_job(v1_answer(status="Failed", secondary="Failed", minutes=75))
+    # When its events are processed many times
+    for i in range(5):
+        world.run(ref("churn-v1"), f"m-{i}")
+    # Then exactly one alert was published, saying what happened and where it is archived
+    assert len(world.notifier.published) == 1
+    alert = world.notifier.published[0]
+    assert alert["subject"] == "AutoML job churn-v1 failed"
+    assert "ClientError: target attribute" in alert["message"]
+    assert "1h 15m 00s" in alert["message"]
+    assert "console.aws.amazon.com/sagemaker/home?region=us-east-1#/automl-jobs/churn-v1" in alert["message"]
+    assert "s3://archive/raw/automl-jobs/churn-v1/" in alert["message"]
+    assert alert["attributes"] == {
+        "status": "Failed",
+        "alert_category": "Failed",
+        "problem_type": "BinaryClassification",
+        "job_name": "churn-v1",
+    }
+
+
+def test_publish_failure_is_retried_by_the_same_message_and_alerts_once(world):
+    world.sagemaker.put_job(v1_answer(status="Failed", secondary="Failed"))
+    world.notifier.fail_next.append(TimeoutError("sns timed out"))
+    # When the first attempt fails after the state was written
+    with pytest.raises(TimeoutError):
+        world.run(ref("churn-v1"), "m-1")
+    # And another message for the job arrives while the claim's lease runs
+    world.run(ref("churn-v1"), "m-2")
+    assert world.notifier.published == []
+    # Then the redelivered first message sends the alert, once
+    world.run(ref("churn-v1"), "m-1")
+    world.run(ref("churn-v1"), "m-3")
+    assert len(world.notifier.published) == 1
+
+
+def test_expired_claim_is_taken_over(world):
+    world.sagemaker.put_job(v1_answer(status="Failed", secondary="Failed"))
+    world.notifier.fail_next.append(TimeoutError("crash"))
+    with pytest.raises(TimeoutError):
+        world.run(ref("churn-v1"), "m-1")
+    # When the lease expires (the first message went to the DLQ) / Then another message alerts
+    world.now += timedelta(seconds=121)
+    world.run(ref("churn-v1"), "m-2")
+    assert len(world.notifier.published) == 1
+
+
+def test_stopped_alerts_only_when_configured():
+    quiet = World()
+    quiet.sagemaker.put_job(v1_answer(status="Stopped", secondary="Stopped"))
+    quiet.run(ref("churn-v1"))
+    assert quiet.notifier.published == []
+    loud = World(alert_on=frozenset({"Failed", "Stopped", "CompletedWithProblems"}))
+    loud.sagemaker.put_job(v1_answer(status="Stopped", secondary="Stopped"))
+    loud.run(ref("churn-v1"))
+    assert loud.notifier.published[0]["subject"] == "AutoML job churn-v1 was stopped"
+
+
+def test_completed_with_problems_alerts_when_configured():
+    world = World(alert_on=frozenset({"CompletedWithProblems"}))
+    world.sagemaker.put_job(v1_answer(status="Completed", secondary="ModelDeploymentError"))
+    world.run(ref("churn-v1"))
+    assert world.notifier.published[0]["attributes"]["alert_category"] == "CompletedWithProblems"
+
+
+def test_running_job_gets_one_recheck_chain_with_backoff(world):
+    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="TrainingModels"))
+    # When three events arrive for the running job
+    for i in range(3):
+        world.run(ref("churn-v1"), f"event-{i}")
+    # Then one delayed re-check is queued, carrying the claiming message's token
+    assert world.queue.sent == [
+        (
+            {
+                "AutoMLJobName": "churn-v1",
+                "Origin": "recheck",
+                "DescribeApi": "v1",
+                "Recheck": {"Token": "event-0", "Attempt": 0},
+            },
+            60,
+        )
+    ]
+    # When the re-check arrives and the job is still running / Then the chain continues with a longer delay
+    world.run(ref("churn-v1", recheck=Recheck("event-0", 0)), "recheck-1")
+    assert world.queue.sent[-1] == (
+        {
+            "AutoMLJobName": "churn-v1",
+            "Origin": "recheck",
+            "DescribeApi": "v1",
+            "Recheck": {"Token": "recheck-1", "Attempt": 1},
+        },
+        120,
+    )
+
+
+def test_recheck_delay_is_capped():
+    policy = ExportPolicy(frozenset(), 60, 900, 120)
+    assert [policy.recheck_delay(a) for a in range(6)] == [60, 120, 240, 480, 900, 900]
+    assert policy.recheck_delay(10_000) == 900
+
+
+def test_superseded_recheck_link_costs_no_describe(world):
+    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="TrainingModels"))
+    world.run(ref("churn-v1"), "event-0")
+    before = world.describes
+    # When a link of a forked chain (token no longer live) arrives
+    outcome = world.run(ref("churn-v1", recheck=Recheck("someone-else", 3)), "recheck-x")
+    # Then it ends without describing and without queueing
+    assert outcome is Outcome.SUPERSEDED_RECHECK
+    assert world.describes == before
+    assert len(world.queue.sent) == 1
+
+
+def test_redelivered_claimer_resends_its_recheck(world):
+    # Given the claim succeeded but the send failed (the record is redelivered with the same id)
+    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="TrainingModels"))
+    world.run(ref("churn-v1"), "event-0")
+    world.queue.sent.clear()
+    world.run(ref("churn-v1"), "event-0")
+    assert len(world.queue.sent) == 1
+
+
+def test_stale_chain_is_replaced_by_a_new_event(world):
+    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="TrainingModels"))
+    world.run(ref("churn-v1"), "event-0")
+    # When the chain's message is lost and far overdue
+    world.now += timedelta(hours=2)
+    world.run(ref("churn-v1"), "event-1")
+    # Then the new event starts a new chain
+    assert world.queue.sent[-1][0]["Recheck"] == {"Token": "event-1", "Attempt": 0}
+
+
+def test_job_completing_after_its_last_event_is_caught_by_the_recheck(world):
+    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="ModelTuning"))
+    world.run(ref("churn-v1"), "event-0")
+    # When the job completes with no further event, and the queued re-check comes due
+    world.sagemaker.put_job(v1_answer(status="Completed", minutes=95))
+    body, _ = world.queue.sent[-1]
+    world.run(ref("churn-v1", recheck=Recheck(body["Recheck"]["Token"], 0)), "recheck-1")
+    # Then the archive holds Completed and the chain stops
+    assert world.store.states["churn-v1"]["status"] == "Completed"
+    assert len(world.queue.sent) == 1
+
+
+def test_v2_job_costs_one_describe_after_the_first(world):
+    world.sagemaker.put_job(v2_answer(status="InProgress", secondary="TrainingModels"), api="v2")
+    # When it is first exported / Then V1 is tried, then V2
+    world.run(ref("images-v2"), "m-1")
+    assert (world.sagemaker.calls["describe_v1"], world.sagemaker.calls["describe_v2"]) == (1, 1)
+    # When exported again, even from a new container / Then only V2 is called
+    world.exporter = world.new_exporter()
+    world.run(ref("images-v2"), "m-2")
+    assert (world.sagemaker.calls["describe_v1"], world.sagemaker.calls["describe_v2"]) == (1, 2)
+    assert world.store.states["images-v2"]["describe_api"] == "DescribeAutoMLJobV2"
+
+
+def test_create_v2_api_call_goes_straight_to_v2(world):
+    world.sagemaker.put_job(v2_answer(status="InProgress", secondary="Starting"), api="v2")
+    world.run(ref("images-v2", api_hint="v2"))
+    assert (world.sagemaker.calls["describe_v1"], world.sagemaker.calls["describe_v2"]) == (0, 1)
+
+
+def test_unknown_job_is_acknowledged(world):
+    assert world.run(ref("ghost")) is Outcome.JOB_NOT_FOUND
+    assert world.archive.objects == {}
+
+
+def test_child_training_job_resolves_to_its_automl_job(world):
+    world.sagemaker.put_job(v1_answer(name="ChurnJob", status="InProgress", secondary="TrainingModels"))
+    world.sagemaker.child_links[(ChildKind.TRAINING, "ChurnJob-dpp1-1-ab")] = arn("automl-job", "ChurnJob")
+    outcome = world.run(ChildJobEvent(ChildKind.TRAINING, "ChurnJob-dpp1-1-ab", "Completed"))
+    assert outcome is Outcome.ARCHIVED
+    # the lower-cased ARN did not lose the name's case
+    assert world.store.states["churnjob"]["job_name"] == "ChurnJob"
+
+
+def test_ordinary_training_job_costs_one_describe_ever(world):
+    world.sagemaker.child_links[(ChildKind.TRAINING, "my-model-7")] = None
+    event = ChildJobEvent(ChildKind.TRAINING, "my-model-7", "InProgress")
+    # When its events arrive repeatedly, in this container and in a new one
+    assert world.run(event) is Outcome.NOT_AUTOML
+    world.run(event)
+    world.exporter = world.new_exporter()
+    world.run(event)
+    # Then SageMaker was asked once
+    assert world.sagemaker.calls["describe_training"] == 1
+    assert world.store.links[(ChildKind.TRAINING, "my-model-7")] == ChildLink(job_name=None)
+
+
+def test_tuning_job_name_hint_is_confirmed_by_the_describe_the_export_uses(world):
+    world.sagemaker.put_job(v1_answer(name="churn", status="InProgress", secondary="ModelTuning"))
+    outcome = world.run(ChildJobEvent(ChildKind.TUNING, "churnTA", "InProgress"))
+    assert outcome is Outcome.ARCHIVED
+    assert world.describes == 1
+
+
+def test_tuning_job_with_cut_name_is_proven_through_its_training_job(world):
+    # Given a 32-character job whose tuning job name was cut, so the hint names no job
+    name = "a" * 32
+    world.sagemaker.put_job(v1_answer(name=name, status="InProgress", secondary="ModelTuning"))
+    tuning = name[:30] + "TA"
+    world.sagemaker.tuning_training_jobs[tuning] = f"{tuning}-001-abc"
+    world.sagemaker.child_links[(ChildKind.TRAINING, f"{tuning}-001-abc")] = arn("automl-job", name)
+    # When its event is processed / Then its first training job proves the link
+    assert world.run(ChildJobEvent(ChildKind.TUNING, tuning, "InProgress")) is Outcome.ARCHIVED
+    assert name in world.store.states
+
+
+def test_second_record_for_same_job_in_a_batch_reuses_the_export(world):
+    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="TrainingModels"))
+    batch: set[str] = set()
+    world.exporter.process(ref("churn-v1"), "m-1", batch)
+    assert world.exporter.process(ref("churn-v1"), "m-2", batch) is Outcome.SAME_BATCH
+    assert world.describes == 1
+
+
+def test_dynamodb_summary_stays_small_for_the_largest_answer(world):
+    big = v1_answer(
+        BestCandidate=best_candidate("churn-v1", metrics=40, containers=5),
+        PartialFailureReasons=[{"PartialFailureMessage": "x" * 1024}] * 5,
+        FailureReason="y" * 1024,
+    )
+    world.sagemaker.put_job(big)
+    world.run(ref("churn-v1"))
+    item = world.store.states["churn-v1"]
+    assert len(json.dumps(item)) < 16_000
+    assert item["raw_s3_key"].startswith("raw/automl-jobs/churn-v1/")

@@ -1,0 +1,167 @@
+"""Parsing of every message kind the work queue carries, and rejection of everything else."""
+
+import json
+
+import pytest
+
+from automl_archive.models.messages import (
+    ChildJobEvent,
+    ChildKind,
+    JobReference,
+    MalformedMessage,
+    Recheck,
+    UnrelatedMessage,
+    parse_message,
+)
+
+
+def _event(detail_type: str, detail: dict) -> str:
+    return json.dumps(
+        {
+            "version": "0",
+            "id": "e-1",
+            "detail-type": detail_type,
+            "source": "aws.sagemaker",
+            "account": "123456789012",
+            "time": "2026-11-20T10:00:00Z",
+            "region": "us-east-1",
+            "resources": [],
+            "detail": detail,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("detail_type", "detail", "kind", "name"),
+    [
+        (
+            "SageMaker Training Job State Change",
+            {"TrainingJobName": "churn-dpp1-1-a1b2", "TrainingJobStatus": "Completed"},
+            ChildKind.TRAINING,
+            "churn-dpp1-1-a1b2",
+        ),
+        (
+            "SageMaker HyperParameter Tuning Job State Change",
+            {"HyperParameterTuningJobName": "churnTA", "HyperParameterTuningJobStatus": "InProgress"},
+            ChildKind.TUNING,
+            "churnTA",
+        ),
+        (
+            "SageMaker Processing Job State Change",
+            {"ProcessingJobName": "churn-db-1-ff", "ProcessingJobStatus": "Failed"},
+            ChildKind.PROCESSING,
+            "churn-db-1-ff",
+        ),
+        (
+            "SageMaker Transform Job State Change",
+            {"TransformJobName": "churn-dpp1-csv-1-9", "TransformJobStatus": "Stopped"},
+            ChildKind.TRANSFORM,
+            "churn-dpp1-csv-1-9",
+        ),
+    ],
+)
+def test_child_job_events_parse_to_their_kind(detail_type, detail, kind, name):
+    # Given a SageMaker child-job state-change event without AutoMLJobArn
+    # When it is parsed
+    item = parse_message(_event(detail_type, detail))
+    # Then it is a child-job event of that kind, to be resolved later
+    assert item == ChildJobEvent(
+        kind=kind, child_name=name, child_status=next(v for k, v in detail.items() if k.endswith("Status"))
+    )
+
+
+def test_child_event_with_automl_arn_names_the_job_with_its_real_case():
+    # Given a training event whose detail carries the (lower-cased) AutoMLJobArn
+    detail = {
+        "TrainingJobName": "ChurnJob-dpp1-1-a1b2",
+        "AutoMLJobArn": "arn:aws:sagemaker:us-east-1:123456789012:automl-job/churnjob",
+    }
+    # When it is parsed
+    item = parse_message(_event("SageMaker Training Job State Change", detail))
+    # Then the job is referenced directly, its case recovered from the child's name
+    assert item == JobReference(job_name="ChurnJob", origin="event:training")
+
+
+@pytest.mark.parametrize(
+    ("event_name", "api"), [("CreateAutoMLJob", "v1"), ("CreateAutoMLJobV2", "v2"), ("StopAutoMLJob", None)]
+)
+def test_cloudtrail_calls_reference_the_job_and_its_api(event_name, api):
+    # Given a CloudTrail API-call event for an AutoML job
+    detail = {
+        "eventSource": "sagemaker.amazonaws.com",
+        "eventName": event_name,
+        "requestParameters": {"autoMLJobName": "sales-7"},
+    }
+    # When it is parsed
+    item = parse_message(_event("AWS API Call via CloudTrail", detail))
+    # Then it names the job, and the create call tells which describe API works
+    assert item == JobReference(job_name="sales-7", origin=f"cloudtrail:{event_name}", api_hint=api)
+
+
+def test_failed_api_call_is_unrelated():
+    detail = {
+        "eventSource": "sagemaker.amazonaws.com",
+        "eventName": "CreateAutoMLJob",
+        "errorCode": "ValidationException",
+        "requestParameters": {"autoMLJobName": "sales-7"},
+    }
+    with pytest.raises(UnrelatedMessage, match="ValidationException"):
+        parse_message(_event("AWS API Call via CloudTrail", detail))
+
+
+def test_job_reference_with_recheck_and_hint():
+    body = json.dumps(
+        {
+            "AutoMLJobName": "sales-7",
+            "Origin": "recheck",
+            "DescribeApi": "v2",
+            "Recheck": {"Token": "m-1", "Attempt": 3},
+        }
+    )
+    assert parse_message(body) == JobReference(
+        job_name="sales-7", origin="recheck", api_hint="v2", recheck=Recheck("m-1", 3)
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("not json", "not JSON"),
+        ("[1, 2]", "JSON list"),
+        ('{"hello": 1}', "neither"),
+        ('{"AutoMLJobName": "../../etc/passwd"}', "not a valid AutoML job name"),
+        ('{"AutoMLJobName": "' + "a" * 33 + '"}', "not a valid AutoML job name"),
+        ('{"AutoMLJobName": 42}', "not a valid AutoML job name"),
+        ('{"AutoMLJobName": "ok", "Recheck": {"Token": "", "Attempt": 1}}', "Recheck needs"),
+        ('{"AutoMLJobName": "ok", "DescribeApi": "v3"}', "DescribeApi"),
+        ('{"detail-type": "SageMaker Training Job State Change", "detail": "x"}', "no detail object"),
+        ('{"detail-type": "SageMaker Training Job State Change", "detail": {"TrainingJobName": 7}}', "TrainingJobName"),
+        (
+            '{"detail-type": "SageMaker Training Job State Change", "detail": {"TrainingJobName": "a/b"}}',
+            "TrainingJobName",
+        ),
+        (
+            json.dumps(
+                {
+                    "detail-type": "AWS API Call via CloudTrail",
+                    "detail": {"eventSource": "sagemaker.amazonaws.com", "eventName": "StopAutoMLJob"},
+                }
+            ),
+            "requestParameters",
+        ),
+    ],
+)
+def test_malformed_bodies_are_rejected_with_a_reason(body, reason):
+    # Given a body that is not a usable message / When parsed / Then it is rejected, saying why
+    with pytest.raises(MalformedMessage, match=reason):
+        parse_message(body)
+
+
+def test_unhandled_detail_type_is_unrelated():
+    with pytest.raises(UnrelatedMessage, match="not handled"):
+        parse_message(_event("SageMaker Endpoint State Change", {"EndpointName": "x"}))
+
+
+def test_oversized_body_is_rejected():
+    with pytest.raises(MalformedMessage, match="larger than"):
+        parse_message(json.dumps({"AutoMLJobName": "a", "pad": "x" * 300_000}))

@@ -1,0 +1,115 @@
+"""The boto3 data-access layer against moto's server: conditional writes behave as the logic assumes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from automl_archive.dal.aws import DynamoJobStore, S3Archive, SnsNotifier, SqsWorkQueue
+from automl_archive.dal.interfaces import ChildLink
+from automl_archive.models.messages import ChildKind
+
+SUMMARY = {
+    "job_name": "Churn",
+    "status": "InProgress",
+    "is_terminal": False,
+    "describe_api": "DescribeAutoMLJobV2",
+    "alert_category": None,
+    "duration_seconds": 12.5,
+    "partial_failure_reasons": [],
+}
+
+
+@pytest.fixture
+def store(fresh_aws):
+    fresh_aws.client("dynamodb").create_table(
+        TableName="jobs",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return DynamoJobStore("jobs")
+
+
+def test_state_write_is_conditional_on_ordering(store):
+    # Given a stored state
+    assert store.save_state("churn", 100, SUMMARY) is True
+    # When an equal or older state is written / Then it is refused
+    assert store.save_state("churn", 100, {**SUMMARY, "status": "Stopping"}) is False
+    assert store.save_state("churn", 99, {**SUMMARY, "status": "Stopping"}) is False
+    # When a newer one is written / Then it replaces the state and clears fields that became empty
+    assert (
+        store.save_state("churn", 2**60, {**SUMMARY, "status": "Failed", "is_terminal": True, "duration_seconds": None})
+        is True
+    )
+    stored = store.load_job("churn").state
+    assert stored is not None
+    assert (stored.ordering, stored.status, stored.is_terminal, stored.describe_api) == (2**60, "Failed", True, "v2")
+    assert "duration_seconds" not in stored.attributes
+
+
+def test_recheck_claim_allows_one_live_chain(store):
+    store.save_state("churn", 100, SUMMARY)
+    # Given a chain claimed by event-0
+    assert store.claim_recheck("churn", "event-0", None, 0, due_at=1_000, stale_before=0) is True
+    # Then another event cannot start a second chain, but event-0's redelivery can re-claim
+    assert store.claim_recheck("churn", "event-1", None, 0, due_at=1_000, stale_before=0) is False
+    assert store.claim_recheck("churn", "event-0", None, 0, due_at=1_000, stale_before=0) is True
+    # And the chain's next link continues it
+    assert store.claim_recheck("churn", "link-1", "event-0", 1, due_at=2_000, stale_before=0) is True
+    assert store.load_job("churn").state.recheck_token == "link-1"
+    # And an overdue chain can be replaced
+    assert store.claim_recheck("churn", "event-2", None, 0, due_at=9_000, stale_before=5_000) is True
+
+
+def test_recheck_claim_refused_for_terminal_or_unknown_job(store):
+    assert store.claim_recheck("ghost", "e", None, 0, 1, 0) is False
+    store.save_state("done", 100, {**SUMMARY, "is_terminal": True, "status": "Completed"})
+    assert store.claim_recheck("done", "e", None, 0, 1, 0) is False
+
+
+def test_alert_claim_lease_and_sent_marker(store):
+    assert store.claim_alert("churn", "Failed", "m-1", now=100, lease_until=220) is True
+    assert store.claim_alert("churn", "Failed", "m-2", now=150, lease_until=270) is False
+    assert store.claim_alert("churn", "Failed", "m-1", now=160, lease_until=280) is True
+    assert store.claim_alert("churn", "Failed", "m-2", now=300, lease_until=420) is True  # lease expired
+    store.mark_alert_sent("churn", "Failed", "2026-11-20T00:00:00+00:00", "sns-1")
+    assert store.claim_alert("churn", "Failed", "m-2", now=301, lease_until=421) is False
+    assert store.load_job("churn").alerts_sent == frozenset({"Failed"})
+
+
+def test_child_links_remember_none_and_job(store):
+    assert store.get_child_link(ChildKind.TRAINING, "plain-model") is None
+    store.put_child_link(ChildKind.TRAINING, "plain-model", ChildLink(None), expires_at=2_000_000_000)
+    store.put_child_link(ChildKind.PROCESSING, "Churn-db-1-ab", ChildLink("Churn"), expires_at=2_000_000_000)
+    assert store.get_child_link(ChildKind.TRAINING, "plain-model") == ChildLink(None)
+    assert store.get_child_link(ChildKind.PROCESSING, "churn-DB-1-ab") == ChildLink("Churn")
+
+
+def test_archive_notifier_and_queue_reach_their_resources(fresh_aws):
+    s3 = fresh_aws.client("s3")
+    s3.create_bucket(Bucket="archive")
+    archive = S3Archive("archive")
+    archive.put_json("raw/a.json", b"{}", "application/json")
+    assert s3.get_object(Bucket="archive", Key="raw/a.json")["ContentType"] == "application/json"
+    assert archive.location("raw/a.json") == "s3://archive/raw/a.json"
+
+    sqs = fresh_aws.client("sqs")
+    url = sqs.create_queue(QueueName="work")["QueueUrl"]
+    SqsWorkQueue(url).send({"AutoMLJobName": "x"}, delay_seconds=0)
+    message = sqs.receive_message(QueueUrl=url)["Messages"][0]
+    assert json.loads(message["Body"]) == {"AutoMLJobName": "x"}
+
+    sns = fresh_aws.client("sns")
+    topic = sns.create_topic(Name="alerts")["TopicArn"]
+    alerts_url = sqs.create_queue(QueueName="alerts")["QueueUrl"]
+    alerts_arn = sqs.get_queue_attributes(QueueUrl=alerts_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=alerts_arn)
+    SnsNotifier(topic).publish("subject", "body", {"status": "Failed", "problem_type": ""})
+    envelope = json.loads(sqs.receive_message(QueueUrl=alerts_url)["Messages"][0]["Body"])
+    assert envelope["Subject"] == "subject"
+    assert envelope["MessageAttributes"] == {"status": {"Type": "String", "Value": "Failed"}}

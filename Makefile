@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: dev demo test unit infra-test integration e2e lint format synth deploy diff bench clean
+.PHONY: dev demo test unit infra-test integration e2e lint format synth deploy diff bench docs clean
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt lambdas/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,9 @@ diff: dev
 
 deploy: dev  ## deploy to the AWS account of your current credentials; pass CDK_ARGS="-c alert_emails=a@b.c"
 	npx cdk deploy --require-approval never $(CDK_ARGS)
+
+docs: dev  ## regenerate docs/schema.md from the record schema
+	$(PY) docs/generate_schema.py
 
 bench: dev
 	$(PY) -m bench

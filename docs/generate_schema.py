@@ -1,0 +1,37 @@
+"""Writes docs/schema.md from the record schema (models/record.py), the single source of truth.
+
+Run `make docs` after adding a column; tests/unit/test_schema_doc.py fails when the page drifts.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambdas"))
+
+from automl_archive.models.record import JOB_RECORD_COLUMNS, SCHEMA_VERSION  # noqa: E402
+
+HEADER = f"""# Job record schema (schema_version {SCHEMA_VERSION})
+
+One row per observed state of an AutoML job, written as JSON Lines to
+`s3://<archive bucket>/records/automl-jobs/dt=YYYY-MM-DD/<job>--<state id>.jsonl`, where `dt` is the
+UTC date of the state's `last_modified_time`. The full DescribeAutoMLJob(V2) answer of the same
+state is at `raw_s3_key` (`raw/automl-jobs/<job>/<state id>.json`), datetimes as ISO-8601 with offset.
+
+Types are the Athena/Hive types the data-lake table uses. `timestamp` columns hold ISO-8601 text with
+a UTC offset (e.g. `2026-11-20T09:00:00.250000+00:00`). Absent values are `null`; absent lists are `[]`.
+Changes are additive only: a new column bumps `schema_version`; no column is renamed or retyped.
+
+| column | type | meaning |
+| --- | --- | --- |
+"""
+
+
+def render() -> str:
+    rows = [f"| `{c.name}` | `{c.type}` | {c.description} |" for c in JOB_RECORD_COLUMNS]
+    return HEADER + "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    (Path(__file__).parent / "schema.md").write_text(render(), encoding="utf-8")

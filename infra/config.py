@@ -1,0 +1,203 @@
+"""Names, defaults and the settings read from CDK context.
+
+Everything the stack needs to know that is not a resource lives here: fixed names and limits as
+module constants, and the deploy-time choices as :class:`ArchiveSettings`, parsed and validated from
+the CDK context (``cdk.json`` or ``cdk synth -c key=value``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# --- Paths ---------------------------------------------------------------------------------------
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CDK_JSON = PROJECT_ROOT / "cdk.json"
+LAMBDAS_DIR = PROJECT_ROOT / "lambdas"
+LAMBDA_REQUIREMENTS = LAMBDAS_DIR / "requirements.txt"
+
+# --- Names ---------------------------------------------------------------------------------------
+PROJECT_NAME = "automl-job-archive"
+TAG_KEY = "project"
+DEFAULT_STACK_NAME = "AutoMLJobArchive"
+SERVICE_NAME = "automl-archive"
+METRICS_NAMESPACE = "AutoMLArchive"
+LOG_LEVEL = "INFO"
+
+# --- Exporter function ---------------------------------------------------------------------------
+EXPORTER_HANDLER = "automl_archive.handlers.exporter.lambda_handler"
+EXPORTER_TIMEOUT_SECONDS = 60
+EXPORTER_MEMORY_MB = 512
+EXPORTER_MAX_BATCHING_WINDOW_SECONDS = 5
+# Visibility timeout of the work queue, as a multiple of the function timeout (AWS guidance: 6x).
+WORK_QUEUE_VISIBILITY_FACTOR = 6
+# How long the exporter may hold an alert claim before another invocation may take it over.
+ALERT_CLAIM_LEASE_FACTOR = 2
+SAGEMAKER_RETRY_MODE = "adaptive"
+SAGEMAKER_MAX_ATTEMPTS = 8
+# S3 key prefixes the exporter writes to (raw Describe answers, Athena JSON Lines).
+ARCHIVE_RAW_PREFIX = "raw/"
+ARCHIVE_RECORDS_PREFIX = "records/"
+
+# --- Dependency layer ----------------------------------------------------------------------------
+LAYER_PYTHON_VERSION = "3.13"
+LAYER_PLATFORM = "manylinux2014_aarch64"
+LAYER_BUILD_IMAGE = "public.ecr.aws/sam/build-python3.13"
+# Packages the Lambda runtime already provides (the AWS SDK and its dependencies).
+LAYER_EXCLUDED_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+LAYER_CACHE_DIR = Path.home() / ".cache" / "automl-archive"
+
+# --- Queues, events, storage ---------------------------------------------------------------------
+QUEUE_RETENTION_DAYS = 14
+EVENT_MAX_AGE_HOURS = 24
+EVENT_RETRY_ATTEMPTS = 185
+ARCHIVE_NONCURRENT_VERSION_EXPIRATION_DAYS = 90
+ACCESS_LOGS_PREFIX = "archive-bucket/"
+TABLE_PARTITION_KEY = "pk"
+TABLE_SORT_KEY = "sk"
+TABLE_TTL_ATTRIBUTE = "expires_at"
+
+SAGEMAKER_EVENT_SOURCE = "aws.sagemaker"
+CHILD_JOB_DETAIL_TYPES = (
+    "SageMaker Training Job State Change",
+    "SageMaker HyperParameter Tuning Job State Change",
+    "SageMaker Processing Job State Change",
+    "SageMaker Transform Job State Change",
+)
+CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
+CLOUDTRAIL_EVENT_SOURCE = "sagemaker.amazonaws.com"
+AUTOML_API_CALLS = ("CreateAutoMLJob", "CreateAutoMLJobV2", "StopAutoMLJob")
+
+# --- Limits used by validation -------------------------------------------------------------------
+ALERTABLE_STATUSES = ("Failed", "Stopped", "CompletedWithProblems")
+SQS_MAX_DELAY_SECONDS = 900
+ESM_MIN_MAX_CONCURRENCY = 2  # SQS event source MaximumConcurrency range is 2..1000
+ESM_MAX_MAX_CONCURRENCY = 1000
+SQS_ESM_MAX_BATCH_SIZE = 10_000
+SQS_MAX_RECEIVE_COUNT = 1000
+CLOUDWATCH_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+MAX_CHILD_LINK_TTL_DAYS = 3650
+
+_EMAIL_RE = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
+_STACK_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
+
+
+class SettingsError(ValueError):
+    """A CDK context value is missing its expected type or is out of range."""
+
+
+def _fail(key: str, value: Any, expected: str) -> SettingsError:
+    return SettingsError(f"CDK context '{key}' = {value!r} is invalid: expected {expected}.")
+
+
+def _as_int(key: str, value: Any, low: int, high: int) -> int:
+    expected = f"an integer between {low} and {high}"
+    if isinstance(value, bool):
+        raise _fail(key, value, expected)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        number = int(value)  # `cdk synth -c key=60` passes strings
+    elif isinstance(value, int):
+        number = value
+    else:
+        raise _fail(key, value, expected)
+    if not low <= number <= high:
+        raise _fail(key, value, expected)
+    return number
+
+
+def _as_str_list(key: str, value: Any) -> list[str]:
+    """A list of strings; a comma-separated string is accepted too (``-c key=a,b``)."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped.startswith("["):
+            raise _fail(key, value, "a list of strings (JSON lists from -c are not parsed: use a,b)")
+        return [item.strip() for item in stripped.split(",") if item.strip()]
+    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        return [item.strip() for item in value]
+    raise _fail(key, value, "a list of strings or a comma-separated string")
+
+
+@dataclass(frozen=True)
+class ArchiveSettings:
+    """Deploy-time settings, validated. Build with :meth:`from_context`."""
+
+    stack_name: str = DEFAULT_STACK_NAME
+    alert_emails: tuple[str, ...] = ()
+    alert_on_statuses: tuple[str, ...] = ("Failed",)
+    recheck_base_delay_seconds: int = 60
+    recheck_max_delay_seconds: int = 900
+    exporter_max_concurrency: int = 5
+    exporter_batch_size: int = 10
+    work_queue_max_receive_count: int = 5
+    log_retention_days: int = 90
+    child_link_ttl_days: int = 30
+
+    @classmethod
+    def from_context(cls, context: Mapping[str, Any] | Callable[[str], Any]) -> ArchiveSettings:
+        """Parse settings from a context mapping or a ``node.try_get_context`` function.
+
+        A key that is absent (or ``None``) takes its default. Raises :class:`SettingsError` with the
+        key, the bad value and what was expected.
+        """
+        get: Callable[[str], Any] = context.get if isinstance(context, Mapping) else context
+        defaults = cls()
+
+        def value(key: str) -> Any:
+            found = get(key)
+            return getattr(defaults, key) if found is None else found
+
+        stack_name = value("stack_name")
+        if not isinstance(stack_name, str) or not _STACK_NAME_RE.match(stack_name):
+            raise _fail("stack_name", stack_name, "a CloudFormation stack name ([A-Za-z][A-Za-z0-9-]*)")
+
+        emails = _as_str_list("alert_emails", value("alert_emails"))
+        for email in emails:
+            if not _EMAIL_RE.match(email):
+                raise _fail("alert_emails", email, "e-mail addresses like ops@example.com")
+        if len(set(emails)) != len(emails):
+            raise _fail("alert_emails", emails, "each address at most once")
+
+        statuses = _as_str_list("alert_on_statuses", value("alert_on_statuses"))
+        allowed = ", ".join(ALERTABLE_STATUSES)
+        if not statuses or any(status not in ALERTABLE_STATUSES for status in statuses):
+            raise _fail("alert_on_statuses", statuses, f"a non-empty subset of {allowed}")
+        statuses = list(dict.fromkeys(statuses))
+
+        max_delay = _as_int("recheck_max_delay_seconds", value("recheck_max_delay_seconds"), 1, SQS_MAX_DELAY_SECONDS)
+        base_delay = _as_int("recheck_base_delay_seconds", value("recheck_base_delay_seconds"), 1, max_delay)
+
+        retention = _as_int("log_retention_days", value("log_retention_days"), 1, 3653)
+        if retention not in CLOUDWATCH_RETENTION_DAYS:
+            raise _fail(
+                "log_retention_days",
+                retention,
+                "a CloudWatch Logs retention: " + ", ".join(map(str, CLOUDWATCH_RETENTION_DAYS)),
+            )
+
+        return cls(
+            stack_name=stack_name,
+            alert_emails=tuple(emails),
+            alert_on_statuses=tuple(statuses),
+            recheck_base_delay_seconds=base_delay,
+            recheck_max_delay_seconds=max_delay,
+            exporter_max_concurrency=_as_int(
+                "exporter_max_concurrency",
+                value("exporter_max_concurrency"),
+                ESM_MIN_MAX_CONCURRENCY,
+                ESM_MAX_MAX_CONCURRENCY,
+            ),
+            exporter_batch_size=_as_int("exporter_batch_size", value("exporter_batch_size"), 1, SQS_ESM_MAX_BATCH_SIZE),
+            work_queue_max_receive_count=_as_int(
+                "work_queue_max_receive_count", value("work_queue_max_receive_count"), 1, SQS_MAX_RECEIVE_COUNT
+            ),
+            log_retention_days=retention,
+            child_link_ttl_days=_as_int(
+                "child_link_ttl_days", value("child_link_ttl_days"), 1, MAX_CHILD_LINK_TTL_DAYS
+            ),
+        )

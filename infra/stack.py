@@ -1,0 +1,67 @@
+"""The AutoML job archive stack: composes one construct per concern and publishes its outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack, Tags
+from constructs import Construct
+
+from infra import config
+from infra.config import ArchiveSettings
+from infra.constructs.alerts import Alerts
+from infra.constructs.exporter import TIMEOUT, Exporter, ExporterResources
+from infra.constructs.ingest import Ingest
+from infra.constructs.storage import Storage
+
+
+class AutoMLJobArchiveStack(Stack):
+    """Storage, alerts, ingest (rules → queue) and the exporter function."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: ArchiveSettings, **kwargs: Any) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description="Archives SageMaker AutoML job states to DynamoDB and S3 and alerts on failures",
+            **kwargs,
+        )
+        # The KMS key is left untagged: moto 5.2's CloudFormation reads AWS::KMS::Key Tags as the KMS
+        # API's TagKey/TagValue and fails on CloudFormation's Key/Value, so a tagged key cannot deploy
+        # into the local emulator.
+        Tags.of(self).add(config.TAG_KEY, config.PROJECT_NAME, exclude_resource_types=["AWS::KMS::Key"])
+
+        self.storage = Storage(self, "Storage")
+        self.alerts = Alerts(self, "Alerts", emails=settings.alert_emails)
+        self.ingest = Ingest(
+            self,
+            "Ingest",
+            consumer_timeout=TIMEOUT,
+            max_receive_count=settings.work_queue_max_receive_count,
+        )
+        self.exporter = Exporter(
+            self,
+            "Exporter",
+            resources=ExporterResources(
+                table=self.storage.table,
+                archive_bucket=self.storage.archive_bucket,
+                alerts_topic=self.alerts.topic,
+                alerts_key=self.alerts.key,
+                work_queue=self.ingest.work_queue,
+            ),
+            settings=settings,
+        )
+        self._build_outputs()
+
+    def _output(self, logical_id: str, value: str, description: str) -> None:
+        output = CfnOutput(self, logical_id, value=value, description=description)
+        output.override_logical_id(logical_id)
+
+    def _build_outputs(self) -> None:
+        work_queue = self.ingest.work_queue
+        self._output("WorkQueueUrl", work_queue.queue_url, "SQS work queue the rules feed")
+        self._output("WorkQueueArn", work_queue.queue_arn, "SQS work queue ARN")
+        self._output("DeadLetterQueueUrl", self.ingest.dead_letter_queue.queue_url, "Messages the exporter gave up on")
+        self._output("JobsTableName", self.storage.table.table_name, "Latest state per AutoML job")
+        self._output("ArchiveBucketName", self.storage.archive_bucket.bucket_name, "Raw answers and JSON Lines")
+        self._output("AlertsTopicArn", self.alerts.topic.topic_arn, "Subscribe here for failure alerts")
+        self._output("ExporterFunctionName", self.exporter.function.function_name, "The exporter Lambda")

@@ -1,0 +1,92 @@
+"""Context parsing and validation (no synth needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+import app as cdk_app
+from infra.config import ArchiveSettings, SettingsError
+
+
+def test_defaults_match_the_documented_values() -> None:
+    # Given an empty context
+    # When settings are parsed
+    settings = ArchiveSettings.from_context({})
+    # Then every documented default applies
+    assert settings.stack_name == "AutoMLJobArchive"
+    assert settings.alert_emails == ()
+    assert settings.alert_on_statuses == ("Failed",)
+    assert (settings.recheck_base_delay_seconds, settings.recheck_max_delay_seconds) == (60, 900)
+    assert settings.exporter_max_concurrency == 5
+    assert settings.exporter_batch_size == 10
+    assert settings.work_queue_max_receive_count == 5
+    assert settings.log_retention_days == 90
+    assert settings.child_link_ttl_days == 30
+
+
+def test_cdk_json_context_parses_to_the_defaults() -> None:
+    # Given the context block committed in cdk.json
+    # When it is parsed
+    # Then it is valid and equals the defaults (cdk.json and config.py agree)
+    assert ArchiveSettings.from_context(cdk_app.cdk_json_context()) == ArchiveSettings()
+
+
+def test_command_line_strings_are_accepted() -> None:
+    # Given values as `cdk synth -c key=value` passes them (strings)
+    context = {
+        "alert_emails": "a@example.com, b@example.org",
+        "alert_on_statuses": "Failed,CompletedWithProblems",
+        "exporter_max_concurrency": "12",
+    }
+    # When parsed
+    settings = ArchiveSettings.from_context(context)
+    # Then lists are split on commas and integers converted
+    assert settings.alert_emails == ("a@example.com", "b@example.org")
+    assert settings.alert_on_statuses == ("Failed", "CompletedWithProblems")
+    assert settings.exporter_max_concurrency == 12
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected_in_message"),
+    [
+        ("recheck_max_delay_seconds", 2000, "between 1 and 900"),
+        ("recheck_base_delay_seconds", 1000, "between 1 and 900"),
+        ("exporter_max_concurrency", 1, "between 2 and 1000"),
+        ("exporter_batch_size", 0, "between 1 and 10000"),
+        ("alert_on_statuses", ["Failed", "Completed"], "subset of Failed, Stopped, CompletedWithProblems"),
+        ("alert_on_statuses", [], "non-empty subset"),
+        ("alert_emails", ["not-an-address"], "e-mail addresses"),
+        ("alert_emails", ["a@example.com", "a@example.com"], "each address at most once"),
+        ("log_retention_days", 45, "CloudWatch Logs retention"),
+        ("work_queue_max_receive_count", True, "an integer"),
+        ("stack_name", "bad name!", "CloudFormation stack name"),
+    ],
+)
+def test_bad_value_fails_with_a_clear_message(key: str, value: object, expected_in_message: str) -> None:
+    # Given one bad context value
+    # When settings are parsed
+    with pytest.raises(SettingsError) as error:
+        ArchiveSettings.from_context({key: value})
+    # Then the message names the key and what was expected
+    message = str(error.value)
+    assert message.startswith(f"CDK context '{key}' = ")
+    assert expected_in_message in message
+
+
+def test_base_delay_above_max_delay_is_rejected() -> None:
+    # Given a base delay longer than the maximum delay
+    # When parsed
+    # Then it fails, naming the base delay and the bound
+    with pytest.raises(SettingsError, match=r"recheck_base_delay_seconds.*between 1 and 120"):
+        ArchiveSettings.from_context({"recheck_base_delay_seconds": 300, "recheck_max_delay_seconds": 120})
+
+
+def test_app_refuses_to_build_with_a_bad_context_value() -> None:
+    # Given the app built with recheck_max_delay_seconds above the SQS DelaySeconds maximum
+    # When the app is built
+    # Then it fails before any resource is created, with the settings error
+    with pytest.raises(SettingsError) as error:
+        cdk_app.build_app({"recheck_max_delay_seconds": 2000})
+    assert str(error.value) == (
+        "CDK context 'recheck_max_delay_seconds' = 2000 is invalid: expected an integer between 1 and 900."
+    )

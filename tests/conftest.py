@@ -1,4 +1,4 @@
-"""Shared fixtures for tests that run against the local emulator (one moto server per test session)."""
+"""Shared fixtures for tests that run against the local emulator (one moto server per test process)."""
 
 from __future__ import annotations
 

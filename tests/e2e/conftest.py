@@ -1,0 +1,75 @@
+"""One deployed stack per test module: synth, CloudFormation in moto, the exporter fed by its queue."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from emulator.autopilot import AutopilotSimulator
+from emulator.aws import LocalAws
+from emulator.events import AlertsInbox, put_events
+from emulator.pipeline import LambdaPipeline, SqsClock
+from emulator.stack import DeployedStack, deploy_stack
+
+
+@dataclass
+class DeployedArchive:
+    aws: LocalAws
+    stack: DeployedStack
+    simulator: AutopilotSimulator
+    pipeline: LambdaPipeline
+    inbox: AlertsInbox
+
+    def job_states(self) -> dict[str, dict[str, Any]]:
+        table = self.stack.output("JobsTableName")
+        items = self.aws.client("dynamodb").scan(TableName=table)["Items"]
+        return {item["pk"]["S"]: item for item in items if item["sk"]["S"] == "STATE"}
+
+    def status_of(self, job_name: str) -> str | None:
+        item = self.job_states().get(f"JOB#{job_name.lower()}")
+        return item["status"]["S"] if item else None
+
+    def object_versions(self) -> list[tuple[str, str]]:
+        s3 = self.aws.client("s3")
+        answer = s3.list_object_versions(Bucket=self.stack.output("ArchiveBucketName"))
+        return sorted((v["Key"], v["VersionId"]) for v in answer.get("Versions", []))
+
+    def queue_depth(self, output_key: str) -> int:
+        attributes = self.aws.client("sqs").get_queue_attributes(
+            QueueUrl=self.stack.output(output_key),
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+    def put(self, events: list[dict[str, Any]]) -> None:
+        put_events(self.aws, events)
+
+    def run_until_idle(self, hours: float = 12) -> None:
+        self.pipeline.run_until_idle(max_simulated_seconds=hours * 3600)
+
+
+@pytest.fixture(scope="module")
+def archive(local_aws: LocalAws) -> Iterator[DeployedArchive]:
+    local_aws.reset()
+    logging.getLogger("moto").setLevel(logging.ERROR)
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stack = deploy_stack(local_aws)
+    with AutopilotSimulator() as simulator, SqsClock() as sqs_clock:
+        pipeline = LambdaPipeline.for_function(
+            local_aws,
+            stack.function(),
+            sqs_clock=sqs_clock,
+            simulator=simulator,
+            publish_events=lambda events: put_events(local_aws, events),
+        )
+        pipeline.environment.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"})
+        inbox = AlertsInbox(local_aws, stack.output("AlertsTopicArn"))
+        yield DeployedArchive(local_aws, stack, simulator, pipeline, inbox)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambdas"))
 
-from automl_archive.models.record import JOB_RECORD_COLUMNS, SCHEMA_VERSION  # noqa: E402
+from automl_archive.models.record import JOB_RECORD_COLUMNS, SCHEMA_VERSION
 
 HEADER = f"""# Job record schema (schema_version {SCHEMA_VERSION})
 

@@ -102,7 +102,7 @@ def synthesize(app_dir: Path = REPO_ROOT, outdir: Path | None = None, stack_name
     env = {
         **os.environ,
         "CDK_OUTDIR": str(target),
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
         "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
         "PYTHONPATH": os.pathsep.join([str(app_dir), str(app_dir / "lambdas"), os.environ.get("PYTHONPATH", "")]),
     }

@@ -10,9 +10,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambdas"))
 
-from automl_archive.models.record import JOB_RECORD_COLUMNS, SCHEMA_VERSION
+from automl_archive.models.record import CANDIDATE_RECORD_COLUMNS, JOB_RECORD_COLUMNS, SCHEMA_VERSION, Column
 
-HEADER = f"""# Job record schema (schema_version {SCHEMA_VERSION})
+HEADER = f"""# Record schemas (schema_version {SCHEMA_VERSION})
+
+## Job records
 
 One row per observed state of an AutoML job, written as JSON Lines to
 `s3://<archive bucket>/records/automl-jobs/dt=YYYY-MM-DD/<job>--<state id>.jsonl`, where `dt` is the
@@ -28,9 +30,32 @@ Changes are additive only: a new column bumps `schema_version`; no column is ren
 """
 
 
+CANDIDATES_HEADER = """
+## Candidate records (the leaderboard)
+
+When a job reaches a terminal state, every candidate (ListCandidatesForAutoMLJob, all pages) is
+written as one JSON line per candidate to
+`s3://<archive bucket>/records/automl-candidates/dt=YYYY-MM-DD/<job>--<state id>.jsonl`, partitioned
+like the job records. The job record of that state carries `candidate_count` and `best_candidate_rank`.
+
+| column | type | meaning |
+| --- | --- | --- |
+"""
+
+VERSIONS = """
+## Versions
+
+- 1: the job record.
+- 2: `candidate_count`, `best_candidate_rank` on job records; candidate records.
+"""
+
+
+def _rows(columns: tuple[Column, ...]) -> str:
+    return "\n".join(f"| `{c.name}` | `{c.type}` | {c.description} |" for c in columns) + "\n"
+
+
 def render() -> str:
-    rows = [f"| `{c.name}` | `{c.type}` | {c.description} |" for c in JOB_RECORD_COLUMNS]
-    return HEADER + "\n".join(rows) + "\n"
+    return HEADER + _rows(JOB_RECORD_COLUMNS) + CANDIDATES_HEADER + _rows(CANDIDATE_RECORD_COLUMNS) + VERSIONS
 
 
 if __name__ == "__main__":

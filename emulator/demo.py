@@ -9,13 +9,16 @@ import logging
 import sys
 import warnings
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from emulator.autopilot import AutopilotSimulator
 from emulator.aws import LocalAws
+from emulator.clock import SimulatedClock
 from emulator.events import AlertsInbox, put_events
 from emulator.pipeline import LambdaPipeline, SqsClock
 from emulator.scenarios import all_events, demo_histories, replay_shuffled, schedule_all
+from emulator.scheduled import ScheduledFunction
 from emulator.stack import DeployedStack, deploy_stack
 
 MAX_SIMULATED_SECONDS = 12 * 3600
@@ -68,6 +71,21 @@ def queue_depth(aws: LocalAws, queue_url: str) -> str:
     )
 
 
+def print_leaderboard(aws: LocalAws, bucket: str, keys: list[str]) -> None:
+    """The first archived leaderboard: one row per candidate, ranked."""
+    boards = [k for k in keys if k.startswith("records/automl-candidates/")]
+    if not boards:
+        return
+    body = aws.client("s3").get_object(Bucket=bucket, Key=boards[0])["Body"].read().decode()
+    rows = [json.loads(line) for line in body.splitlines()]
+    section(f"Candidate leaderboard of {rows[0]['job_name']} ({len(rows)} candidates)")
+    print(table(
+        ["rank", "candidate", "status", "objective", "value", "best"],
+        [[r["rank"], r["candidate_name"], r["candidate_status"], r["objective_metric_name"],
+          r["objective_metric_value"], "*" if r["is_best"] else ""] for r in rows],
+    ))  # fmt: skip
+
+
 def print_archive(aws: LocalAws, stack: DeployedStack, inbox: AlertsInbox, simulator: AutopilotSimulator) -> None:
     states = job_states(aws, stack.output("JobsTableName"))
     section("DynamoDB job states")
@@ -78,9 +96,12 @@ def print_archive(aws: LocalAws, stack: DeployedStack, inbox: AlertsInbox, simul
     ]  # fmt: skip
     print(table(["job", "status", "secondary status", "describe api", "archived at"], rows))
     keys = archive_keys(aws, stack.output("ArchiveBucketName"))
-    for prefix in ("raw/", "records/"):
-        section(f"S3 {prefix} ({sum(k.startswith(prefix) for k in keys)} objects)")
-        print("\n".join(k for k in keys if k.startswith(prefix)) or "(none)")
+    for prefix in ("raw/automl-jobs/", "records/automl-jobs/", "records/automl-candidates/"):
+        matching = [k for k in keys if k.startswith(prefix)]
+        section(f"S3 {prefix} ({len(matching)} objects; first and last shown)")
+        shown = matching if len(matching) <= 4 else [*matching[:2], "...", *matching[-2:]]
+        print("\n".join(shown) or "(none)")
+    print_leaderboard(aws, stack.output("ArchiveBucketName"), keys)
     section("Alerts received")
     alert_rows = [[a.subject or "", json.dumps(a.attributes, sort_keys=True)] for a in inbox.received]
     print(table(["subject", "attributes"], alert_rows) if alert_rows else "(none)")
@@ -114,7 +135,13 @@ def outcome_checks(
 
 
 def run_demo() -> int:
-    with LocalAws() as aws, AutopilotSimulator() as simulator, SqsClock() as sqs_clock:
+    # SageMaker's simulated time starts shortly before now, so the sweep (real clock) sees these jobs.
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    with (
+        LocalAws() as aws,
+        AutopilotSimulator(clock=SimulatedClock(start=start)) as simulator,
+        SqsClock() as sqs_clock,
+    ):
         print(f"moto server: {aws.endpoint_url}")
         print("deploying the stack (synth + CloudFormation in moto)...")
         # moto prints and warns about every resource type it skips (bucket/queue/topic policies).
@@ -143,6 +170,20 @@ def run_demo() -> int:
         first_states = job_states(aws, table_name)
         alerts_first = len(inbox.received)
 
+        section("Reconcile sweep: a job whose events were never delivered")
+        simulator.create_job("silent-v1-no-events", api="v1")
+        simulator.run_to_completion("silent-v1-no-events")  # its events are dropped on purpose
+        (sweep,) = ScheduledFunction.from_stack(aws, stack)
+        sweep.environment.update(pipeline.environment)
+        report = sweep.invoke()
+        pipeline.run_until_idle(max_simulated_seconds=MAX_SIMULATED_SECONDS)
+        swept = job_states(aws, table_name).get("JOB#silent-v1-no-events", {})
+        print(f"sweep listed={report['listed']} enqueued={report['enqueued']} complete={report['complete']}; "
+              f"silent-v1-no-events archived as {plain(swept.get('status')) or 'nothing'}")  # fmt: skip
+        first_states = job_states(aws, table_name)
+        quiet = sweep.invoke()
+        print(f"second sweep of the now-quiet account: enqueued={quiet['enqueued']}")
+
         section("Replaying every event x3, shuffled")
         replay = replay_shuffled(all_events(histories), copies=3, seed=42)
         put_events(aws, replay)
@@ -154,6 +195,8 @@ def run_demo() -> int:
         history_jobs = {h.job_name: h.api for h in histories}
         checks = outcome_checks(first_states, alerts_first, history_jobs)
         checks += [
+            ("a job with no events was archived by one sweep", plain(swept.get("status")) == "Completed"),
+            ("a sweep of a quiet account enqueued nothing", quiet["enqueued"] == 0),
             ("replay changed no stored job state", first_states == second_states),
             ("replay sent no second alert", len(inbox.received) == alerts_first),
         ]

@@ -197,6 +197,8 @@ class LambdaPipeline:
         self.stats = PipelineStats()
         self._sqs = aws.client("sqs")
         self._handler: Handler | None = None
+        # Functions run on simulated time as it passes (e.g. the reconcile sweep's schedule).
+        self.scheduled: list[Any] = []
 
     @classmethod
     def for_function(cls, aws: LocalAws, function: FunctionInfo, **options: Any) -> LambdaPipeline:
@@ -291,6 +293,8 @@ class LambdaPipeline:
         if self.simulator is not None:
             self.simulator.clock.advance(seconds)
         self.run_due_steps()
+        for function in self.scheduled:
+            function.elapse(seconds)
 
     def run_due_steps(self) -> int:
         if self.simulator is None:

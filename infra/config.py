@@ -42,6 +42,13 @@ SAGEMAKER_MAX_ATTEMPTS = 8
 ARCHIVE_RAW_PREFIX = "raw/"
 ARCHIVE_RECORDS_PREFIX = "records/"
 
+# --- Reconcile sweep function --------------------------------------------------------------------
+SWEEP_HANDLER = "automl_archive.handlers.sweep.lambda_handler"
+SWEEP_TIMEOUT_SECONDS = 300
+SWEEP_MEMORY_MB = 256
+SWEEP_TARGET_RETRY_ATTEMPTS = 2
+SWEEP_TARGET_MAX_EVENT_AGE_MINUTES = 60
+
 # --- Dependency layer ----------------------------------------------------------------------------
 LAYER_PYTHON_VERSION = "3.13"
 LAYER_PLATFORM = "manylinux2014_aarch64"
@@ -137,6 +144,9 @@ class ArchiveSettings:
     work_queue_max_receive_count: int = 5
     log_retention_days: int = 90
     child_link_ttl_days: int = 30
+    sweep_interval_minutes: int = 15
+    sweep_overlap_seconds: int = 900
+    sweep_initial_lookback_days: int = 30
 
     @classmethod
     def from_context(cls, context: Mapping[str, Any] | Callable[[str], Any]) -> ArchiveSettings:
@@ -199,5 +209,10 @@ class ArchiveSettings:
             log_retention_days=retention,
             child_link_ttl_days=_as_int(
                 "child_link_ttl_days", value("child_link_ttl_days"), 1, MAX_CHILD_LINK_TTL_DAYS
+            ),
+            sweep_interval_minutes=_as_int("sweep_interval_minutes", value("sweep_interval_minutes"), 1, 1440),
+            sweep_overlap_seconds=_as_int("sweep_overlap_seconds", value("sweep_overlap_seconds"), 0, 86400),
+            sweep_initial_lookback_days=_as_int(
+                "sweep_initial_lookback_days", value("sweep_initial_lookback_days"), 1, 3650
             ),
         )

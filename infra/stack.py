@@ -11,8 +11,10 @@ from infra import config
 from infra.config import ArchiveSettings
 from infra.constructs.alerts import Alerts
 from infra.constructs.exporter import TIMEOUT, Exporter, ExporterResources
+from infra.constructs.function import build_dependencies_layer
 from infra.constructs.ingest import Ingest
 from infra.constructs.storage import Storage
+from infra.constructs.sweep import ReconcileSweep
 
 
 class AutoMLJobArchiveStack(Stack):
@@ -38,6 +40,7 @@ class AutoMLJobArchiveStack(Stack):
             consumer_timeout=TIMEOUT,
             max_receive_count=settings.work_queue_max_receive_count,
         )
+        self.dependencies_layer = build_dependencies_layer(self, "DependenciesLayer")
         self.exporter = Exporter(
             self,
             "Exporter",
@@ -49,6 +52,15 @@ class AutoMLJobArchiveStack(Stack):
                 work_queue=self.ingest.work_queue,
             ),
             settings=settings,
+            layer=self.dependencies_layer,
+        )
+        self.sweep = ReconcileSweep(
+            self,
+            "Sweep",
+            table=self.storage.table,
+            work_queue=self.ingest.work_queue,
+            settings=settings,
+            layer=self.dependencies_layer,
         )
         self._build_outputs()
 
@@ -65,3 +77,4 @@ class AutoMLJobArchiveStack(Stack):
         self._output("ArchiveBucketName", self.storage.archive_bucket.bucket_name, "Raw answers and JSON Lines")
         self._output("AlertsTopicArn", self.alerts.topic.topic_arn, "Subscribe here for failure alerts")
         self._output("ExporterFunctionName", self.exporter.function.function_name, "The exporter Lambda")
+        self._output("SweepFunctionName", self.sweep.function.function_name, "The scheduled reconcile sweep")

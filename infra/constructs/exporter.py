@@ -6,11 +6,7 @@ from dataclasses import dataclass
 
 from aws_cdk import (
     Acknowledgment,
-    AssetHashType,
-    BundlingOptions,
-    DockerImage,
     Duration,
-    RemovalPolicy,
     Stack,
     Validations,
 )
@@ -18,7 +14,6 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -27,21 +22,7 @@ from constructs import Construct
 
 from infra import config
 from infra.config import ArchiveSettings
-from infra.layer_bundling import LocalLayerBundler, docker_command, layer_hash
-
-_R = logs.RetentionDays
-RETENTION_DAYS: dict[int, logs.RetentionDays] = dict(
-    zip(
-        config.CLOUDWATCH_RETENTION_DAYS,
-        (
-            _R.ONE_DAY, _R.THREE_DAYS, _R.FIVE_DAYS, _R.ONE_WEEK, _R.TWO_WEEKS, _R.ONE_MONTH,
-            _R.TWO_MONTHS, _R.THREE_MONTHS, _R.FOUR_MONTHS, _R.FIVE_MONTHS, _R.SIX_MONTHS,
-            _R.ONE_YEAR, _R.THIRTEEN_MONTHS, _R.EIGHTEEN_MONTHS, _R.TWO_YEARS, _R.THREE_YEARS,
-            _R.FIVE_YEARS, _R.SIX_YEARS, _R.SEVEN_YEARS, _R.EIGHT_YEARS, _R.NINE_YEARS, _R.TEN_YEARS,
-        ),
-        strict=True,
-    )
-)  # fmt: skip
+from infra.constructs.function import XRAY_ACKNOWLEDGMENT, FunctionSpec, build_function
 
 TIMEOUT = Duration.seconds(config.EXPORTER_TIMEOUT_SECONDS)
 
@@ -75,23 +56,28 @@ class Exporter(Construct):
         *,
         resources: ExporterResources,
         settings: ArchiveSettings,
+        layer: lambda_.ILayerVersion,
     ) -> None:
         super().__init__(scope, construct_id)
         self._resources = resources
         self._settings = settings
-        self.log_group = self._build_log_group()
-        self.role = self._build_role()
-        self.layer = self._build_layer()
-        self.function = self._build_function()
-        self._build_event_source()
-
-    def _build_log_group(self) -> logs.LogGroup:
-        return logs.LogGroup(
+        parts = build_function(
             self,
-            "LogGroup",
-            retention=RETENTION_DAYS[self._settings.log_retention_days],
-            removal_policy=RemovalPolicy.RETAIN,
+            FunctionSpec(
+                handler=config.EXPORTER_HANDLER,
+                description="Describes AutoML jobs named by queued SageMaker events and archives their state",
+                role_description="AutoML job archive exporter: exactly the calls its code makes",
+                timeout=TIMEOUT,
+                memory_mb=config.EXPORTER_MEMORY_MB,
+                environment=self._environment(),
+                statements=self._statements(),
+                log_retention_days=settings.log_retention_days,
+            ),
+            layer,
         )
+        self.log_group, self.role, self.function = parts.log_group, parts.role, parts.function
+        self._acknowledge_wildcards(self.role)
+        self._build_event_source()
 
     def _sagemaker_arn(self, resource_type: str) -> str:
         return Stack.of(self).format_arn(service="sagemaker", resource=resource_type, resource_name="*")
@@ -144,28 +130,7 @@ class Exporter(Construct):
                 ],
                 resources=[res.work_queue.queue_arn],
             ),
-            iam.PolicyStatement(
-                sid="OwnLogGroup",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[self.log_group.log_group_arn],
-            ),
-            iam.PolicyStatement(
-                sid="XRay",
-                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                resources=["*"],
-            ),
         ]
-
-    def _build_role(self) -> iam.Role:
-        role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="AutoML job archive exporter: exactly the calls its code makes",
-            inline_policies={"exporter": iam.PolicyDocument(statements=self._statements())},
-        )
-        self._acknowledge_wildcards(role)
-        return role
 
     def _acknowledge_wildcards(self, role: iam.Role) -> None:
         stack = Stack.of(self)
@@ -193,33 +158,8 @@ class Exporter(Construct):
             )
             for prefix in (config.ARCHIVE_RAW_PREFIX, config.ARCHIVE_RECORDS_PREFIX)
         ]
-        acknowledgments.append(
-            Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::*]",
-                reason="xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level "
-                "permissions; X-Ray requires Resource '*' for active tracing.",
-            )
-        )
+        acknowledgments.append(XRAY_ACKNOWLEDGMENT)
         Validations.of(role).acknowledge(*acknowledgments)
-
-    def _build_layer(self) -> lambda_.LayerVersion:
-        return lambda_.LayerVersion(
-            self,
-            "DependenciesLayer",
-            description="Third-party packages of lambdas/requirements.txt (AWS SDK excluded)",
-            compatible_runtimes=[lambda_.Runtime.PYTHON_3_13],
-            compatible_architectures=[lambda_.Architecture.ARM_64],
-            code=lambda_.Code.from_asset(
-                str(config.LAMBDAS_DIR),
-                asset_hash_type=AssetHashType.CUSTOM,
-                asset_hash=layer_hash(),
-                bundling=BundlingOptions(
-                    image=DockerImage.from_registry(config.LAYER_BUILD_IMAGE),
-                    command=docker_command(),
-                    local=LocalLayerBundler(),
-                ),
-            ),
-        )
 
     def _environment(self) -> dict[str, str]:
         res, settings = self._resources, self._settings
@@ -235,39 +175,7 @@ class Exporter(Construct):
             "ALERT_CLAIM_LEASE_SECONDS": str(config.EXPORTER_TIMEOUT_SECONDS * config.ALERT_CLAIM_LEASE_FACTOR),
             "SAGEMAKER_RETRY_MODE": config.SAGEMAKER_RETRY_MODE,
             "SAGEMAKER_MAX_ATTEMPTS": str(config.SAGEMAKER_MAX_ATTEMPTS),
-            "POWERTOOLS_SERVICE_NAME": config.SERVICE_NAME,
-            "POWERTOOLS_METRICS_NAMESPACE": config.METRICS_NAMESPACE,
-            "POWERTOOLS_LOG_LEVEL": config.LOG_LEVEL,
         }
-
-    def _build_function(self) -> lambda_.Function:
-        function = lambda_.Function(
-            self,
-            "Function",
-            description="Describes AutoML jobs named by queued SageMaker events and archives their state",
-            runtime=lambda_.Runtime.PYTHON_3_13,
-            architecture=lambda_.Architecture.ARM_64,
-            memory_size=config.EXPORTER_MEMORY_MB,
-            timeout=TIMEOUT,
-            tracing=lambda_.Tracing.ACTIVE,
-            # Immutable view: CDK helpers (tracing, event source) cannot add statements; the role's
-            # inline policy above is the whole permission set.
-            role=self.role.without_policy_updates(),
-            log_group=self.log_group,
-            code=lambda_.Code.from_asset(str(config.LAMBDAS_DIR), exclude=["**/__pycache__", "**/*.pyc"]),
-            handler=config.EXPORTER_HANDLER,
-            layers=[self.layer],
-            environment=self._environment(),
-        )
-        Validations.of(function).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-L1",
-                reason="Python 3.13 is pinned on purpose: the dependency layer is built for CPython 3.13 "
-                "wheels (pip --python-version 3.13, SAM build-python3.13 image); runtime and layer "
-                "must be upgraded together.",
-            )
-        )
-        return function
 
     def _build_event_source(self) -> None:
         self.function.add_event_source(

@@ -1,4 +1,4 @@
-"""The exporter's configuration: a typed model read once from the environment at cold start.
+"""The functions' configuration: a typed model read once from the environment at cold start.
 
 A missing or malformed variable raises `ConfigurationError` naming every problem at once, so a
 mis-deployed function fails loudly on its first invocation instead of misbehaving later.
@@ -35,8 +35,7 @@ class ExporterSettings:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> ExporterSettings:
-        env = os.environ if environ is None else environ
-        reader = _EnvReader(env)
+        reader = _EnvReader(os.environ if environ is None else environ)
         settings = cls(
             jobs_table_name=reader.text("JOBS_TABLE_NAME"),
             archive_bucket_name=reader.text("ARCHIVE_BUCKET_NAME"),
@@ -49,6 +48,30 @@ class ExporterSettings:
             ),
             child_link_ttl_days=reader.integer("CHILD_LINK_TTL_DAYS", 30, 1, 3650),
             alert_claim_lease_seconds=reader.integer("ALERT_CLAIM_LEASE_SECONDS", 120, 1, 3600),
+            sagemaker_retry_mode=reader.choice("SAGEMAKER_RETRY_MODE", RETRY_MODES, default="adaptive"),
+            sagemaker_max_attempts=reader.integer("SAGEMAKER_MAX_ATTEMPTS", 8, 1, 20),
+        )
+        reader.raise_if_invalid()
+        return settings
+
+
+@dataclass(frozen=True)
+class SweepSettings:
+    jobs_table_name: str
+    work_queue_url: str
+    overlap_seconds: int
+    initial_lookback_days: int
+    sagemaker_retry_mode: str
+    sagemaker_max_attempts: int
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> SweepSettings:
+        reader = _EnvReader(os.environ if environ is None else environ)
+        settings = cls(
+            jobs_table_name=reader.text("JOBS_TABLE_NAME"),
+            work_queue_url=reader.text("WORK_QUEUE_URL"),
+            overlap_seconds=reader.integer("SWEEP_OVERLAP_SECONDS", 900, 0, 86400),
+            initial_lookback_days=reader.integer("SWEEP_INITIAL_LOOKBACK_DAYS", 30, 1, 3650),
             sagemaker_retry_mode=reader.choice("SAGEMAKER_RETRY_MODE", RETRY_MODES, default="adaptive"),
             sagemaker_max_attempts=reader.integer("SAGEMAKER_MAX_ATTEMPTS", 8, 1, 20),
         )

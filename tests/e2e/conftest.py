@@ -8,14 +8,17 @@ import logging
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from emulator.autopilot import AutopilotSimulator
 from emulator.aws import LocalAws
+from emulator.clock import SimulatedClock
 from emulator.events import AlertsInbox, put_events
 from emulator.pipeline import LambdaPipeline, SqsClock
+from emulator.scheduled import ScheduledFunction
 from emulator.stack import DeployedStack, deploy_stack
 
 
@@ -26,6 +29,7 @@ class DeployedArchive:
     simulator: AutopilotSimulator
     pipeline: LambdaPipeline
     inbox: AlertsInbox
+    sweep: ScheduledFunction
 
     def job_states(self) -> dict[str, dict[str, Any]]:
         table = self.stack.output("JobsTableName")
@@ -62,7 +66,10 @@ def archive(local_aws: LocalAws) -> Iterator[DeployedArchive]:
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         stack = deploy_stack(local_aws)
-    with AutopilotSimulator() as simulator, SqsClock() as sqs_clock:
+    # Simulated SageMaker time starts shortly before real time: the sweep (which reads the real clock)
+    # then finds the simulated jobs inside its look-back window.
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    with AutopilotSimulator(clock=SimulatedClock(start=start)) as simulator, SqsClock() as sqs_clock:
         pipeline = LambdaPipeline.for_function(
             local_aws,
             stack.function(),
@@ -72,4 +79,6 @@ def archive(local_aws: LocalAws) -> Iterator[DeployedArchive]:
         )
         pipeline.environment.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"})
         inbox = AlertsInbox(local_aws, stack.output("AlertsTopicArn"))
-        yield DeployedArchive(local_aws, stack, simulator, pipeline, inbox)
+        (sweep,) = ScheduledFunction.from_stack(local_aws, stack)
+        sweep.environment.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"})
+        yield DeployedArchive(local_aws, stack, simulator, pipeline, inbox, sweep)

@@ -48,7 +48,7 @@ def test_the_failure_alerts_once_with_a_useful_message(archive, played):
 def test_records_are_athena_ready_json_lines(archive, played):
     s3 = archive.aws.client("s3")
     bucket = archive.stack.output("ArchiveBucketName")
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="records/")["Contents"]]
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="records/automl-jobs/")["Contents"]]
     assert keys and all("/dt=" in key and key.endswith(".jsonl") for key in keys)
     for key in keys:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
@@ -58,6 +58,27 @@ def test_records_are_athena_ready_json_lines(archive, played):
         # the raw answer the record came from is archived too
         raw = json.loads(s3.get_object(Bucket=bucket, Key=record["raw_s3_key"])["Body"].read())
         assert raw["Response"]["AutoMLJobStatus"] == record["status"]
+
+
+def test_candidate_rows_equal_each_finished_jobs_candidates(archive, played):
+    # Given the candidates SageMaker lists for the completed V1 job
+    sagemaker = archive.aws.client("sagemaker")
+    listed = sagemaker.list_candidates_for_auto_ml_job(AutoMLJobName="churn-v1-completes")["Candidates"]
+    # When the archived leaderboard is read
+    s3 = archive.aws.client("s3")
+    bucket = archive.stack.output("ArchiveBucketName")
+    (key,) = [
+        o["Key"]
+        for o in s3.list_objects_v2(Bucket=bucket, Prefix="records/automl-candidates/")["Contents"]
+        if "/churn-v1-completes--" in o["Key"]
+    ]
+    rows = [json.loads(line) for line in s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode().splitlines()]
+    # Then there is one row per candidate, ranked, and the job record counts them
+    assert sorted(row["candidate_name"] for row in rows) == sorted(c["CandidateName"] for c in listed)
+    assert [row["rank"] for row in rows] == list(range(1, len(listed) + 1))
+    assert sum(row["is_best"] for row in rows) == 1
+    state = archive.job_states()["JOB#churn-v1-completes"]
+    assert int(state["candidate_count"]["N"]) == len(listed)
 
 
 def test_nothing_is_left_in_the_queues(archive, played):

@@ -25,6 +25,9 @@ TEST_CONTEXT: dict[str, Any] = {
     "work_queue_max_receive_count": 4,
     "log_retention_days": 30,
     "child_link_ttl_days": 14,
+    "sweep_interval_minutes": 20,
+    "sweep_overlap_seconds": 600,
+    "sweep_initial_lookback_days": 7,
 }
 
 
@@ -44,6 +47,18 @@ class Synthesized:
         found = self.template.find_resources(resource_type, {"Properties": props} if props else None)
         assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
         return next(iter(found.items()))
+
+    def function(self, handler: str) -> tuple[str, dict[str, Any]]:
+        """The function running `handler`: (logical id, resource)."""
+        return self.only("AWS::Lambda::Function", {"Handler": handler})
+
+    def role_of(self, function: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        return role_id, self.resources[role_id]
+
+    def log_group_of(self, function: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        log_group_id = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        return log_group_id, self.resources[log_group_id]
 
     def asset_dir(self, logical_id: str) -> Path:
         """The staged asset directory of a Lambda function's Code or a layer's Content."""

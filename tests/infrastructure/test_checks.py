@@ -29,6 +29,9 @@ EXPECTED_ACKNOWLEDGEMENTS = {
     "Exporter/Function": {"AwsSolutions-L1"},
     "Ingest/ChildJobStateChangeRuleDeadLetterQueue": {"AwsSolutions-SQS3"},
     "Ingest/AutoMLApiCallRuleDeadLetterQueue": {"AwsSolutions-SQS3"},
+    "Sweep/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "Sweep/Function": {"AwsSolutions-L1"},
+    "Sweep/ScheduleDeadLetterQueue": {"AwsSolutions-SQS3"},
 }
 
 OUTPUTS = [
@@ -39,6 +42,7 @@ OUTPUTS = [
     "ArchiveBucketName",
     "AlertsTopicArn",
     "ExporterFunctionName",
+    "SweepFunctionName",
 ]
 
 

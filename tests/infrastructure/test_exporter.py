@@ -12,6 +12,7 @@ from infra import layer_bundling
 
 from .conftest import Synthesized, render
 
+EXPORTER_HANDLER = "automl_archive.handlers.exporter.lambda_handler"
 SAGEMAKER_ARN = "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}"
 
 
@@ -21,7 +22,7 @@ def _id(synthesized: Synthesized, resource_type: str, props: dict | None = None)
 
 def test_function_runtime_architecture_handler_and_tracing(synthesized: Synthesized) -> None:
     # Given the one function
-    _, function = synthesized.only("AWS::Lambda::Function")
+    _, function = synthesized.function(EXPORTER_HANDLER)
     properties = function["Properties"]
     # Then it runs the exporter handler on Python 3.13 / arm64 with active tracing
     assert properties["Runtime"] == "python3.13"
@@ -38,7 +39,7 @@ def test_function_runtime_architecture_handler_and_tracing(synthesized: Synthesi
 
 def test_function_environment_is_exactly_what_the_code_reads(synthesized: Synthesized) -> None:
     # Given the function's environment variables
-    _, function = synthesized.only("AWS::Lambda::Function")
+    _, function = synthesized.function(EXPORTER_HANDLER)
     variables = {k: render(v) for k, v in function["Properties"]["Environment"]["Variables"].items()}
     # Then the names are exactly the contract with lambdas/, with values from resources and context
     work_queue = _id(synthesized, "AWS::SQS::Queue", {"RedrivePolicy": Match.any_value()})
@@ -76,8 +77,8 @@ def test_event_source_mapping_batches_reports_failures_and_caps_concurrency(synt
 
 def test_function_logs_to_its_own_log_group_with_context_retention(synthesized: Synthesized) -> None:
     # Given the log group and the function
-    log_group_id, log_group = synthesized.only("AWS::Logs::LogGroup")
-    _, function = synthesized.only("AWS::Lambda::Function")
+    _, function = synthesized.function(EXPORTER_HANDLER)
+    log_group_id, log_group = synthesized.log_group_of(function)
     # Then the function writes to that group, which keeps logs for the context's 30 days
     assert render(function["Properties"]["LoggingConfig"]["LogGroup"]) == f"${{{log_group_id}}}"
     assert log_group["Properties"]["RetentionInDays"] == 30
@@ -89,7 +90,7 @@ def _expected_permissions(synthesized: Synthesized) -> set[tuple[str, str]]:
     topic = _id(synthesized, "AWS::SNS::Topic")
     key = _id(synthesized, "AWS::KMS::Key")
     work_queue = _id(synthesized, "AWS::SQS::Queue", {"RedrivePolicy": Match.any_value()})
-    log_group = _id(synthesized, "AWS::Logs::LogGroup")
+    log_group, _ = synthesized.log_group_of(synthesized.function(EXPORTER_HANDLER)[1])
     expected = {
         ("sagemaker:DescribeAutoMLJob", f"{SAGEMAKER_ARN}:automl-job/*"),
         ("sagemaker:DescribeAutoMLJobV2", f"{SAGEMAKER_ARN}:automl-job/*"),
@@ -126,8 +127,8 @@ def _expected_permissions(synthesized: Synthesized) -> set[tuple[str, str]]:
 
 def test_exporter_role_allows_exactly_the_calls_the_code_makes(synthesized: Synthesized) -> None:
     # Given the function's role
-    _, function = synthesized.only("AWS::Lambda::Function")
-    role_id, role = synthesized.only("AWS::IAM::Role")
+    _, function = synthesized.function(EXPORTER_HANDLER)
+    role_id, role = synthesized.role_of(function)
     assert render(function["Properties"]["Role"]) == f"${{{role_id}.Arn}}"
     # When its statements are flattened into (action, resource) pairs
     granted: set[tuple[str, str]] = set()
@@ -146,7 +147,7 @@ def test_exporter_role_allows_exactly_the_calls_the_code_makes(synthesized: Synt
 
 def test_exporter_role_has_no_managed_or_separate_policies(synthesized: Synthesized) -> None:
     # Given the role and the template
-    _, role = synthesized.only("AWS::IAM::Role")
+    _, role = synthesized.role_of(synthesized.function(EXPORTER_HANDLER)[1])
     # Then no AWS managed policy is attached and no helper added a separate policy resource
     assert "ManagedPolicyArns" not in role["Properties"]
     synthesized.template.resource_count_is("AWS::IAM::Policy", 0)
@@ -158,7 +159,7 @@ def test_exporter_role_has_no_managed_or_separate_policies(synthesized: Synthesi
 
 def test_function_asset_keeps_requirements_and_drops_bytecode(synthesized: Synthesized) -> None:
     # Given the function's code asset directory
-    function_id, _ = synthesized.only("AWS::Lambda::Function")
+    function_id, _ = synthesized.function(EXPORTER_HANDLER)
     asset = synthesized.asset_dir(function_id)
     # Then it is lambdas/ with requirements.txt kept and no compiled files
     assert (asset / "requirements.txt").is_file()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from automl_archive.dal.interfaces import (
@@ -22,6 +24,9 @@ class FakeSageMaker:
         self.jobs: dict[str, tuple[str, dict[str, Any]]] = {}  # lower name -> (created api, answer)
         self.child_links: dict[tuple[ChildKind, str], str | None] = {}
         self.tuning_training_jobs: dict[str, str] = {}
+        self.candidates: dict[str, list[dict[str, Any]]] = {}
+        self.list_filters: list[dict[str, Any]] = []
+        self.page_size = 100
         self.calls: Counter[str] = Counter()
         self.fail_next: list[Exception] = []
 
@@ -38,6 +43,31 @@ class FakeSageMaker:
         if api == "v1" and created_with == "v2":
             raise WrongDescribeApi(job_name)
         return dict(answer)
+
+    def list_candidates(self, job_name: str) -> list[dict[str, Any]]:
+        self.calls["list_candidates"] += 1
+        if job_name.lower() not in self.jobs:
+            raise JobNotFound(job_name)
+        return list(self.candidates.get(job_name.lower(), []))
+
+    def job_summary_pages(self, **filters: Any) -> Iterator[list[dict[str, Any]]]:
+        self.calls["list_jobs"] += 1
+        self.list_filters.append(filters)
+        after = filters.get("LastModifiedTimeAfter")
+        summaries = [
+            {
+                "AutoMLJobName": answer["AutoMLJobName"],
+                "AutoMLJobArn": answer["AutoMLJobArn"],
+                "AutoMLJobStatus": answer["AutoMLJobStatus"],
+                "AutoMLJobSecondaryStatus": answer["AutoMLJobSecondaryStatus"],
+                "CreationTime": answer["CreationTime"],
+                "LastModifiedTime": answer["LastModifiedTime"],
+            }
+            for _, answer in self.jobs.values()
+            if after is None or answer["LastModifiedTime"] > after
+        ]
+        for start in range(0, len(summaries), self.page_size):
+            yield summaries[start : start + self.page_size]
 
     def automl_job_arn_of_child(self, kind: ChildKind, child_name: str) -> str | None:
         self.calls[f"describe_{kind.value}"] += 1
@@ -56,7 +86,21 @@ class FakeStore:
     states: dict[str, dict[str, Any]] = field(default_factory=dict)
     alerts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     links: dict[tuple[ChildKind, str], ChildLink] = field(default_factory=dict)
+    watermarks: dict[str, datetime] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
+
+    def stored_orderings(self, job_keys: list[str]) -> dict[str, int]:
+        self.calls["stored_orderings"] += 1
+        return {key: self.states[key]["ordering"] for key in job_keys if key in self.states}
+
+    def get_watermark(self, name: str) -> datetime | None:
+        return self.watermarks.get(name)
+
+    def advance_watermark(self, name: str, value: datetime) -> bool:
+        if name in self.watermarks and self.watermarks[name] >= value:
+            return False
+        self.watermarks[name] = value
+        return True
 
     def load_job(self, job_key: str) -> StoredJob:
         self.calls["load_job"] += 1
@@ -159,3 +203,6 @@ class FakeQueue:
 
     def send(self, body: dict[str, Any], delay_seconds: int) -> None:
         self.sent.append((body, delay_seconds))
+
+    def send_batch(self, bodies: list[dict[str, Any]]) -> None:
+        self.sent.extend((body, 0) for body in bodies)

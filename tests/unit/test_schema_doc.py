@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from automl_archive.models.record import JOB_RECORD_COLUMNS
+from automl_archive.models.record import CANDIDATE_RECORD_COLUMNS, JOB_RECORD_COLUMNS
 from docs.generate_schema import render
 
 SCHEMA_PAGE = Path(__file__).resolve().parents[2] / "docs" / "schema.md"
@@ -15,5 +15,5 @@ def test_schema_page_is_current():
 
 def test_every_column_is_documented_with_its_type():
     page = SCHEMA_PAGE.read_text(encoding="utf-8")
-    for column in JOB_RECORD_COLUMNS:
+    for column in JOB_RECORD_COLUMNS + CANDIDATE_RECORD_COLUMNS:
         assert f"| `{column.name}` | `{column.type}` |" in page

@@ -9,6 +9,8 @@ still failing after that propagates so the queue redelivers the record.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -17,6 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from automl_archive.dal.interfaces import (
+    CandidatesUnavailable,
     ChildJobNotFound,
     ChildLink,
     JobNotFound,
@@ -77,6 +80,27 @@ class SageMakerApi:
             raise
         answer.pop("ResponseMetadata", None)
         return dict(answer)
+
+    def list_candidates(self, job_name: str) -> list[dict[str, Any]]:
+        candidates: list[dict[str, Any]] = []
+        try:
+            for page in self._client.get_paginator("list_candidates_for_auto_ml_job").paginate(
+                AutoMLJobName=job_name, PaginationConfig={"PageSize": 100}
+            ):
+                candidates.extend(page.get("Candidates", []))
+        except ClientError as error:
+            code = _error_code(error)
+            if code in _NOT_FOUND_CODES:
+                raise JobNotFound(job_name) from error
+            if code == "ValidationException":
+                raise CandidatesUnavailable(job_name) from error
+            raise
+        return candidates
+
+    def job_summary_pages(self, **filters: Any) -> Iterator[list[dict[str, Any]]]:
+        paginator = self._client.get_paginator("list_auto_ml_jobs")
+        for page in paginator.paginate(**filters, PaginationConfig={"PageSize": 100}):
+            yield list(page.get("AutoMLJobSummaries", []))
 
     def automl_job_arn_of_child(self, kind: ChildKind, child_name: str) -> str | None:
         method, name_field = _CHILD_DESCRIBE[kind]
@@ -199,6 +223,43 @@ class DynamoJobStore:
             ExpressionAttributeValues={":sent": {"S": sent_at}, ":id": {"S": notification_id}},
         )
 
+    def stored_orderings(self, job_keys: list[str]) -> dict[str, int]:
+        orderings: dict[str, int] = {}
+        unique = list(dict.fromkeys(job_keys))
+        for start in range(0, len(unique), 100):  # BatchGetItem's limit
+            pending: dict[str, Any] = {
+                self._table: {
+                    "Keys": [{"pk": {"S": job_pk(key)}, "sk": {"S": STATE_SK}} for key in unique[start : start + 100]],
+                    "ProjectionExpression": "pk, #ordering",
+                    "ExpressionAttributeNames": {"#ordering": "ordering"},
+                    "ConsistentRead": True,
+                }
+            }
+            while pending:
+                answer = self._client.batch_get_item(RequestItems=pending)
+                for item in answer.get("Responses", {}).get(self._table, []):
+                    orderings[item["pk"]["S"][len("JOB#") :]] = int(item["ordering"]["N"])
+                pending = answer.get("UnprocessedKeys") or {}
+        return orderings
+
+    def get_watermark(self, name: str) -> datetime | None:
+        answer = self._client.get_item(TableName=self._table, Key=self._watermark_key(name), ConsistentRead=True)
+        value = answer.get("Item", {}).get("value", {}).get("S")
+        return datetime.fromisoformat(value) if value else None
+
+    def advance_watermark(self, name: str, value: datetime) -> bool:
+        return self._conditional_update(
+            key=self._watermark_key(name),
+            expression="SET #value = :value",
+            condition="attribute_not_exists(#value) OR #value < :value",
+            names={"#value": "value"},
+            values={":value": {"S": value.astimezone(UTC).isoformat()}},
+        )
+
+    @staticmethod
+    def _watermark_key(name: str) -> dict[str, Any]:
+        return {"pk": {"S": f"WATERMARK#{name}"}, "sk": {"S": "WATERMARK"}}
+
     def get_child_link(self, kind: ChildKind, child_name: str) -> ChildLink | None:
         answer = self._client.get_item(
             TableName=self._table, Key=self._child_key(kind, child_name), ProjectionExpression="job_name"
@@ -289,6 +350,17 @@ class SqsWorkQueue:
 
     def send(self, body: dict[str, Any], delay_seconds: int) -> None:
         self._client.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps(body), DelaySeconds=delay_seconds)
+
+    def send_batch(self, bodies: list[dict[str, Any]]) -> None:
+        for start in range(0, len(bodies), 10):  # SendMessageBatch's limit
+            entries = [
+                {"Id": str(index), "MessageBody": json.dumps(body)}
+                for index, body in enumerate(bodies[start : start + 10])
+            ]
+            answer = self._client.send_message_batch(QueueUrl=self._queue_url, Entries=entries)
+            if answer.get("Failed"):
+                reasons = sorted({failure.get("Code", "?") for failure in answer["Failed"]})
+                raise RuntimeError(f"{len(answer['Failed'])} messages not sent to the work queue: {reasons}")
 
 
 def to_dynamo(value: Any) -> dict[str, Any]:

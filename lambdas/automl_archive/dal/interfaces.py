@@ -7,7 +7,9 @@ anything else (throttling after retries, 5xx, timeouts) propagates and the queue
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from automl_archive.models.messages import ChildKind
@@ -19,6 +21,10 @@ class JobNotFound(Exception):
 
 class WrongDescribeApi(Exception):
     """DescribeAutoMLJob refused the job: it was created with CreateAutoMLJobV2."""
+
+
+class CandidatesUnavailable(Exception):
+    """SageMaker will not list candidates for this job (e.g. a problem type without them)."""
 
 
 class ChildJobNotFound(Exception):
@@ -56,7 +62,15 @@ class SageMakerGateway(Protocol):
         """Answer of DescribeAutoMLJob (api "v1") or DescribeAutoMLJobV2 ("v2")."""
         ...
 
+    def list_candidates(self, job_name: str) -> list[dict[str, Any]]:
+        """Every candidate of the job (all pages of ListCandidatesForAutoMLJob)."""
+        ...
+
     def automl_job_arn_of_child(self, kind: ChildKind, child_name: str) -> str | None: ...
+
+    def job_summary_pages(self, **filters: Any) -> Iterator[list[dict[str, Any]]]:
+        """Pages of ListAutoMLJobs summaries; filters are the API's (LastModifiedTimeAfter, ...)."""
+        ...
 
     def first_training_job_of_tuning_job(self, tuning_job_name: str) -> str | None: ...
 
@@ -76,6 +90,16 @@ class JobStore(Protocol):
 
     def mark_alert_sent(self, job_key: str, status: str, sent_at: str, notification_id: str) -> None: ...
 
+    def stored_orderings(self, job_keys: list[str]) -> dict[str, int]:
+        """The stored state's ordering key per job key; jobs not archived are absent."""
+        ...
+
+    def get_watermark(self, name: str) -> datetime | None: ...
+
+    def advance_watermark(self, name: str, value: datetime) -> bool:
+        """Move the watermark forward only; False when it already was at or past `value`."""
+        ...
+
     def get_child_link(self, kind: ChildKind, child_name: str) -> ChildLink | None: ...
 
     def put_child_link(self, kind: ChildKind, child_name: str, link: ChildLink, expires_at: int) -> None: ...
@@ -93,3 +117,7 @@ class Notifier(Protocol):
 
 class WorkQueue(Protocol):
     def send(self, body: dict[str, Any], delay_seconds: int) -> None: ...
+
+    def send_batch(self, bodies: list[dict[str, Any]]) -> None:
+        """Send every body (in batches of 10); raises if any could not be sent."""
+        ...

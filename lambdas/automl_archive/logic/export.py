@@ -19,9 +19,18 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from automl_archive.dal.interfaces import Archive, JobNotFound, JobStore, Notifier, SageMakerGateway, WorkQueue
+from automl_archive.dal.interfaces import (
+    Archive,
+    CandidatesUnavailable,
+    JobNotFound,
+    JobStore,
+    Notifier,
+    SageMakerGateway,
+    WorkQueue,
+)
 from automl_archive.logic.alerts import build_alert
 from automl_archive.logic.describe import describe_job
+from automl_archive.logic.leaderboard import best_candidate_rank, candidate_rows, rank_candidates
 from automl_archive.logic.normalise import DESCRIBE_V1, DESCRIBE_V2, iso, normalise
 from automl_archive.logic.resolve import ChildJobResolver, Resolution
 from automl_archive.logic.state import ordering_key, state_id
@@ -30,6 +39,7 @@ from automl_archive.observability import logger, metrics
 
 RAW_PREFIX = "raw/automl-jobs"
 RECORDS_PREFIX = "records/automl-jobs"
+CANDIDATES_PREFIX = "records/automl-candidates"
 STALE_CHAIN_GRACE_SECONDS = 900
 _API_NAMES = {"v1": DESCRIBE_V1, "v2": DESCRIBE_V2}
 
@@ -162,6 +172,8 @@ class JobExporter:
         record_key = f"{RECORDS_PREFIX}/dt={record['last_modified_time'][:10]}/{job_key}--{state_name}.jsonl"
         written = False
         if stored_ordering is None or ordering > stored_ordering:
+            if record["is_terminal"]:
+                self._archive_leaderboard(job_key, record, now)
             # S3 first, DynamoDB last: the item never points at an object that does not exist.
             raw = {"DescribeApi": _API_NAMES[api], "DescribedAt": iso(now), "Response": answer}
             self._archive.put_json(raw_key, _to_json(raw).encode(), "application/json")
@@ -175,6 +187,24 @@ class JobExporter:
             raw_location=self._archive.location(raw_key),
             record_location=self._archive.location(record_key),
         )
+
+    def _archive_leaderboard(self, job_key: str, record: dict[str, Any], now: datetime) -> None:
+        """At a terminal state: every candidate as one JSON line each; count and best rank into the record."""
+        try:
+            candidates = self._sagemaker.list_candidates(record["job_name"])
+        except CandidatesUnavailable:
+            logger.info("SageMaker lists no candidates for this job", extra={"job_name": record["job_name"]})
+            return
+        metrics.add_metric(name="CandidatesArchived", unit=MetricUnit.Count, value=len(candidates))
+        ranked = rank_candidates(candidates)
+        record["candidate_count"] = len(ranked)
+        record["best_candidate_rank"] = best_candidate_rank(ranked, record["best_candidate_name"])
+        if not ranked:
+            return
+        rows = candidate_rows(record, ranked, now)
+        key = f"{CANDIDATES_PREFIX}/dt={record['last_modified_time'][:10]}/{job_key}--{record['state_id']}.jsonl"
+        body = "".join(_to_json(row) + "\n" for row in rows).encode()
+        self._archive.put_json(key, body, "application/x-ndjson")
 
     def _alert(self, job_key: str, archived: ArchivedState, message_id: str) -> None:
         """At most one alert per job and terminal status (barring a crash between publish and mark).
@@ -248,6 +278,8 @@ _SUMMARY_FIELDS = (
     "best_objective_metric_name",
     "best_objective_metric_value",
     "deployed_endpoint",
+    "candidate_count",
+    "best_candidate_rank",
     "alert_category",
     "state_id",
     "raw_s3_key",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: candidate_count, best_candidate_rank; the candidate leaderboard table
 
 STRING = "string"
 BIGINT = "bigint"
@@ -89,6 +89,10 @@ JOB_RECORD_COLUMNS: tuple[Column, ...] = (
     Column("backtest_results", STRING, "S3 location of the best candidate's backtest results (forecasting)."),
     Column("auto_deploy_endpoint", STRING, "Endpoint requested by ModelDeployConfig, if any."),
     Column("deployed_endpoint", STRING, "ModelDeployResult.EndpointName: the endpoint actually deployed."),
+    Column("candidate_count", BIGINT, "Candidates the job produced (terminal states only; null while running)."),
+    Column(
+        "best_candidate_rank", BIGINT, "Rank of the best candidate by objective metric among all candidates (1 = top)."
+    ),
     Column("alert_category", STRING, "Failed, Stopped, CompletedWithProblems or null: what an alert would say."),
     Column("state_id", STRING, "Identifier of this observed state (time, status, secondary status)."),
     Column("raw_s3_key", STRING, "Key of the full DescribeAutoMLJob(V2) answer in the archive bucket."),
@@ -96,3 +100,37 @@ JOB_RECORD_COLUMNS: tuple[Column, ...] = (
 )
 
 JOB_RECORD_COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in JOB_RECORD_COLUMNS)
+
+
+CANDIDATE_RECORD_COLUMNS: tuple[Column, ...] = (
+    Column("schema_version", BIGINT, "Version of this record layout."),
+    Column("job_name", STRING, "AutoML job the candidate belongs to."),
+    Column("job_arn", STRING, "AutoML job ARN."),
+    Column("job_status", STRING, "The job's terminal status when the leaderboard was archived."),
+    Column("job_state_id", STRING, "The job state this leaderboard belongs to (see the job record's state_id)."),
+    Column("problem_type", STRING, "The job's problem type."),
+    Column("rank", BIGINT, "Rank by final objective metric value (1 = best; candidates without a value last)."),
+    Column("is_best", BOOLEAN, "True for the job's BestCandidate."),
+    Column("candidate_name", STRING, "CandidateName."),
+    Column("candidate_status", STRING, "CandidateStatus: Completed, InProgress, Failed, Stopped, Stopping."),
+    Column("objective_status", STRING, "ObjectiveStatus: Succeeded, Pending or Failed."),
+    Column("objective_metric_name", STRING, "FinalAutoMLJobObjectiveMetric.MetricName."),
+    Column("objective_metric_type", STRING, "Maximize or Minimize."),
+    Column("objective_metric_value", DOUBLE, "FinalAutoMLJobObjectiveMetric.Value."),
+    Column("standard_metric_name", STRING, "FinalAutoMLJobObjectiveMetric.StandardMetricName."),
+    Column("step_arns", STRING_ARRAY, "ARNs of the candidate's steps (processing, training, transform jobs)."),
+    Column("step_types", STRING_ARRAY, "Types of the candidate's steps, same order."),
+    Column("step_names", STRING_ARRAY, "Names of the candidate's steps, same order."),
+    Column("container_images", STRING_ARRAY, "Images of the candidate's inference containers."),
+    Column("candidate_metrics", METRIC_ARRAY, "The candidate's metrics by data set (at most 40)."),
+    Column("creation_time", TIMESTAMP, "When the candidate was created."),
+    Column("end_time", TIMESTAMP, "When the candidate finished."),
+    Column("last_modified_time", TIMESTAMP, "When the candidate last changed."),
+    Column("failure_reason", STRING, "Why the candidate failed, if it did."),
+    Column("explainability_report", STRING, "S3 location of the candidate's explainability artifacts."),
+    Column("model_insights_report", STRING, "S3 location of the candidate's model insights."),
+    Column("backtest_results", STRING, "S3 location of the candidate's backtest results (forecasting)."),
+    Column("archived_at", TIMESTAMP, "When this row was written."),
+)
+
+CANDIDATE_RECORD_COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in CANDIDATE_RECORD_COLUMNS)

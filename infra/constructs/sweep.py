@@ -1,0 +1,100 @@
+"""Reconcile sweep: a scheduled function that hands every job the archive lacks to the work queue."""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, Duration, Validations
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra import config
+from infra.config import ArchiveSettings
+from infra.constructs.function import FunctionSpec, build_function
+
+
+class ReconcileSweep(Construct):
+    """Function (one at a time), its schedule, and the schedule target's own dead-letter queue."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        table: dynamodb.ITable,
+        work_queue: sqs.IQueue,
+        settings: ArchiveSettings,
+        layer: lambda_.ILayerVersion,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        parts = build_function(
+            self,
+            FunctionSpec(
+                handler=config.SWEEP_HANDLER,
+                description="Lists AutoML jobs modified since the last sweep and enqueues those the archive lacks",
+                role_description="AutoML job archive reconcile sweep: exactly the calls its code makes",
+                timeout=Duration.seconds(config.SWEEP_TIMEOUT_SECONDS),
+                memory_mb=config.SWEEP_MEMORY_MB,
+                environment={
+                    "JOBS_TABLE_NAME": table.table_name,
+                    "WORK_QUEUE_URL": work_queue.queue_url,
+                    "SWEEP_OVERLAP_SECONDS": str(settings.sweep_overlap_seconds),
+                    "SWEEP_INITIAL_LOOKBACK_DAYS": str(settings.sweep_initial_lookback_days),
+                    "SAGEMAKER_RETRY_MODE": config.SAGEMAKER_RETRY_MODE,
+                    "SAGEMAKER_MAX_ATTEMPTS": str(config.SAGEMAKER_MAX_ATTEMPTS),
+                },
+                statements=[
+                    iam.PolicyStatement(sid="ListAutoMLJobs", actions=["sagemaker:ListAutoMLJobs"], resources=["*"]),
+                    iam.PolicyStatement(
+                        sid="JobsTable",
+                        actions=["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+                        resources=[table.table_arn],
+                    ),
+                    iam.PolicyStatement(sid="WorkQueue", actions=["sqs:SendMessage"], resources=[work_queue.queue_arn]),
+                ],
+                log_retention_days=settings.log_retention_days,
+                # One sweep at a time: overlapping passes would only list the same jobs twice.
+                reserved_concurrency=1,
+            ),
+            layer,
+        )
+        self.function = parts.function
+        self.role = parts.role
+        Validations.of(parts.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="sagemaker:ListAutoMLJobs is a list action without resource-level permissions and "
+                "X-Ray's PutTraceSegments/PutTelemetryRecords require '*'; no other statement uses '*'.",
+            )
+        )
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "ScheduleDeadLetterQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(config.QUEUE_RETENTION_DAYS),
+        )
+        Validations.of(self.dead_letter_queue).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-SQS3",
+                reason="This queue is the dead-letter queue of the sweep schedule's target; "
+                "a dead-letter queue of a dead-letter queue would never be read.",
+            )
+        )
+        self.schedule = events.Rule(
+            self,
+            "Schedule",
+            description="Runs the reconcile sweep",
+            schedule=events.Schedule.rate(Duration.minutes(settings.sweep_interval_minutes)),
+            targets=[
+                targets.LambdaFunction(
+                    parts.function,
+                    dead_letter_queue=self.dead_letter_queue,
+                    retry_attempts=config.SWEEP_TARGET_RETRY_ATTEMPTS,
+                    max_event_age=Duration.minutes(config.SWEEP_TARGET_MAX_EVENT_AGE_MINUTES),
+                )
+            ],
+        )

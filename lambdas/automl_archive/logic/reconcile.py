@@ -1,0 +1,95 @@
+"""Reconcile the archive with SageMaker's own list of AutoML jobs.
+
+Events are best-effort (CloudTrail may be off, EventBridge drops what it cannot deliver, jobs may
+predate the stack). The sweep lists jobs modified since a stored watermark and hands every job whose
+archived state is missing or older to the work queue, where the exporter does the rest. Comparing a
+summary's ordering key with the stored one costs no describe, so a quiet account stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from automl_archive.dal.interfaces import JobStore, SageMakerGateway, WorkQueue
+from automl_archive.logic.state import ordering_key
+from automl_archive.observability import logger, metrics
+
+SWEEP_WATERMARK = "sweep"
+
+
+def summaries_needing_export(summaries: Iterable[dict[str, Any]], stored: dict[str, int]) -> list[dict[str, Any]]:
+    """Summaries whose job is not archived, or archived at an older state than the summary shows."""
+    return [
+        summary
+        for summary in summaries
+        if stored.get(summary["AutoMLJobName"].lower(), -1)
+        < ordering_key(summary["AutoMLJobStatus"], summary["LastModifiedTime"])
+    ]
+
+
+def job_reference(summary: dict[str, Any], origin: str) -> dict[str, Any]:
+    return {"AutoMLJobName": summary["AutoMLJobName"], "Origin": origin}
+
+
+@dataclass(frozen=True)
+class SweepPolicy:
+    overlap: timedelta
+    initial_lookback: timedelta
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    listed: int
+    enqueued: int
+    complete: bool
+    since: datetime
+    watermark: datetime | None
+
+
+class ReconcileSweep:
+    def __init__(
+        self,
+        sagemaker: SageMakerGateway,
+        store: JobStore,
+        queue: WorkQueue,
+        policy: SweepPolicy,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._sagemaker = sagemaker
+        self._store = store
+        self._queue = queue
+        self._policy = policy
+        self._clock = clock
+
+    def run(self, out_of_time: Callable[[], bool] = lambda: False) -> SweepReport:
+        """One pass; the watermark advances to this pass's start only if every page was handed off."""
+        started = self._clock()
+        watermark = self._store.get_watermark(SWEEP_WATERMARK)
+        since = (watermark or started - self._policy.initial_lookback) - self._policy.overlap
+        listed = enqueued = 0
+        for page in self._sagemaker.job_summary_pages(LastModifiedTimeAfter=since):
+            listed += len(page)
+            stored = self._store.stored_orderings([summary["AutoMLJobName"].lower() for summary in page])
+            todo = summaries_needing_export(page, stored)
+            self._queue.send_batch([job_reference(summary, "sweep") for summary in todo])
+            enqueued += len(todo)
+            if out_of_time():
+                logger.warning("Sweep stopped before its last page; watermark kept", extra={"listed": listed})
+                return self._report(listed, enqueued, complete=False, since=since, watermark=watermark)
+        self._store.advance_watermark(SWEEP_WATERMARK, started)
+        metrics.add_metric(name="SweepJobsListed", unit=MetricUnit.Count, value=listed)
+        metrics.add_metric(name="SweepJobsEnqueued", unit=MetricUnit.Count, value=enqueued)
+        lag = (started - watermark).total_seconds() if watermark else 0.0
+        metrics.add_metric(name="SweepLagSeconds", unit=MetricUnit.Seconds, value=lag)
+        return self._report(listed, enqueued, complete=True, since=since, watermark=started)
+
+    @staticmethod
+    def _report(listed: int, enqueued: int, complete: bool, since: datetime, watermark: datetime | None) -> SweepReport:
+        report = SweepReport(listed=listed, enqueued=enqueued, complete=complete, since=since, watermark=watermark)
+        logger.info("Sweep finished", extra={"listed": listed, "enqueued": enqueued, "complete": complete})
+        return report

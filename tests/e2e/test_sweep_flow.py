@@ -1,0 +1,63 @@
+"""The reconcile sweep on the deployed stack: jobs no event announced are archived after one sweep."""
+
+from __future__ import annotations
+
+
+def _describes(archive) -> int:
+    return archive.simulator.calls["DescribeAutoMLJob"] + archive.simulator.calls["DescribeAutoMLJobV2"]
+
+
+def test_a_job_that_never_produced_an_event_is_archived_after_one_sweep(archive):
+    # Given a V1 job that ran to completion and a V2 job that failed, with none of their events delivered
+    simulator = archive.simulator
+    simulator.create_job("silent-v1", api="v1")
+    simulator.run_to_completion("silent-v1")
+    simulator.create_job("silent-v2", api="v2")
+    simulator.analyze_data("silent-v2")
+    simulator.fail("silent-v2")
+    assert archive.status_of("silent-v1") is None
+    # When one sweep runs and the queue is drained
+    result = archive.sweep.invoke()
+    archive.run_until_idle()
+    archive.inbox.read()
+    # Then both are archived at their final state, and the failure alerted once
+    assert result["complete"] is True
+    assert result["enqueued"] >= 2
+    assert archive.status_of("silent-v1") == "Completed"
+    assert archive.status_of("silent-v2") == "Failed"
+    assert [a.subject for a in archive.inbox.received if "silent-v2" in a.subject] == ["AutoML job silent-v2 failed"]
+
+
+def test_a_sweep_of_a_quiet_account_costs_no_describe(archive):
+    # Given an archive that is current
+    archive.sweep.invoke()
+    archive.run_until_idle()
+    describes = _describes(archive)
+    depth = archive.queue_depth("WorkQueueUrl")
+    # When the sweep runs again with nothing changed
+    result = archive.sweep.invoke()
+    # Then it enqueues nothing and SageMaker is only listed, never described
+    assert result["enqueued"] == 0
+    assert archive.queue_depth("WorkQueueUrl") == depth == 0
+    assert _describes(archive) == describes
+
+
+def test_scheduled_sweeps_run_on_simulated_time_and_catch_a_job_that_finishes_silently(archive):
+    # Given a running job archived InProgress, whose later progress emits no event
+    simulator = archive.simulator
+    simulator.create_job("late-finisher", api="v1")
+    archive.put([simulator.creation_event("late-finisher")])
+    archive.pipeline.drain()  # not until idle: a running job's re-check chain never idles
+    assert archive.status_of("late-finisher") == "InProgress"
+    # When it completes with no event and simulated time passes with the schedule attached
+    simulator.run_to_completion("late-finisher")
+    archive.pipeline.scheduled = [archive.sweep]
+    runs_before = archive.sweep.invocations
+    try:
+        archive.pipeline.advance(archive.sweep.interval_seconds)
+        archive.run_until_idle()
+    finally:
+        archive.pipeline.scheduled = []
+    # Then the scheduled sweep (or the job's re-check) brought the archive to Completed
+    assert archive.sweep.invocations == runs_before + 1
+    assert archive.status_of("late-finisher") == "Completed"

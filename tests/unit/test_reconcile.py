@@ -1,0 +1,71 @@
+"""The reconcile sweep with fakes: hands off what the archive lacks, stays cheap, guards its watermark."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from automl_archive.logic.reconcile import SWEEP_WATERMARK, ReconcileSweep, SweepPolicy
+from tests.unit.answers import v1_answer
+from tests.unit.test_export import World, ref
+
+SWEEP_START = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
+POLICY = SweepPolicy(overlap=timedelta(minutes=15), initial_lookback=timedelta(days=30))
+
+
+def _sweep(world: World) -> ReconcileSweep:
+    return ReconcileSweep(world.sagemaker, world.store, world.queue, POLICY, clock=lambda: SWEEP_START)
+
+
+def test_jobs_missing_or_behind_are_enqueued_and_current_ones_are_not():
+    # Given three jobs: one archived at its current state, one archived at an older state, one never seen
+    world = World()
+    world.sagemaker.put_job(v1_answer(name="current", status="Completed"))
+    world.run(ref("current"), "m-1")
+    world.sagemaker.put_job(v1_answer(name="behind", status="InProgress", secondary="ModelTuning", minutes=20))
+    world.run(ref("behind"), "m-2")
+    world.sagemaker.put_job(v1_answer(name="behind", status="Completed", minutes=80))
+    world.sagemaker.put_job(v1_answer(name="unseen", status="Failed", secondary="Failed"))
+    world.queue.sent.clear()
+    describes = world.describes
+    # When the sweep runs
+    report = _sweep(world).run()
+    # Then the two that need work are handed to the queue, without a single describe
+    assert sorted(body["AutoMLJobName"] for body, _ in world.queue.sent) == ["behind", "unseen"]
+    assert all(body["Origin"] == "sweep" for body, _ in world.queue.sent)
+    assert world.describes == describes
+    assert (report.listed, report.enqueued, report.complete) == (3, 2, True)
+
+
+def test_first_sweep_looks_back_and_later_sweeps_start_at_the_watermark_with_overlap():
+    world = World()
+    _sweep(world).run()
+    assert world.sagemaker.list_filters[0] == {"LastModifiedTimeAfter": SWEEP_START - timedelta(days=30, minutes=15)}
+    assert world.store.watermarks[SWEEP_WATERMARK] == SWEEP_START
+    later = ReconcileSweep(
+        world.sagemaker, world.store, world.queue, POLICY, clock=lambda: SWEEP_START + timedelta(hours=1)
+    )
+    later.run()
+    assert world.sagemaker.list_filters[1] == {"LastModifiedTimeAfter": SWEEP_START - timedelta(minutes=15)}
+
+
+def test_a_sweep_cut_short_keeps_its_watermark():
+    # Given more jobs than one page, and a function about to time out after the first page
+    world = World()
+    world.sagemaker.page_size = 2
+    for index in range(5):
+        world.sagemaker.put_job(v1_answer(name=f"job-{index}", status="Completed"))
+    # When the sweep runs out of time
+    report = _sweep(world).run(out_of_time=lambda: True)
+    # Then what it listed was handed off, but the watermark did not move past unlisted jobs
+    assert (report.listed, report.enqueued, report.complete) == (2, 2, False)
+    assert SWEEP_WATERMARK not in world.store.watermarks
+
+
+def test_quiet_account_sweep_enqueues_nothing():
+    world = World()
+    world.sagemaker.put_job(v1_answer(name="done", status="Completed"))
+    world.run(ref("done"))
+    world.queue.sent.clear()
+    report = _sweep(world).run()
+    assert report.enqueued == 0
+    assert world.queue.sent == []

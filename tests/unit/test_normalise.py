@@ -56,7 +56,7 @@ def test_v1_completed_answer_maps_to_flat_columns(problem_type):
     assert record["explainability_report"] == "s3://out/explainability/"
     assert record["describe_api"] == DESCRIBE_V1
     assert record["alert_category"] is None
-    assert record["archived_at"] == "2026-11-27T12:00:00+00:00"
+    assert record["archived_at"] == "2026-11-27T12:00:00.000000+00:00"
 
 
 @pytest.mark.parametrize(

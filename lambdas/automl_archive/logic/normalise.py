@@ -31,7 +31,7 @@ def iso(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat()
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def normalise(answer: dict[str, Any], describe_api: str, raw_s3_key: str, archived_at: datetime) -> dict[str, Any]:

@@ -1,0 +1,98 @@
+"""Argument and date parsing of `automl-archive`."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+
+import pytest
+
+from automl_archive_cli.backfill import BackfillFilters
+from automl_archive_cli.main import build_parser, parse_when
+
+
+def test_a_bare_date_is_midnight_utc_and_until_includes_the_whole_day():
+    # Given a date without a time
+    # When it is parsed as --since and as --until
+    since = parse_when("2026-01-31")
+    until = parse_when("2026-01-31", end_of_day=True)
+    # Then --since starts at that midnight and --until ends at the next one (exclusive)
+    assert since == datetime(2026, 1, 31, tzinfo=UTC)
+    assert until == datetime(2026, 2, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-01-31T12:30:00", datetime(2026, 1, 31, 12, 30, tzinfo=UTC)),
+        ("2026-01-31T12:30:00Z", datetime(2026, 1, 31, 12, 30, tzinfo=UTC)),
+        ("2026-01-31T14:30:00+02:00", datetime(2026, 1, 31, 12, 30, tzinfo=UTC)),
+    ],
+)
+def test_datetimes_are_converted_to_utc(text, expected):
+    assert parse_when(text) == expected
+
+
+@pytest.mark.parametrize("text", ["yesterday", "2026-13-01", "31/01/2026", ""])
+def test_a_malformed_date_is_a_usage_error(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="not an ISO date"):
+        parse_when(text)
+
+
+def test_backfill_options_are_parsed_with_their_defaults(monkeypatch):
+    # Given no stack in the environment
+    monkeypatch.delenv("AUTOML_ARCHIVE_STACK", raising=False)
+    # When backfill is parsed with filters
+    args = build_parser().parse_args(
+        ["backfill", "--since", "2026-01-01", "--until", "2026-01-31", "--status", "Failed", "--name-contains", "x"]
+    )
+    # Then the filters are typed and the defaults are the documented ones
+    assert args.command == "backfill"
+    assert args.since == datetime(2026, 1, 1, tzinfo=UTC)
+    assert args.until == datetime(2026, 2, 1, tzinfo=UTC)
+    assert (args.status, args.name_contains) == ("Failed", "x")
+    assert args.stack_name == "AutoMLJobArchive"
+    assert args.region is None
+    assert (args.direct, args.dry_run, args.workers, args.rate, args.checkpoint) == (False, False, 8, None, None)
+
+
+def test_the_stack_name_defaults_to_the_environment_variable(monkeypatch):
+    monkeypatch.setenv("AUTOML_ARCHIVE_STACK", "OtherArchive")
+    assert build_parser().parse_args(["status"]).stack_name == "OtherArchive"
+    assert build_parser().parse_args(["status", "--stack-name", "Mine"]).stack_name == "Mine"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["backfill", "--status", "Running"],
+        ["backfill", "--rate", "0"],
+        ["backfill", "--workers", "0"],
+        ["backfill", "--since", "soon"],
+        ["export"],
+        [],
+    ],
+)
+def test_invalid_arguments_exit_with_usage_code_2(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(argv)
+    assert exit_info.value.code == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_filters_widen_the_api_bounds_and_recheck_them_exactly():
+    # Given --since 2026-01-01 --until 2026-01-31 (exclusive next midnight)
+    filters = BackfillFilters(since=datetime(2026, 1, 1, tzinfo=UTC), until=datetime(2026, 2, 1, tzinfo=UTC))
+    params = filters.list_parameters()
+    # Then the API is asked for a slightly wider window (its bounds are exclusive)
+    assert params["CreationTimeAfter"] < filters.since
+    assert params["CreationTimeBefore"] > filters.until
+
+    # And each summary is then checked exactly: since inclusive, until exclusive
+    def summary(created):
+        return {"AutoMLJobName": "a", "AutoMLJobStatus": "Completed", "CreationTime": created}
+
+    assert filters.matches(summary(datetime(2026, 1, 1, tzinfo=UTC)))
+    assert filters.matches(summary(datetime(2026, 1, 31, 23, 59, tzinfo=UTC)))
+    assert not filters.matches(summary(datetime(2026, 2, 1, tzinfo=UTC)))
+    assert not filters.matches(summary(datetime(2025, 12, 31, 23, 59, 59, tzinfo=UTC)))

@@ -15,10 +15,12 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 
 .PHONY: dev demo test unit infra-test integration e2e lint format synth deploy diff bench docs clean
+.PHONY: backfill redrive status export
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt lambdas/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -72,3 +74,21 @@ bench: dev
 
 clean:
 	rm -rf cdk.out demo-output .pytest_cache .mypy_cache .ruff_cache
+
+# ---------------------------------------------------------------- operator commands (docs/operations-cli.md)
+# They act on the stack of your current AWS credentials and region; STACK/REGION override.
+CLI := $(VENV)/bin/automl-archive
+CLI_OPTS := $(if $(STACK),--stack-name $(STACK)) $(if $(REGION),--region $(REGION))
+
+backfill: dev  ## archive historical jobs: make backfill ARGS="--since 2026-01-01 [--direct] [--dry-run]"
+	$(CLI) backfill $(CLI_OPTS) $(ARGS)
+
+redrive: dev  ## move dead-letter messages back to the work queue
+	$(CLI) redrive $(CLI_OPTS) $(ARGS)
+
+status: dev  ## jobs by status, newest archived, queue depths
+	$(CLI) status $(CLI_OPTS) $(ARGS)
+
+export: dev  ## export one job now and print its record: make export JOB=<name>
+	@test -n "$(JOB)" || { echo "usage: make export JOB=<automl job name>"; exit 2; }
+	$(CLI) export $(CLI_OPTS) $(ARGS) "$(JOB)"

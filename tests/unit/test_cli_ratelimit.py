@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -64,7 +65,7 @@ def test_an_idle_limiter_does_not_bank_a_burst():
     moments = calls_at(limiter, clock, 20)
     # Then only the first goes at once; the rest are spaced by 1/rate (at most one token is held)
     assert moments[0] == pytest.approx(1010.0)
-    gaps = [later - earlier for earlier, later in zip(moments, moments[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(moments)]
     assert min(gaps) == pytest.approx(0.1)
 
 

@@ -1,0 +1,81 @@
+"""A thread-safe cap on SageMaker calls per second, and the SageMaker gateway that obeys it.
+
+The limiter hands out evenly spaced time slots: call k after a (re)start at `t0` may go at
+`t0 + k / rate`, computed from the count (no accumulated float error). The bucket starts empty and
+holds at most one token, so N calls take at least N / rate seconds and no window of one second
+ever holds more than `rate` slots. Threads that wait sleep outside the lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+from automl_archive.dal.aws import SageMakerApi
+
+
+class RateLimiter:
+    def __init__(
+        self,
+        rate: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = float(rate)
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._epoch = clock()
+        self._issued = 1  # the first slot is one interval after creation: the bucket starts empty
+        self.acquired = 0
+
+    def acquire(self) -> float:
+        """Block until this caller's slot; returns the slot time (on the limiter's clock)."""
+        with self._lock:
+            now = self._clock()
+            slot = self._epoch + self._issued / self.rate
+            if slot < now:  # idle for longer than one interval: restart the schedule at now
+                self._epoch, self._issued = now, 0
+                slot = now
+            self._issued += 1
+            self.acquired += 1
+        wait = slot - now
+        while wait > 0:
+            self._sleep(wait)
+            wait = slot - self._clock()
+        return slot
+
+
+class RateLimitedSageMakerApi(SageMakerApi):
+    """The product's SageMaker gateway; with a limiter, every HTTP request to SageMaker takes a slot.
+
+    The slot is taken in botocore's `before-send` event, so every page of a paginated listing, the
+    V1 → V2 describe fallback and each botocore retry attempt count as the calls they are.
+    """
+
+    def __init__(self, retry_mode: str, max_attempts: int, limiter: RateLimiter | None = None) -> None:
+        super().__init__(retry_mode, max_attempts)
+        self.limiter = limiter
+        self.requests_sent = 0
+        self._count_lock = threading.Lock()
+
+    @cached_property
+    def _client(self) -> Any:
+        sagemaker = super()._client
+        sagemaker.meta.events.register("before-send.sagemaker", self._before_send)
+        return sagemaker
+
+    def warm_up(self) -> None:
+        """Create the client now, in the calling thread (client creation is not thread-safe)."""
+        _ = self._client
+
+    def _before_send(self, **_: Any) -> None:
+        if self.limiter is not None:
+            self.limiter.acquire()
+        with self._count_lock:
+            self.requests_sent += 1

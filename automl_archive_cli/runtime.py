@@ -1,0 +1,98 @@
+"""Running the product's own exporter from the operator's machine.
+
+`quiet_powertools` keeps the Lambda package's observability off the command's stdout: Powertools
+3.37 honours POWERTOOLS_METRICS_DISABLED only when metrics are flushed, but `add_metric` itself
+prints an EMF blob to stdout whenever a metric reaches 100 values (and raises without a namespace),
+so the shared `metrics` object's `add_metric` is replaced by a no-op for the command's duration.
+Logs go to stderr at WARNING (INFO with --verbose).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from automl_archive.config import ExporterSettings
+from automl_archive.dal.aws import DynamoJobStore, S3Archive, SnsNotifier, SqsWorkQueue
+from automl_archive.logic.export import ExportPolicy, JobExporter
+from automl_archive.logic.resolve import ChildJobResolver
+from automl_archive.observability import logger, metrics
+from automl_archive_cli.aws import Deployment
+
+
+@contextmanager
+def quiet_powertools(verbose: bool = False) -> Iterator[None]:
+    saved_env = {name: os.environ.get(name) for name in ("POWERTOOLS_METRICS_DISABLED", "POWERTOOLS_LOG_LEVEL")}
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "INFO" if verbose else "WARNING"
+    previous_level = logger.log_level
+    handler = getattr(logger, "logger_handler", None)
+    previous_stream = handler.stream if isinstance(handler, logging.StreamHandler) else None
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    if isinstance(handler, logging.StreamHandler):
+        handler.setStream(sys.stderr)
+    metrics.add_metric = _discard_metric  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del metrics.add_metric
+        logger.setLevel(previous_level)
+        if isinstance(handler, logging.StreamHandler) and previous_stream is not None:
+            handler.setStream(previous_stream)
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _discard_metric(*_: Any, **__: Any) -> None:
+    return None
+
+
+def exporter_settings(deployment: Deployment, function_environment: dict[str, str]) -> ExporterSettings:
+    """The deployed exporter's settings, validated by the product's own model (stack outputs win)."""
+    environ = {
+        **function_environment,
+        "JOBS_TABLE_NAME": deployment.jobs_table_name,
+        "ARCHIVE_BUCKET_NAME": deployment.archive_bucket_name,
+        "ALERTS_TOPIC_ARN": deployment.alerts_topic_arn,
+        "WORK_QUEUE_URL": deployment.work_queue_url,
+    }
+    return ExporterSettings.from_environ(environ)
+
+
+def build_exporter(settings: ExporterSettings, sagemaker: Any) -> JobExporter:
+    """A JobExporter wired to the real DAL classes, as the Lambda handler builds it."""
+    store = DynamoJobStore(settings.jobs_table_name)
+    archive = S3Archive(settings.archive_bucket_name)
+    notifier = SnsNotifier(settings.alerts_topic_arn)
+    queue = SqsWorkQueue(settings.work_queue_url)
+    for dal in (store, archive, notifier, queue):
+        _ = dal._client  # create every client in this thread: boto3 client creation is not thread-safe
+    if hasattr(sagemaker, "warm_up"):
+        sagemaker.warm_up()
+    return JobExporter(
+        sagemaker=sagemaker,
+        store=store,
+        archive=archive,
+        notifier=notifier,
+        queue=queue,
+        resolver=ChildJobResolver(
+            sagemaker,
+            store,
+            link_ttl_seconds=settings.child_link_ttl_days * 86400,
+            epoch_seconds=lambda: int(datetime.now(UTC).timestamp()),
+        ),
+        policy=ExportPolicy(
+            alert_on=settings.alert_on,
+            recheck_base_delay_seconds=settings.recheck_base_delay_seconds,
+            recheck_max_delay_seconds=settings.recheck_max_delay_seconds,
+            alert_claim_lease_seconds=settings.alert_claim_lease_seconds,
+        ),
+    )

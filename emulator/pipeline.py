@@ -23,6 +23,7 @@ from moto.sqs.models import sqs_backends
 from emulator.autopilot import AutopilotSimulator
 from emulator.aws import ACCOUNT_ID, REGION, LocalAws
 from emulator.event_builders import Event
+from emulator.faults import SimulatedCrash
 from emulator.stack import FunctionInfo
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -99,6 +100,7 @@ class PipelineStats:
     failed_records: int = 0
     handler_errors: int = 0
     events_published: int = 0
+    crashes: int = 0
     simulated_seconds: float = 0.0
 
 
@@ -256,6 +258,11 @@ class LambdaPipeline:
         self.stats.records += len(messages)
         try:
             failed = failed_message_ids(handler(event, context))
+        except SimulatedCrash as crash:  # the process died: nothing acknowledged, next call is a cold start
+            print(f"[pipeline] {crash}", file=sys.stderr)
+            self.stats.crashes += 1
+            self._handler = None
+            failed = {message["MessageId"] for message in messages}
         except Exception as error:  # the whole batch fails, as in Lambda
             print(f"[pipeline] handler raised {type(error).__name__}: {error}", file=sys.stderr)
             self.stats.handler_errors += 1

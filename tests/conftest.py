@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,15 @@ import pytest
 from emulator.autopilot import AutopilotSimulator
 from emulator.aws import LocalAws
 from emulator.clock import SimulatedClock
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests run the functions' code outside Lambda: give Powertools the namespace the stack sets (its
+    automatic flush at 100 metrics validates it) and keep EMF output out of test logs."""
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "AutoMLArchiveTests")
+    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "automl-archive-tests")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+
 
 NO_RETRIES = botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"})
 

@@ -1,0 +1,97 @@
+"""Property-based: any interleaving, duplication and order of job events and state changes ends with the
+archive at each job's latest state, never regressing, with one alert per failed job."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from automl_archive.models.messages import JobReference, Recheck
+from tests.unit.answers import v1_answer, v2_answer
+from tests.unit.test_export import World
+
+RUNNING = ["Starting", "AnalyzingData", "FeatureEngineering", "ModelTuning", "GeneratingExplainabilityReport"]
+ENDINGS = [("Completed", "Completed"), ("Failed", "Failed"), ("Stopped", "Stopped")]
+
+
+def _history(name: str, api: str, steps: int, ending: tuple[str, str]) -> list[dict]:
+    build = v1_answer if api == "v1" else v2_answer
+    states = [
+        build(name=name, status="InProgress", secondary=RUNNING[i % len(RUNNING)], minutes=5 * (i + 1))
+        for i in range(steps)
+    ]
+    states.append(build(name=name, status=ending[0], secondary=ending[1], minutes=5 * (steps + 1)))
+    return states
+
+
+jobs = st.lists(
+    st.tuples(st.sampled_from(["v1", "v2"]), st.integers(1, 4), st.sampled_from(ENDINGS)), min_size=1, max_size=3
+)
+# An operation: (job index, kind) with kind "advance" (the job moves on), "event" (a message for the
+# job arrives), "stale" (a describe that raced returns an older state) or "recheck" (a queued re-check)
+operations = st.lists(
+    st.tuples(st.integers(0, 2), st.sampled_from(["advance", "event", "event", "stale", "recheck"])), max_size=60
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(jobs=jobs, ops=operations, seed=st.randoms())
+def test_archive_converges_without_regression(jobs, ops, seed):
+    # Given several jobs, each with a history of states, and a random stream of operations on them
+    world = World()
+    histories = {f"job-{i}": _history(f"job-{i}", api, steps, end) for i, (api, steps, end) in enumerate(jobs)}
+    position = dict.fromkeys(histories, 0)
+    apis = {f"job-{i}": api for i, (api, _, _) in enumerate(jobs)}
+    for name in histories:
+        world.sagemaker.put_job(histories[name][0], api=apis[name])
+    orderings: dict[str, list[int]] = {name: [] for name in histories}
+    original_save = world.store.save_state
+
+    def recording_save(job_key, ordering, summary):
+        written = original_save(job_key, ordering, summary)
+        if written:
+            orderings[job_key].append(ordering)
+        return written
+
+    world.store.save_state = recording_save  # type: ignore[method-assign]
+    message = 0
+
+    def deliver(name: str, recheck: bool = False) -> None:
+        nonlocal message
+        message += 1
+        token = world.store.states.get(name, {}).get("recheck_token")
+        item = JobReference(job_name=name, origin="test", recheck=Recheck(token, 0) if recheck and token else None)
+        world.exporter.process(item, f"m-{message}", set())
+
+    # When the operations happen in the drawn order (duplicates included)
+    for index, kind in ops:
+        name = f"job-{index % len(histories)}"
+        history = histories[name]
+        if kind == "advance" and position[name] < len(history) - 1:
+            position[name] += 1
+            world.sagemaker.put_job(history[position[name]], api=apis[name])
+        elif kind == "stale" and position[name] > 0:
+            world.sagemaker.put_job(history[seed.randrange(position[name])], api=apis[name])
+            deliver(name)
+            world.sagemaker.put_job(history[position[name]], api=apis[name])
+        elif kind in ("event", "recheck"):
+            deliver(name, recheck=kind == "recheck")
+        world.now += timedelta(seconds=seed.randrange(1, 90))
+    # And every job then finishes and is observed once more (the re-check chain's last link)
+    for name, history in histories.items():
+        world.sagemaker.put_job(history[-1], api=apis[name])
+        deliver(name, recheck=True)
+        deliver(name)
+
+    # Then each job's archived state is its final state, and its stored states only ever moved forward
+    for name, history in histories.items():
+        assert world.store.states[name]["status"] == history[-1]["AutoMLJobStatus"]
+        assert orderings[name] == sorted(set(orderings[name]))
+    # And every failed job alerted exactly once; nothing else alerted (default policy: Failed only)
+    alerted = sorted(alert["attributes"]["job_name"] for alert in world.notifier.published)
+    failed = sorted(name for name, history in histories.items() if history[-1]["AutoMLJobStatus"] == "Failed")
+    assert alerted == failed
+    # And the S3 objects of a state are never written twice
+    assert world.archive.puts == len(world.archive.objects)

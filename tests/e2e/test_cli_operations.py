@@ -1,0 +1,278 @@
+"""`automl-archive` against the deployed stack in moto, with the Autopilot simulator installed.
+
+Each test makes its own jobs under its own name prefix and passes `--name-contains`, so the tests
+share the module's deployed stack without seeing each other's jobs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+import automl_archive_cli.main as cli
+from automl_archive.dal.aws import SqsWorkQueue
+from emulator.sqs_move_tasks import SqsMoveTasks
+
+
+def make_completed_jobs(simulator, prefix, count):
+    """Historical jobs, already Completed (no history to play: creation then completion)."""
+    names = [f"{prefix}{index:04d}" for index in range(count)]
+    for name in names:
+        simulator.create_job(name)
+        simulator.complete(name)
+    return names
+
+
+def run(*argv, stack):
+    return cli.main(
+        [*argv, "--stack-name", stack, "--no-progress"] if argv[0] == "backfill" else [*argv, "--stack-name", stack]
+    )
+
+
+def states_with_prefix(archive, prefix):
+    return {pk: item for pk, item in archive.job_states().items() if pk.startswith(f"JOB#{prefix}")}
+
+
+def record_keys(archive, prefix):
+    s3 = archive.aws.client("s3")
+    paginator = s3.get_paginator("list_objects_v2")
+    keys = []
+    for page in paginator.paginate(Bucket=archive.stack.output("ArchiveBucketName"), Prefix="records/automl-jobs/"):
+        keys += [item["Key"] for item in page.get("Contents", [])]
+    return [key for key in keys if key.rsplit("/", 1)[-1].startswith(prefix)]
+
+
+def visible_messages(archive, output_key):
+    attributes = archive.aws.client("sqs").get_queue_attributes(
+        QueueUrl=archive.stack.output(output_key), AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"])
+
+
+class CountingQueue(SqsWorkQueue):
+    """The real work queue, counting every body sent; raises KeyboardInterrupt once `interrupt_at` were sent."""
+
+    sent: list[str] = []
+    interrupt_at: int | None = None
+
+    def send_batch(self, bodies):
+        if CountingQueue.interrupt_at is not None and len(CountingQueue.sent) >= CountingQueue.interrupt_at:
+            raise KeyboardInterrupt
+        super().send_batch(bodies)
+        CountingQueue.sent += [body["AutoMLJobName"] for body in bodies]
+
+
+def test_backfilling_1000_jobs_interrupted_half_way_archives_each_exactly_once(archive, monkeypatch, tmp_path, capsys):
+    stack = archive.stack.stack_name
+    # Given 1,000 historical Completed jobs the archive has never seen
+    names = make_completed_jobs(archive.simulator, "hist-", 1000)
+    checkpoint = tmp_path / "backfill.jsonl"
+    monkeypatch.setattr(cli, "SqsWorkQueue", CountingQueue)
+    CountingQueue.sent, CountingQueue.interrupt_at = [], 500
+    started = time.monotonic()
+    # When a backfill is interrupted (Ctrl-C) after 500 jobs were enqueued
+    code = run("backfill", "--name-contains", "hist-", "--checkpoint", str(checkpoint), stack=stack)
+    # Then it exits 130, says how to resume, and kept the checkpoint
+    captured = capsys.readouterr()
+    assert code == 130
+    assert "Run the same command again to resume" in captured.err
+    assert checkpoint.exists()
+    assert len(CountingQueue.sent) == 500
+    # When the same command is run again
+    CountingQueue.interrupt_at = None
+    code = run("backfill", "--name-contains", "hist-", "--checkpoint", str(checkpoint), stack=stack)
+    out = capsys.readouterr().out
+    # Then it enqueues only the other 500: every job exactly once across both runs
+    assert code == 0, out
+    assert "skipped, in checkpoint:    500" in out
+    assert "enqueued:                  500" in out
+    assert sorted(CountingQueue.sent) == sorted(names)
+    assert visible_messages(archive, "WorkQueueUrl") == 1000
+    assert not checkpoint.exists()  # a finished backfill needs no checkpoint: the archive is the record
+    enqueued_after = time.monotonic() - started
+    # When the deployed pipeline drains the queue
+    archive.run_until_idle()
+    drained_after = time.monotonic() - started
+    # Then each job is archived once: one STATE item and one record object per job, all Completed
+    states = states_with_prefix(archive, "hist-")
+    assert len(states) == 1000
+    assert {item["status"]["S"] for item in states.values()} == {"Completed"}
+    keys = record_keys(archive, "hist-")
+    assert len(keys) == 1000
+    assert len({key.rsplit("/", 1)[-1].split("--")[0] for key in keys}) == 1000
+    # And a third run finds everything archived and enqueues nothing
+    CountingQueue.sent = []
+    assert run("backfill", "--name-contains", "hist-", "--checkpoint", str(checkpoint), stack=stack) == 0
+    out = capsys.readouterr().out
+    assert "skipped, already archived: 1000" in out
+    assert CountingQueue.sent == []
+    print(f"\n1,000 jobs: enqueued after {enqueued_after:.1f} s, drained after {drained_after:.1f} s")
+
+
+def test_a_dry_run_writes_nothing(archive, monkeypatch, tmp_path, capsys):
+    stack = archive.stack.stack_name
+    make_completed_jobs(archive.simulator, "dry-", 7)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    states_before = archive.job_states()
+    objects_before = archive.object_versions()
+    depth_before = archive.queue_depth("WorkQueueUrl")
+    # When a dry run lists and compares
+    code = run("backfill", "--name-contains", "dry-", "--dry-run", stack=stack)
+    out = capsys.readouterr().out
+    # Then it prints the counts and writes nothing: no message, no item, no object, no checkpoint
+    assert code == 0
+    assert "listed:                    7" in out
+    assert "would be enqueued:         7" in out
+    assert archive.queue_depth("WorkQueueUrl") == depth_before
+    assert archive.job_states() == states_before
+    assert archive.object_versions() == objects_before
+    assert not (tmp_path / "cache").exists()
+
+
+def test_direct_mode_archives_without_the_queue(archive, tmp_path, capsys):
+    stack = archive.stack.stack_name
+    names = make_completed_jobs(archive.simulator, "direct-", 12)
+    archive.simulator.create_job("direct-failed")
+    archive.simulator.fail("direct-failed")
+    depth_before = archive.queue_depth("WorkQueueUrl")
+    # When the backfill exports from this machine with 4 threads
+    code = run(
+        "backfill",
+        "--name-contains",
+        "direct-",
+        "--direct",
+        "--workers",
+        "4",
+        "--checkpoint",
+        str(tmp_path / "c"),
+        stack=stack,
+    )
+    out = capsys.readouterr().out
+    # Then every job is archived at its state, nothing went through the queue, and stdout holds no EMF metrics
+    assert code == 0, out
+    assert "exported:                  13" in out
+    states = states_with_prefix(archive, "direct-")
+    assert sorted(states) == sorted(f"JOB#{name}" for name in [*names, "direct-failed"])
+    assert states["JOB#direct-failed"]["status"]["S"] == "Failed"
+    assert archive.queue_depth("WorkQueueUrl") == depth_before
+    assert '"_aws"' not in out and "CloudWatchMetrics" not in out
+    # And the deployed alert policy applied: the failed job alerted once
+    archive.inbox.read()
+    assert [a.subject for a in archive.inbox.received if "direct-failed" in a.subject] == [
+        "AutoML job direct-failed failed"
+    ]
+
+
+def test_the_rate_cap_holds_sagemaker_calls_to_the_cap(archive, tmp_path, capsys):
+    stack = archive.stack.stack_name
+    # Given 30 jobs: 1 list page + 30 describes + 30 candidate listings = 61 SageMaker requests
+    make_completed_jobs(archive.simulator, "rate-", 30)
+    started = time.monotonic()
+    # When the direct backfill is capped at 20 calls per second
+    code = run(
+        "backfill",
+        "--name-contains",
+        "rate-",
+        "--direct",
+        "--rate",
+        "20",
+        "--checkpoint",
+        str(tmp_path / "c"),
+        stack=stack,
+    )
+    elapsed = time.monotonic() - started
+    out = capsys.readouterr().out
+    # Then it takes at least 61 / 20 s, and the cap, not the work, set the pace
+    assert code == 0, out
+    assert "SageMaker requests: 61 (cap 20/s)" in out
+    assert elapsed >= 61 / 20
+    assert elapsed < 61 / 20 * 1.6
+    assert len(states_with_prefix(archive, "rate-")) == 30
+
+
+def test_redrive_moves_dead_letters_back_and_they_get_processed(archive, capsys):
+    stack = archive.stack.stack_name
+    sqs = archive.aws.client("sqs")
+    # Given three job references that ended in the dead-letter queue
+    names = make_completed_jobs(archive.simulator, "redrive-", 3)
+    for name in names:
+        sqs.send_message(
+            QueueUrl=archive.stack.output("DeadLetterQueueUrl"),
+            MessageBody=json.dumps({"AutoMLJobName": name, "Origin": "test"}),
+        )
+    with SqsMoveTasks():
+        # When the operator redrives
+        code = run("redrive", stack=stack)
+        out = capsys.readouterr().out
+        # Then all three are moved back to the work queue
+        assert code == 0
+        assert "Moved 3 messages from the dead-letter queue to the work queue (COMPLETED)." in out
+        assert archive.queue_depth("DeadLetterQueueUrl") == 0
+        # And the pipeline archives them
+        archive.run_until_idle()
+        assert len(states_with_prefix(archive, "redrive-")) == 3
+        # And a second redrive finds nothing to do
+        assert run("redrive", stack=stack) == 0
+        assert "The dead-letter queue is empty: nothing to redrive." in capsys.readouterr().out
+
+
+def test_export_prints_the_normalised_record(archive, capsys):
+    stack = archive.stack.stack_name
+    (name,) = make_completed_jobs(archive.simulator, "export-", 1)
+    # When one job is exported
+    code = run("export", name, stack=stack)
+    captured = capsys.readouterr()
+    # Then its record (as archived in S3) is printed as JSON and the archive holds it
+    assert code == 0, captured.err
+    record = json.loads(captured.out)
+    assert (record["job_name"], record["status"], record["is_terminal"]) == (name, "Completed", True)
+    item = archive.job_states()[f"JOB#{name}"]
+    assert item["state_id"]["S"] == record["state_id"]
+
+
+def test_export_of_an_unknown_job_exits_1(archive, capsys):
+    code = run("export", "no-such-job", stack=archive.stack.stack_name)
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "SageMaker has no AutoML job named 'no-such-job'" in err
+
+
+def test_status_numbers_match_the_archive(archive, capsys):
+    # When status runs with --json
+    code = run("status", "--json", stack=archive.stack.stack_name)
+    status = json.loads(capsys.readouterr().out)
+    # Then its counts match the table and the queues
+    assert code == 0
+    states = archive.job_states()
+    by_status: dict[str, int] = {}
+    for item in states.values():
+        by_status[item["status"]["S"]] = by_status.get(item["status"]["S"], 0) + 1
+    assert status["total_jobs"] == len(states)
+    assert status["jobs_by_status"] == by_status
+    newest = max(item["archived_at"]["S"] for item in states.values())
+    assert status["newest_archived"][0]["archived_at"] == newest
+    assert status["work_queue"]["total"] == archive.queue_depth("WorkQueueUrl")
+    assert status["dead_letter_queue"]["total"] == archive.queue_depth("DeadLetterQueueUrl")
+    # And the plain-text form shows the same total
+    assert run("status", stack=archive.stack.stack_name) == 0
+    assert f"Archived jobs: {len(states)}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--stack-name", "NoSuchArchive"], "Stack 'NoSuchArchive' is not deployed in us-east-1"),
+        (["--region", "us-west-2"], "is not deployed in us-west-2"),
+    ],
+)
+def test_a_stack_that_is_not_deployed_is_a_clear_error(archive, capsys, argv, expected):
+    args = ["status", *argv]
+    if "--stack-name" not in argv:
+        args += ["--stack-name", archive.stack.stack_name]
+    code = cli.main(args)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert expected in err and "make deploy" in err
+    assert "Traceback" not in err

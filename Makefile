@@ -92,3 +92,8 @@ status: dev  ## jobs by status, newest archived, queue depths
 export: dev  ## export one job now and print its record: make export JOB=<name>
 	@test -n "$(JOB)" || { echo "usage: make export JOB=<automl job name>"; exit 2; }
 	$(CLI) export $(CLI_OPTS) $(ARGS) "$(JOB)"
+
+# ---------------------------------------------------------------- data lake (docs/schema-evolution.md)
+rederive: dev  ## rebuild job records from raw answers: make rederive ARGS="--bucket B [--prefix raw/automl-jobs/x/] [--dry-run]"
+	$(PY) -m datalake.rederive $(ARGS)
+.PHONY: rederive

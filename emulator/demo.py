@@ -192,6 +192,11 @@ def run_demo() -> int:
         print(f"replayed {len(replay)} events; invocations so far={pipeline.stats.invocations}")
         second_states = job_states(aws, table_name)
 
+        section("Data lake: two named queries (their DuckDB text over the archive's records)")
+        from datalake.duckdb_runner import print_archive_queries  # noqa: PLC0415 (kept with its section)
+
+        print_archive_queries(aws.client("s3"), stack.output("ArchiveBucketName"))
+
         history_jobs = {h.job_name: h.api for h in histories}
         checks = outcome_checks(first_states, alerts_first, history_jobs)
         checks += [

@@ -49,6 +49,22 @@ SWEEP_MEMORY_MB = 256
 SWEEP_TARGET_RETRY_ATTEMPTS = 2
 SWEEP_TARGET_MAX_EVENT_AGE_MINUTES = 60
 
+# --- Data lake (Glue catalog, Athena workgroup) -------------------------------------------------------
+ATHENA_MIN_BYTES_SCANNED_CUTOFF = 10_000_000  # Athena's minimum per-query data usage control (10 MB)
+ATHENA_MAX_BYTES_SCANNED_CUTOFF = 10**15
+DEFAULT_ATHENA_BYTES_SCANNED_CUTOFF = 10 * 1024**3  # 10 GiB
+
+
+def glue_database_name(stack_name: str) -> str:
+    """The stack's Glue database: the stack name in lower case, '-' as '_' (Glue/Athena-safe)."""
+    return re.sub(r"[^a-z0-9_]", "_", stack_name.lower())
+
+
+def athena_workgroup_name(stack_name: str) -> str:
+    """The stack's Athena workgroup: the stack name (unique per account and region, as stacks are)."""
+    return stack_name
+
+
 # --- Dependency layer ----------------------------------------------------------------------------
 LAYER_PYTHON_VERSION = "3.13"
 LAYER_PLATFORM = "manylinux2014_aarch64"
@@ -147,6 +163,7 @@ class ArchiveSettings:
     sweep_interval_minutes: int = 15
     sweep_overlap_seconds: int = 900
     sweep_initial_lookback_days: int = 30
+    athena_bytes_scanned_cutoff: int = DEFAULT_ATHENA_BYTES_SCANNED_CUTOFF
 
     @classmethod
     def from_context(cls, context: Mapping[str, Any] | Callable[[str], Any]) -> ArchiveSettings:
@@ -214,5 +231,11 @@ class ArchiveSettings:
             sweep_overlap_seconds=_as_int("sweep_overlap_seconds", value("sweep_overlap_seconds"), 0, 86400),
             sweep_initial_lookback_days=_as_int(
                 "sweep_initial_lookback_days", value("sweep_initial_lookback_days"), 1, 3650
+            ),
+            athena_bytes_scanned_cutoff=_as_int(
+                "athena_bytes_scanned_cutoff",
+                value("athena_bytes_scanned_cutoff"),
+                ATHENA_MIN_BYTES_SCANNED_CUTOFF,
+                ATHENA_MAX_BYTES_SCANNED_CUTOFF,
             ),
         )

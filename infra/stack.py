@@ -10,6 +10,7 @@ from constructs import Construct
 from infra import config
 from infra.config import ArchiveSettings
 from infra.constructs.alerts import Alerts
+from infra.constructs.datalake import DataLake
 from infra.constructs.exporter import TIMEOUT, Exporter, ExporterResources
 from infra.constructs.function import build_dependencies_layer
 from infra.constructs.ingest import Ingest
@@ -62,6 +63,14 @@ class AutoMLJobArchiveStack(Stack):
             settings=settings,
             layer=self.dependencies_layer,
         )
+        self.datalake = DataLake(
+            self,
+            "DataLake",
+            archive_bucket=self.storage.archive_bucket,
+            database_name=config.glue_database_name(settings.stack_name),
+            workgroup_name=config.athena_workgroup_name(settings.stack_name),
+            bytes_scanned_cutoff_per_query=settings.athena_bytes_scanned_cutoff,
+        )
         self._build_outputs()
 
     def _output(self, logical_id: str, value: str, description: str) -> None:
@@ -78,3 +87,5 @@ class AutoMLJobArchiveStack(Stack):
         self._output("AlertsTopicArn", self.alerts.topic.topic_arn, "Subscribe here for failure alerts")
         self._output("ExporterFunctionName", self.exporter.function.function_name, "The exporter Lambda")
         self._output("SweepFunctionName", self.sweep.function.function_name, "The scheduled reconcile sweep")
+        self._output("GlueDatabaseName", self.datalake.database_name, "Glue database of the archive's tables")
+        self._output("AthenaWorkGroupName", self.datalake.workgroup_name, "Athena workgroup with the named queries")

@@ -28,6 +28,7 @@ TEST_CONTEXT: dict[str, Any] = {
     "sweep_interval_minutes": 20,
     "sweep_overlap_seconds": 600,
     "sweep_initial_lookback_days": 7,
+    "athena_bytes_scanned_cutoff": 1_000_000_000,
 }
 
 

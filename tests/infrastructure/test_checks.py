@@ -43,6 +43,8 @@ OUTPUTS = [
     "AlertsTopicArn",
     "ExporterFunctionName",
     "SweepFunctionName",
+    "GlueDatabaseName",
+    "AthenaWorkGroupName",
 ]
 
 

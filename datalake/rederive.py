@@ -1,0 +1,165 @@
+"""Re-derive the curated job records from the raw Describe answers, with the current normaliser.
+
+When the record schema grows (a new column, a bumped ``schema_version``), records written before
+the change lack the column. Every raw answer is archived, so the records can be rebuilt:
+
+    python -m datalake.rederive --bucket B [--prefix raw/automl-jobs/] [--dry-run]
+    make rederive ARGS="--bucket B --dry-run"
+
+For each ``raw/automl-jobs/<job>/<state id>.json`` it re-runs the product's own normaliser and
+writes the job record to the key the exporter uses (``records/automl-jobs/dt=<date>/<job>--<state
+id>.jsonl``). Fields the raw answer cannot give are kept from the existing record: ``candidate_count``
+and ``best_candidate_rank`` (they come from the leaderboard) and ``archived_at``. A record that would
+not change is not rewritten, so a second run writes nothing. Candidate records are not touched: their
+source (ListCandidatesForAutoMLJob) is not archived raw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import boto3
+
+from automl_archive.logic.export import RAW_PREFIX, RECORDS_PREFIX
+from automl_archive.logic.normalise import normalise
+from automl_archive.models.record import SCHEMA_VERSION
+
+# Fields of a record that a raw Describe answer cannot reproduce; taken from the existing record.
+KEPT_FROM_EXISTING = ("candidate_count", "best_candidate_rank", "archived_at")
+_ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}:\d{2}|Z)$")
+
+
+@dataclass
+class Summary:
+    scanned: int = 0
+    rewritten: int = 0
+    created: int = 0
+    unchanged: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    previous_versions: Counter[int | None] = field(default_factory=Counter)
+    dry_run: bool = False
+
+    def lines(self) -> list[str]:
+        verb = "would rewrite" if self.dry_run else "rewrote"
+        versions = ", ".join(f"v{v}: {n}" for v, n in sorted(self.previous_versions.items(), key=lambda i: i[0] or 0))
+        out = [
+            f"raw answers scanned: {self.scanned}",
+            f"{verb}: {self.rewritten} (schema versions before: {versions or 'none'}; now v{SCHEMA_VERSION})",
+            f"{'would create' if self.dry_run else 'created'} (no record existed): {self.created}",
+            f"unchanged: {self.unchanged}",
+            f"failed: {len(self.failed)}",
+        ]
+        out += [f"  {key}: {error}" for key, error in self.failed]
+        return out
+
+
+def revive_timestamps(value: Any) -> Any:
+    """The raw answer as boto3 returned it: ISO-8601 strings with an offset back to datetimes."""
+    if isinstance(value, dict):
+        return {key: revive_timestamps(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [revive_timestamps(item) for item in value]
+    if isinstance(value, str) and _ISO_TIMESTAMP.match(value):
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value
+
+
+def parse_raw_key(raw_key: str) -> tuple[str, str]:
+    """``raw/automl-jobs/<job key>/<state id>.json`` → (job key, state id)."""
+    relative = raw_key.removeprefix(f"{RAW_PREFIX}/")
+    job_key, _, file_name = relative.partition("/")
+    if not job_key or not file_name.endswith(".json") or "/" in file_name:
+        raise ValueError(f"not a raw answer key: {raw_key}")
+    return job_key, file_name.removesuffix(".json")
+
+
+def record_key(job_key: str, state_name: str, record: dict[str, Any]) -> str:
+    """Where the exporter writes this state's record (see automl_archive.logic.export)."""
+    return f"{RECORDS_PREFIX}/dt={record['last_modified_time'][:10]}/{job_key}--{state_name}.jsonl"
+
+
+def to_json_line(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def rederive_record(raw: dict[str, Any], raw_key: str, existing: dict[str, Any] | None) -> dict[str, Any]:
+    """The current schema's record of one raw answer, keeping what only the existing record knows."""
+    answer = revive_timestamps(raw["Response"])
+    described_at = datetime.fromisoformat(raw["DescribedAt"])
+    record = normalise(answer, raw["DescribeApi"], raw_s3_key=raw_key, archived_at=described_at)
+    for name in KEPT_FROM_EXISTING:
+        if existing is not None and existing.get(name) is not None:
+            record[name] = existing[name]
+    return record
+
+
+def _read_existing(s3_client: Any, bucket: str, key: str) -> tuple[bytes | None, dict[str, Any] | None]:
+    try:
+        body = s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except s3_client.exceptions.NoSuchKey:
+        return None, None
+    first_line = body.decode().strip().splitlines()[0] if body.strip() else ""
+    return body, (json.loads(first_line) if first_line else None)
+
+
+def rederive(s3_client: Any, bucket: str, prefix: str = f"{RAW_PREFIX}/", dry_run: bool = False) -> Summary:
+    summary = Summary(dry_run=dry_run)
+    for page in s3_client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for entry in page.get("Contents", []):
+            raw_key = entry["Key"]
+            if not raw_key.endswith(".json"):
+                continue
+            summary.scanned += 1
+            try:
+                job_key, state_name = parse_raw_key(raw_key)
+                raw = json.loads(s3_client.get_object(Bucket=bucket, Key=raw_key)["Body"].read())
+                provisional = rederive_record(raw, raw_key, None)
+                if provisional["state_id"] != state_name:
+                    raise ValueError(f"state id {provisional['state_id']} differs from the key's {state_name}")
+                key = record_key(job_key, state_name, provisional)
+                old_body, existing = _read_existing(s3_client, bucket, key)
+                record = rederive_record(raw, raw_key, existing)
+                body = to_json_line(record)
+            except Exception as error:  # one bad object must not stop the run; reported in the summary
+                summary.failed.append((raw_key, f"{type(error).__name__}: {error}"))
+                continue
+            if old_body == body:
+                summary.unchanged += 1
+                continue
+            if existing is None:
+                summary.created += 1
+            else:
+                summary.rewritten += 1
+                summary.previous_versions[existing.get("schema_version")] += 1
+            if not dry_run:
+                s3_client.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/x-ndjson")
+    return summary
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m datalake.rederive",
+        description="Re-derive job records from the archived raw Describe answers with the current schema.",
+    )
+    parser.add_argument("--bucket", required=True, help="the archive bucket (stack output ArchiveBucketName)")
+    parser.add_argument("--prefix", default=f"{RAW_PREFIX}/", help="raw answers to re-derive (default: all)")
+    parser.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+    parser.add_argument("--region", help="AWS region of the bucket")
+    args = parser.parse_args(argv)
+    if not args.prefix.startswith(f"{RAW_PREFIX}/"):
+        parser.error(f"--prefix must be under {RAW_PREFIX}/")
+    summary = rederive(boto3.client("s3", region_name=args.region), args.bucket, args.prefix, args.dry_run)
+    print("\n".join(summary.lines()))
+    return 1 if summary.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

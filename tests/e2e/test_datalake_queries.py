@@ -1,0 +1,177 @@
+"""The named queries' DuckDB text over the records the deployed stack wrote for the demo histories.
+
+Each answer is checked against an independent source: the DynamoDB job states (the exporter's own
+view of each job's latest state) or the candidate records.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from datalake.duckdb_runner import download_records, run_queries
+from datalake.rederive import rederive
+from emulator.scenarios import demo_histories, schedule_all
+
+
+def _plain(attribute):
+    if attribute is None or "NULL" in attribute:
+        return None
+    kind, value = next(iter(attribute.items()))
+    return float(value) if kind == "N" else value
+
+
+@pytest.fixture(scope="module")
+def played(archive):
+    histories = demo_histories()
+    schedule_all(archive.simulator, histories)
+    archive.run_until_idle()
+    return histories
+
+
+@pytest.fixture(scope="module")
+def records_dir(archive, played, tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("archive-copy")
+    count = download_records(archive.aws.client("s3"), archive.stack.output("ArchiveBucketName"), directory)
+    assert count > 0
+    return directory
+
+
+@pytest.fixture(scope="module")
+def answers(records_dir):
+    return {name: result.as_dicts() for name, result in run_queries(records_dir).items()}
+
+
+@pytest.fixture(scope="module")
+def states(archive, played):
+    """The DynamoDB job states, as plain values, by job name."""
+    return {
+        _plain(item["job_name"]): {key: _plain(value) for key, value in item.items()}
+        for item in archive.job_states().values()
+    }
+
+
+def test_failures_are_exactly_the_failed_job_with_its_reason(answers, states):
+    failed = {name: state for name, state in states.items() if state["status"] == "Failed"}
+    assert len(failed) == 1
+    rows = answers["failures_last_7_days"]
+    assert [(row["job_name"], row["failure_reason"]) for row in rows] == [
+        (name, state["failure_reason"]) for name, state in failed.items()
+    ]
+    assert rows[0]["failure_reason"]
+    assert rows[0]["raw_s3_key"] == failed[rows[0]["job_name"]]["raw_s3_key"]
+
+
+def test_failures_outside_the_window_are_not_reported(records_dir):
+    # Given the clock moved 30 days past the demo
+    later = datetime.now(UTC) + timedelta(days=30)
+    # Then the 7-day window holds no failure
+    assert run_queries(records_dir, ["failures_last_7_days"], as_of=later)["failures_last_7_days"].rows == []
+
+
+def test_latest_state_has_one_row_per_job_equal_to_the_dynamodb_state(answers, states):
+    rows = answers["latest_state_per_job"]
+    assert len(rows) == len({row["job_name"] for row in rows})
+    assert {row["job_name"]: (row["status"], row["state_id"]) for row in rows} == {
+        name: (state["status"], state["state_id"]) for name, state in states.items()
+    }
+    for row in rows:
+        state = states[row["job_name"]]
+        assert row["last_modified_time"] == datetime.fromisoformat(state["last_modified_time"]).replace(tzinfo=None)
+        assert row["candidate_count"] == (None if state["candidate_count"] is None else int(state["candidate_count"]))
+
+
+def test_best_metric_per_problem_type_is_the_best_candidate_of_completed_jobs(answers, records_dir, states):
+    # Given every candidate row of the completed jobs
+    completed = {name for name, state in states.items() if state["status"] == "Completed"}
+    expected: dict[tuple[date, str, str], float] = {}
+    candidates = defaultdict(list)
+    for path in (records_dir / "records" / "automl-candidates").glob("*/*.jsonl"):
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            if row["job_name"] in completed and row["objective_metric_value"] is not None:
+                candidates[row["job_name"]].append(row)
+    assert candidates, "the completed jobs archived their leaderboards"
+    for job_name, rows in candidates.items():
+        end = datetime.fromisoformat(states[job_name]["end_time"])
+        week = (end - timedelta(days=end.weekday())).date()
+        metric_type = rows[0]["objective_metric_type"]
+        values = [row["objective_metric_value"] for row in rows]
+        best = min(values) if metric_type == "Minimize" else max(values)
+        key = (week, states[job_name]["problem_type"], rows[0]["objective_metric_name"])
+        previous = expected.get(key)
+        if previous is None:
+            expected[key] = best
+        else:
+            expected[key] = min(previous, best) if metric_type == "Minimize" else max(previous, best)
+    # Then the query's best value per (week, problem type, metric) is the best candidate's value
+    got = {
+        (row["week"], row["problem_type"], row["objective_metric"]): row["best_value"]
+        for row in answers["best_metric_per_problem_type_by_week"]
+    }
+    assert got == pytest.approx(expected)
+    assert sum(row["completed_jobs"] for row in answers["best_metric_per_problem_type_by_week"]) == len(completed)
+
+
+def test_duration_and_candidates_per_mode_sum_up_the_finished_jobs(answers, states):
+    expected: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for state in states.values():
+        if state["status"] not in ("Completed", "Failed", "Stopped"):
+            continue
+        group = expected[state["mode"] or "n/a"]
+        group["jobs"] += 1
+        group[state["status"].lower()] += 1
+        group["candidates"] += state["candidate_count"] or 0
+        group["max_duration_seconds"] = max(group["max_duration_seconds"], state["duration_seconds"])
+    rows = {row["mode"]: row for row in answers["duration_and_candidates_per_mode"]}
+    assert set(rows) == set(expected)
+    for mode, group in expected.items():
+        row = rows[mode]
+        assert (row["jobs"], row["completed"], row["failed"], row["stopped"]) == (
+            group["jobs"],
+            group["completed"],
+            group["failed"],
+            group["stopped"],
+        )
+        assert (row["candidates"] or 0) == group["candidates"]
+        assert row["max_duration_seconds"] == pytest.approx(group["max_duration_seconds"])
+
+
+def test_no_job_runs_long_after_the_demo(answers):
+    assert answers["long_running_jobs"] == []
+
+
+def test_rederiving_the_demo_archive_changes_nothing(archive, played):
+    # Given the archive the exporter wrote (current schema)
+    # When every raw answer is re-derived (dry run)
+    summary = rederive(archive.aws.client("s3"), archive.stack.output("ArchiveBucketName"), dry_run=True)
+    # Then every record already equals its re-derivation: same key, same bytes
+    assert summary.failed == []
+    assert summary.scanned > 0
+    assert (summary.unchanged, summary.rewritten, summary.created) == (summary.scanned, 0, 0)
+
+
+def test_a_job_running_past_the_threshold_is_reported(archive, played, tmp_path):
+    # Given a job that started and is still running, archived through a plain job reference
+    simulator = archive.simulator
+    simulator.create_job("still-running-v1", api="v1")
+    simulator.analyze_data("still-running-v1")
+    archive.aws.client("sqs").send_message(
+        QueueUrl=archive.stack.output("WorkQueueUrl"), MessageBody=json.dumps({"AutoMLJobName": "still-running-v1"})
+    )
+    archive.pipeline.drain()  # the job keeps running: a re-check stays scheduled, so it never idles
+    assert archive.status_of("still-running-v1") == "InProgress"
+    download_records(archive.aws.client("s3"), archive.stack.output("ArchiveBucketName"), tmp_path)
+    created = simulator.job("still-running-v1").creation_time
+    # When the query runs one hour and then 25 hours after the job was created
+    early = run_queries(tmp_path, ["long_running_jobs"], as_of=created + timedelta(hours=1))
+    late = run_queries(tmp_path, ["long_running_jobs"], as_of=created + timedelta(hours=25))
+    # Then only the later run reports it, and only it (every demo job finished)
+    assert early["long_running_jobs"].rows == []
+    (row,) = late["long_running_jobs"].as_dicts()
+    assert (row["job_name"], row["status"]) == ("still-running-v1", "InProgress")
+    assert row["running_hours"] == pytest.approx(25, abs=0.1)

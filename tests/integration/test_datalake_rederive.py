@@ -1,0 +1,114 @@
+"""`python -m datalake.rederive` against moto's S3: old records are rebuilt from the raw answers."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from automl_archive.logic.normalise import DESCRIBE_V1, iso, normalise
+from automl_archive.logic.state import state_id
+from automl_archive.models.record import JOB_RECORD_COLUMN_NAMES, SCHEMA_VERSION
+from datalake import rederive as rederive_module
+from datalake.rederive import rederive
+from tests.unit.answers import v1_answer
+
+BUCKET = "archive"
+ARCHIVED_AT = datetime(2026, 11, 20, 10, 0, 0, tzinfo=UTC)
+V1_ONLY_DROPPED = ("candidate_count", "best_candidate_rank")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=lambda v: iso(v) if isinstance(v, datetime) else str(v), separators=(",", ":"))
+
+
+@pytest.fixture
+def s3(fresh_aws):
+    client = fresh_aws.client("s3")
+    client.create_bucket(Bucket=BUCKET)
+    return client
+
+
+def _archive_state(s3, answer: dict[str, Any], record_changes: dict[str, Any], dropped: tuple[str, ...] = ()):
+    """Write a raw answer and its job record as the exporter does, then age the record."""
+    state = state_id(answer["AutoMLJobStatus"], answer["AutoMLJobSecondaryStatus"], answer["LastModifiedTime"])
+    job_key = answer["AutoMLJobName"].lower()
+    raw_key = f"raw/automl-jobs/{job_key}/{state}.json"
+    raw = {"DescribeApi": DESCRIBE_V1, "DescribedAt": iso(ARCHIVED_AT), "Response": answer}
+    s3.put_object(Bucket=BUCKET, Key=raw_key, Body=_dumps(raw).encode())
+    current = normalise(answer, DESCRIBE_V1, raw_s3_key=raw_key, archived_at=ARCHIVED_AT)
+    old = {k: v for k, v in current.items() if k not in dropped} | record_changes
+    record_key = f"records/automl-jobs/dt={current['last_modified_time'][:10]}/{job_key}--{state}.jsonl"
+    s3.put_object(Bucket=BUCKET, Key=record_key, Body=(_dumps(old) + "\n").encode())
+    return record_key, old, current
+
+
+def _read(s3, key: str) -> dict[str, Any]:
+    (line,) = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode().splitlines()
+    return json.loads(line)
+
+
+def test_an_older_version_record_is_rewritten_to_the_current_schema(s3):
+    # Given a schema-v1 record (no leaderboard columns) of a completed job, with its raw answer
+    key, old, _ = _archive_state(s3, v1_answer("Churn-V1"), {"schema_version": 1}, dropped=V1_ONLY_DROPPED)
+    # When the records are re-derived
+    summary = rederive(s3, BUCKET)
+    # Then the record at the same key has the current schema version and every column, in schema order
+    assert (summary.scanned, summary.rewritten, summary.unchanged, summary.failed) == (1, 1, 0, [])
+    assert summary.previous_versions == {1: 1}
+    record = _read(s3, key)
+    assert record["schema_version"] == SCHEMA_VERSION > 1
+    assert tuple(record) == JOB_RECORD_COLUMN_NAMES
+    assert record["candidate_count"] is None and record["best_candidate_rank"] is None
+    # And every field the old record had survives unchanged (archived_at included)
+    for name, value in old.items():
+        if name != "schema_version":
+            assert record[name] == value, name
+
+
+def test_leaderboard_fields_of_the_existing_record_are_kept(s3):
+    # Given a record whose candidate count and best rank came from the leaderboard, and an outdated column
+    key, _, current = _archive_state(
+        s3,
+        v1_answer("fraud"),
+        {"schema_version": 1, "candidate_count": 7, "best_candidate_rank": 2, "objective_metric": None},
+    )
+    # When the records are re-derived
+    rederive(s3, BUCKET)
+    # Then the column the raw answer knows is rebuilt and the leaderboard fields are kept
+    record = _read(s3, key)
+    assert record["objective_metric"] == current["objective_metric"] == "F1"
+    assert (record["candidate_count"], record["best_candidate_rank"]) == (7, 2)
+
+
+def test_dry_run_writes_nothing_and_a_second_run_changes_nothing(s3):
+    key, old, _ = _archive_state(s3, v1_answer("Churn-V1"), {"schema_version": 1}, dropped=V1_ONLY_DROPPED)
+    versions_before = s3.list_object_versions(Bucket=BUCKET, Prefix=key).get("Versions", [])
+    # When a dry run reports, nothing is written
+    dry = rederive(s3, BUCKET, dry_run=True)
+    assert dry.rewritten == 1
+    assert _read(s3, key) == old
+    assert s3.list_object_versions(Bucket=BUCKET, Prefix=key).get("Versions", []) == versions_before
+    # And after a real run, another run finds every record current
+    rederive(s3, BUCKET)
+    again = rederive(s3, BUCKET)
+    assert (again.rewritten, again.created, again.unchanged) == (0, 0, 1)
+
+
+def test_a_missing_record_is_created_and_a_bad_raw_object_is_reported(s3):
+    # Given a raw answer without its record, and an unreadable raw object
+    answer = v1_answer("lost-record", status="Failed", secondary="Failed")
+    state = state_id("Failed", "Failed", answer["LastModifiedTime"])
+    raw = {"DescribeApi": DESCRIBE_V1, "DescribedAt": iso(ARCHIVED_AT), "Response": answer}
+    s3.put_object(Bucket=BUCKET, Key=f"raw/automl-jobs/lost-record/{state}.json", Body=_dumps(raw).encode())
+    s3.put_object(Bucket=BUCKET, Key="raw/automl-jobs/broken/x.json", Body=b"{not json")
+    # When the records are re-derived
+    summary = rederive(s3, BUCKET)
+    # Then the record is created where the exporter would have written it, and the bad object is listed
+    assert summary.created == 1
+    assert [key for key, _ in summary.failed] == ["raw/automl-jobs/broken/x.json"]
+    record = _read(s3, f"records/automl-jobs/dt=2026-11-20/lost-record--{state}.jsonl")
+    assert record["status"] == "Failed" and record["archived_at"] == iso(ARCHIVED_AT)
+    assert rederive_module.main(["--bucket", BUCKET, "--dry-run"]) == 1  # failures make the command fail

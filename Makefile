@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: dev demo test unit infra-test integration e2e lint format synth deploy diff bench docs clean
+.PHONY: dev demo test unit infra-test integration e2e lint format synth deploy diff load bench docs clean
 .PHONY: backfill redrive status export
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt lambdas/requirements.txt
@@ -68,6 +68,9 @@ deploy: dev  ## deploy to the AWS account of your current credentials; pass CDK_
 
 docs: dev  ## regenerate docs/schema.md from the record schema
 	$(PY) docs/generate_schema.py
+
+load: dev  ## 10,000 events for 1,000 jobs through the deployed stack in moto; checks nothing lost or duplicated
+	$(PY) -m bench.load
 
 bench: dev
 	$(PY) -m bench

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-REQ_HASH := $(shell cat requirements.txt requirements-dev.txt lambdas/requirements.txt | sha1sum | cut -c1-12)
+REQ_HASH := $(shell cat requirements.txt requirements-dev.txt lambdas/requirements.txt pyproject.toml | sha1sum | cut -c1-12)
 VENV_STAMP := $(VENV)/.installed-$(REQ_HASH)
 NPM_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
@@ -17,7 +17,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 .PHONY: dev demo test unit infra-test integration e2e lint format synth deploy diff load bench docs clean
 .PHONY: backfill redrive status export
 
-$(VENV_STAMP): requirements.txt requirements-dev.txt lambdas/requirements.txt
+$(VENV_STAMP): requirements.txt requirements-dev.txt lambdas/requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .

@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from functools import cached_property
 from typing import Any
 
 from automl_archive.dal.aws import SageMakerApi
@@ -64,15 +63,10 @@ class RateLimitedSageMakerApi(SageMakerApi):
         self.requests_sent = 0
         self._count_lock = threading.Lock()
 
-    @cached_property
-    def _client(self) -> Any:
-        sagemaker = super()._client
+    def _make_client(self) -> Any:
+        sagemaker = super()._make_client()
         sagemaker.meta.events.register("before-send.sagemaker", self._before_send)
         return sagemaker
-
-    def warm_up(self) -> None:
-        """Create the client now, in the calling thread (client creation is not thread-safe)."""
-        _ = self._client
 
     def _before_send(self, **_: Any) -> None:
         if self.limiter is not None:

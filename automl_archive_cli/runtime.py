@@ -14,13 +14,12 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
+from automl_archive.composition import build_job_exporter
 from automl_archive.config import ExporterSettings
-from automl_archive.dal.aws import DynamoJobStore, S3Archive, SnsNotifier, SqsWorkQueue
-from automl_archive.logic.export import ExportPolicy, JobExporter
-from automl_archive.logic.resolve import ChildJobResolver
+from automl_archive.dal.aws import SageMakerApi
+from automl_archive.logic.export import JobExporter
 from automl_archive.observability import logger, metrics
 from automl_archive_cli.aws import Deployment
 
@@ -67,32 +66,7 @@ def exporter_settings(deployment: Deployment, function_environment: dict[str, st
     return ExporterSettings.from_environ(environ)
 
 
-def build_exporter(settings: ExporterSettings, sagemaker: Any) -> JobExporter:
-    """A JobExporter wired to the real DAL classes, as the Lambda handler builds it."""
-    store = DynamoJobStore(settings.jobs_table_name)
-    archive = S3Archive(settings.archive_bucket_name)
-    notifier = SnsNotifier(settings.alerts_topic_arn)
-    queue = SqsWorkQueue(settings.work_queue_url)
-    for dal in (store, archive, notifier, queue):
-        _ = dal._client  # create every client in this thread: boto3 client creation is not thread-safe
-    if hasattr(sagemaker, "warm_up"):
-        sagemaker.warm_up()
-    return JobExporter(
-        sagemaker=sagemaker,
-        store=store,
-        archive=archive,
-        notifier=notifier,
-        queue=queue,
-        resolver=ChildJobResolver(
-            sagemaker,
-            store,
-            link_ttl_seconds=settings.child_link_ttl_days * 86400,
-            epoch_seconds=lambda: int(datetime.now(UTC).timestamp()),
-        ),
-        policy=ExportPolicy(
-            alert_on=settings.alert_on,
-            recheck_base_delay_seconds=settings.recheck_base_delay_seconds,
-            recheck_max_delay_seconds=settings.recheck_max_delay_seconds,
-            alert_claim_lease_seconds=settings.alert_claim_lease_seconds,
-        ),
-    )
+def build_exporter(settings: ExporterSettings, sagemaker: SageMakerApi) -> JobExporter:
+    """A JobExporter wired to the real DAL classes, as the Lambda handler builds it, with every
+    client created in this thread (the backfill's workers share them)."""
+    return build_job_exporter(settings, sagemaker=sagemaker, connect_now=True)

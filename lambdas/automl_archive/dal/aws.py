@@ -41,6 +41,23 @@ _CHILD_DESCRIBE = {
 }
 
 
+class _BotoClient:
+    """A lazily created boto3 client (cold start pays only for the services a record needs)."""
+
+    _service = ""
+
+    def _make_client(self) -> Any:
+        return boto3.client(self._service, config=_aws_config())
+
+    @cached_property
+    def _client(self) -> Any:
+        return self._make_client()
+
+    def connect(self) -> None:
+        """Create the client now (in the calling thread)."""
+        _ = self._client
+
+
 def job_pk(job_key: str) -> str:
     return f"JOB#{job_key}"
 
@@ -57,13 +74,14 @@ def _aws_config(retry_mode: str = "standard", max_attempts: int = 4) -> Config:
     )
 
 
-class SageMakerApi:
+class SageMakerApi(_BotoClient):
+    _service = "sagemaker"
+
     def __init__(self, retry_mode: str, max_attempts: int) -> None:
         self._config = _aws_config(retry_mode, max_attempts)
 
-    @cached_property
-    def _client(self) -> Any:
-        return boto3.client("sagemaker", config=self._config)
+    def _make_client(self) -> Any:
+        return boto3.client(self._service, config=self._config)
 
     def describe_automl_job(self, job_name: str, api: str) -> dict[str, Any]:
         try:
@@ -127,15 +145,13 @@ class SageMakerApi:
         return str(summaries[0]["TrainingJobName"]) if summaries else None
 
 
-class DynamoJobStore:
+class DynamoJobStore(_BotoClient):
     """One table: job state (sk STATE), alert claims (sk ALERT#<status>), child links (pk CHILD#...)."""
+
+    _service = "dynamodb"
 
     def __init__(self, table_name: str) -> None:
         self._table = table_name
-
-    @cached_property
-    def _client(self) -> Any:
-        return boto3.client("dynamodb", config=_aws_config())
 
     def load_job(self, job_key: str) -> StoredJob:
         answer = self._client.query(
@@ -305,13 +321,11 @@ class DynamoJobStore:
         return True
 
 
-class S3Archive:
+class S3Archive(_BotoClient):
+    _service = "s3"
+
     def __init__(self, bucket_name: str) -> None:
         self._bucket = bucket_name
-
-    @cached_property
-    def _client(self) -> Any:
-        return boto3.client("s3", config=_aws_config())
 
     def put_json(self, key: str, body: bytes, content_type: str) -> None:
         self._client.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type)
@@ -320,13 +334,11 @@ class S3Archive:
         return f"s3://{self._bucket}/{key}"
 
 
-class SnsNotifier:
+class SnsNotifier(_BotoClient):
+    _service = "sns"
+
     def __init__(self, topic_arn: str) -> None:
         self._topic_arn = topic_arn
-
-    @cached_property
-    def _client(self) -> Any:
-        return boto3.client("sns", config=_aws_config())
 
     def publish(self, subject: str, message: str, attributes: dict[str, str]) -> str:
         answer = self._client.publish(
@@ -340,13 +352,11 @@ class SnsNotifier:
         return str(answer["MessageId"])
 
 
-class SqsWorkQueue:
+class SqsWorkQueue(_BotoClient):
+    _service = "sqs"
+
     def __init__(self, queue_url: str) -> None:
         self._queue_url = queue_url
-
-    @cached_property
-    def _client(self) -> Any:
-        return boto3.client("sqs", config=_aws_config())
 
     def send(self, body: dict[str, Any], delay_seconds: int) -> None:
         self._client.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps(body), DelaySeconds=delay_seconds)

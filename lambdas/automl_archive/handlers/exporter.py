@@ -7,7 +7,6 @@ error fails only its own record, which SQS redelivers and finally moves to the d
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -17,10 +16,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from automl_archive.composition import build_job_exporter
 from automl_archive.config import ExporterSettings
-from automl_archive.dal.aws import DynamoJobStore, S3Archive, SageMakerApi, SnsNotifier, SqsWorkQueue
-from automl_archive.logic.export import ExportPolicy, JobExporter
-from automl_archive.logic.resolve import ChildJobResolver
+from automl_archive.logic.export import JobExporter
 from automl_archive.models.messages import RejectedMessage, parse_message
 from automl_archive.observability import logger, metrics, tracer
 
@@ -30,28 +28,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 @cache
 def build_exporter() -> JobExporter:
     """Built once per container (cold start); raises ConfigurationError on a bad environment."""
-    settings = ExporterSettings.from_environ()
-    sagemaker = SageMakerApi(settings.sagemaker_retry_mode, settings.sagemaker_max_attempts)
-    store = DynamoJobStore(settings.jobs_table_name)
-    return JobExporter(
-        sagemaker=sagemaker,
-        store=store,
-        archive=S3Archive(settings.archive_bucket_name),
-        notifier=SnsNotifier(settings.alerts_topic_arn),
-        queue=SqsWorkQueue(settings.work_queue_url),
-        resolver=ChildJobResolver(
-            sagemaker,
-            store,
-            link_ttl_seconds=settings.child_link_ttl_days * 86400,
-            epoch_seconds=lambda: int(datetime.now(UTC).timestamp()),
-        ),
-        policy=ExportPolicy(
-            alert_on=settings.alert_on,
-            recheck_base_delay_seconds=settings.recheck_base_delay_seconds,
-            recheck_max_delay_seconds=settings.recheck_max_delay_seconds,
-            alert_claim_lease_seconds=settings.alert_claim_lease_seconds,
-        ),
-    )
+    return build_job_exporter(ExporterSettings.from_environ())
 
 
 @logger.inject_lambda_context(clear_state=True)

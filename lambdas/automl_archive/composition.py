@@ -1,0 +1,44 @@
+"""Wiring: the JobExporter with the boto3 data-access layer, as the Lambda handler and the CLI build it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from automl_archive.config import ExporterSettings
+from automl_archive.dal.aws import DynamoJobStore, S3Archive, SageMakerApi, SnsNotifier, SqsWorkQueue
+from automl_archive.logic.export import ExportPolicy, JobExporter
+from automl_archive.logic.resolve import ChildJobResolver
+
+
+def build_job_exporter(
+    settings: ExporterSettings, sagemaker: SageMakerApi | None = None, connect_now: bool = False
+) -> JobExporter:
+    """`sagemaker` replaces the default client wrapper (the CLI's rate-limited one); `connect_now`
+    creates every boto3 client in the calling thread (client creation is not thread-safe)."""
+    sagemaker = sagemaker or SageMakerApi(settings.sagemaker_retry_mode, settings.sagemaker_max_attempts)
+    store = DynamoJobStore(settings.jobs_table_name)
+    archive = S3Archive(settings.archive_bucket_name)
+    notifier = SnsNotifier(settings.alerts_topic_arn)
+    queue = SqsWorkQueue(settings.work_queue_url)
+    if connect_now:
+        for dal in (sagemaker, store, archive, notifier, queue):
+            dal.connect()
+    return JobExporter(
+        sagemaker=sagemaker,
+        store=store,
+        archive=archive,
+        notifier=notifier,
+        queue=queue,
+        resolver=ChildJobResolver(
+            sagemaker,
+            store,
+            link_ttl_seconds=settings.child_link_ttl_days * 86400,
+            epoch_seconds=lambda: int(datetime.now(UTC).timestamp()),
+        ),
+        policy=ExportPolicy(
+            alert_on=settings.alert_on,
+            recheck_base_delay_seconds=settings.recheck_base_delay_seconds,
+            recheck_max_delay_seconds=settings.recheck_max_delay_seconds,
+            alert_claim_lease_seconds=settings.alert_claim_lease_seconds,
+        ),
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from automl_archive.logic import export
@@ -143,3 +145,9 @@ def test_outputs_name_the_database_and_workgroup(synthesized: Synthesized) -> No
     outputs = synthesized.template.to_json()["Outputs"]
     assert outputs["GlueDatabaseName"]["Value"] == DATABASE
     assert outputs["AthenaWorkGroupName"]["Value"] == WORKGROUP
+
+
+def test_the_analysts_guide_shows_each_query_as_deployed() -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "data-lake.md").read_text()
+    for query in NAMED_QUERIES:
+        assert f"```sql\n{query.athena_sql}\n```" in guide, query.name

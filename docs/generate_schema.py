@@ -22,8 +22,9 @@ UTC date of the state's `last_modified_time`. The full DescribeAutoMLJob(V2) ans
 state is at `raw_s3_key` (`raw/automl-jobs/<job>/<state id>.json`), datetimes as ISO-8601 with offset.
 
 Types are the Athena/Hive types the data-lake table uses. `timestamp` columns hold ISO-8601 text with
-a UTC offset (e.g. `2026-11-20T09:00:00.250000+00:00`, always six fractional digits). Absent values are `null`; absent lists are `[]`.
-Changes are additive only: a new column bumps `schema_version`; no column is renamed or retyped.
+a UTC offset (e.g. `2026-11-20T09:00:00.250000+00:00`, always six fractional digits). Absent values
+are `null`; absent lists are `[]`. Changes are additive only: a new column bumps `schema_version`;
+no column is renamed or retyped (see schema-evolution.md).
 
 | column | type | meaning |
 | --- | --- | --- |

@@ -113,3 +113,20 @@ def test_archive_notifier_and_queue_reach_their_resources(fresh_aws):
     envelope = json.loads(sqs.receive_message(QueueUrl=alerts_url)["Messages"][0]["Body"])
     assert envelope["Subject"] == "subject"
     assert envelope["MessageAttributes"] == {"status": {"Type": "String", "Value": "Failed"}}
+
+
+def test_seen_events_are_a_bounded_set_reset_by_a_new_state(store):
+    # Given a state written with the event that brought it
+    store.save_state("churn", 100, {**SUMMARY, "seen_events": frozenset({"fp-1"})})
+    # When more events are remembered, up to the limit
+    store.remember_event("churn", "fp-2", limit=3)
+    store.remember_event("churn", "fp-2", limit=3)
+    store.remember_event("churn", "fp-3", limit=3)
+    store.remember_event("churn", "fp-4", limit=3)  # over the limit: not kept
+    assert store.load_job("churn").state.seen_events == frozenset({"fp-1", "fp-2", "fp-3"})
+    # When a newer state is written by a reference (no event) / Then the memory is cleared
+    store.save_state("churn", 200, {**SUMMARY, "seen_events": frozenset()})
+    assert store.load_job("churn").state.seen_events == frozenset()
+    # And remembering for a job never archived does nothing
+    store.remember_event("ghost", "fp-9", limit=3)
+    assert store.load_job("ghost").state is None

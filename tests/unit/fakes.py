@@ -114,6 +114,7 @@ class FakeStore:
                 describe_api=item.get("describe_api_short"),
                 alert_category=item.get("alert_category"),
                 recheck_token=item.get("recheck_token"),
+                seen_events=frozenset(item.get("seen_events") or ()),
                 attributes=item,
             )
         sent = frozenset(
@@ -128,6 +129,7 @@ class FakeStore:
             return False
         item = dict(current or {})
         item.update({k: v for k, v in summary.items() if v is not None})
+        item["seen_events"] = summary.get("seen_events") or frozenset()
         item["ordering"] = ordering
         item["describe_api_short"] = "v2" if summary["describe_api"].endswith("V2") else "v1"
         self.states[job_key] = item
@@ -149,6 +151,12 @@ class FakeStore:
             return False
         item.update(recheck_token=token, recheck_due_at=due_at, recheck_attempt=attempt)
         return True
+
+    def remember_event(self, job_key: str, fingerprint: str, limit: int) -> None:
+        self.calls["remember_event"] += 1
+        item = self.states.get(job_key)
+        if item is not None and len(item.get("seen_events") or ()) < limit:
+            item["seen_events"] = frozenset(item.get("seen_events") or ()) | {fingerprint}
 
     def claim_alert(self, job_key: str, status: str, owner: str, now: int, lease_until: int) -> bool:
         self.calls["claim_alert"] += 1

@@ -339,5 +339,51 @@ def test_dynamodb_summary_stays_small_for_the_largest_answer(world):
     world.sagemaker.put_job(big)
     world.run(ref("churn-v1"))
     item = world.store.states["churn-v1"]
-    assert len(json.dumps(item)) < 16_000
+    assert len(json.dumps(item, default=sorted)) < 16_000
     assert item["raw_s3_key"].startswith("raw/automl-jobs/churn-v1/")
+
+
+def _training_event(fingerprint: str) -> ChildJobEvent:
+    return ChildJobEvent(ChildKind.TRAINING, "churn-v1-dpp1-1-ab", "Completed", fingerprint=fingerprint)
+
+
+def test_a_duplicate_event_of_a_running_job_costs_no_describe(world):
+    # Given a running job and a child event already handled at its stored state
+    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="FeatureEngineering"))
+    world.sagemaker.child_links[(ChildKind.TRAINING, "churn-v1-dpp1-1-ab")] = arn("automl-job", "churn-v1")
+    world.run(_training_event("fp-1"), "m-1")
+    describes = world.describes
+    # When EventBridge delivers copies of it, in this container and another
+    outcomes = [world.run(_training_event("fp-1"), "m-2")]
+    world.exporter = world.new_exporter()
+    outcomes.append(world.run(_training_event("fp-1"), "m-3"))
+    # Then no copy describes the job
+    assert outcomes == [Outcome.DUPLICATE_EVENT, Outcome.DUPLICATE_EVENT]
+    assert world.describes == describes
+
+
+def test_a_redelivery_of_the_same_message_is_not_a_copy(world):
+    # Given a failed job whose alert could not be published on the first attempt
+    world.sagemaker.put_job(v1_answer(status="Failed", secondary="Failed"))
+    world.sagemaker.child_links[(ChildKind.TRAINING, "churn-v1-dpp1-1-ab")] = arn("automl-job", "churn-v1")
+    world.notifier.fail_next.append(TimeoutError("sns"))
+    with pytest.raises(TimeoutError):
+        world.run(_training_event("fp-1"), "m-1")
+    # When SQS redelivers the same message / Then it is not skipped as a copy: the alert goes out
+    world.run(_training_event("fp-1"), "m-1")
+    assert len(world.notifier.published) == 1
+
+
+def test_a_new_event_at_an_unchanged_state_is_remembered_and_a_new_state_resets_the_memory(world):
+    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="FeatureEngineering", minutes=10))
+    world.sagemaker.child_links[(ChildKind.TRAINING, "churn-v1-dpp1-1-ab")] = arn("automl-job", "churn-v1")
+    world.run(_training_event("fp-1"), "m-1")
+    # When a different event finds the job unchanged / Then it is remembered (its copies will be skipped)
+    assert world.run(_training_event("fp-2"), "m-2") is Outcome.UNCHANGED
+    assert world.store.states["churn-v1"]["seen_events"] == {"fp-1|m-1", "fp-2|m-2"}
+    # When the job moves on and an event brings the new state / Then the memory holds only that event
+    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="ModelTuning", minutes=20))
+    assert world.run(_training_event("fp-3"), "m-3") is Outcome.ARCHIVED
+    assert world.store.states["churn-v1"]["seen_events"] == {"fp-3|m-3"}
+    # And an old event's copy arriving now is described again (the job may have changed since)
+    assert world.run(_training_event("fp-1"), "m-4") is Outcome.UNCHANGED

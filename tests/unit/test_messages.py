@@ -1,5 +1,6 @@
 """Parsing of every message kind the work queue carries, and rejection of everything else."""
 
+import dataclasses
 import json
 
 import pytest
@@ -13,6 +14,11 @@ from automl_archive.models.messages import (
     UnrelatedMessage,
     parse_message,
 )
+
+
+def without_fingerprint(item):
+    assert item.fingerprint, "every event carries a fingerprint"
+    return dataclasses.replace(item, fingerprint=None)
 
 
 def _event(detail_type: str, detail: dict) -> str:
@@ -63,7 +69,7 @@ def _event(detail_type: str, detail: dict) -> str:
 def test_child_job_events_parse_to_their_kind(detail_type, detail, kind, name):
     # Given a SageMaker child-job state-change event without AutoMLJobArn
     # When it is parsed
-    item = parse_message(_event(detail_type, detail))
+    item = without_fingerprint(parse_message(_event(detail_type, detail)))
     # Then it is a child-job event of that kind, to be resolved later
     assert item == ChildJobEvent(
         kind=kind, child_name=name, child_status=next(v for k, v in detail.items() if k.endswith("Status"))
@@ -77,7 +83,7 @@ def test_child_event_with_automl_arn_names_the_job_with_its_real_case():
         "AutoMLJobArn": "arn:aws:sagemaker:us-east-1:123456789012:automl-job/churnjob",
     }
     # When it is parsed
-    item = parse_message(_event("SageMaker Training Job State Change", detail))
+    item = without_fingerprint(parse_message(_event("SageMaker Training Job State Change", detail)))
     # Then the job is referenced directly, its case recovered from the child's name
     assert item == JobReference(job_name="ChurnJob", origin="event:training")
 
@@ -93,7 +99,7 @@ def test_cloudtrail_calls_reference_the_job_and_its_api(event_name, api):
         "requestParameters": {"autoMLJobName": "sales-7"},
     }
     # When it is parsed
-    item = parse_message(_event("AWS API Call via CloudTrail", detail))
+    item = without_fingerprint(parse_message(_event("AWS API Call via CloudTrail", detail)))
     # Then it names the job, and the create call tells which describe API works
     assert item == JobReference(job_name="sales-7", origin=f"cloudtrail:{event_name}", api_hint=api)
 
@@ -165,3 +171,16 @@ def test_unhandled_detail_type_is_unrelated():
 def test_oversized_body_is_rejected():
     with pytest.raises(MalformedMessage, match="larger than"):
         parse_message(json.dumps({"AutoMLJobName": "a", "pad": "x" * 300_000}))
+
+
+def test_copies_of_an_event_share_a_fingerprint_and_other_events_do_not():
+    # Given two deliveries of one event (envelope id and time differ) and a different state change
+    detail = {"TrainingJobName": "churn-dpp1-1-a1b2", "TrainingJobStatus": "InProgress", "LastModifiedTime": 1}
+    first = json.loads(_event("SageMaker Training Job State Change", detail))
+    copy = {**first, "id": "e-2", "time": "2026-11-20T10:00:05Z"}
+    later = {**first, "detail": {**detail, "TrainingJobStatus": "Completed", "LastModifiedTime": 2}}
+    # When they are parsed
+    fingerprints = [parse_message(json.dumps(event)).fingerprint for event in (first, copy, later)]
+    # Then the copies match and the other event differs
+    assert fingerprints[0] == fingerprints[1] != fingerprints[2]
+    assert fingerprints[0] is not None

@@ -172,6 +172,7 @@ class DynamoJobStore(_BotoClient):
                     describe_api=_SHORT_API_NAMES.get(item.get("describe_api", "")),
                     alert_category=item.get("alert_category"),
                     recheck_token=item.get("recheck_token"),
+                    seen_events=frozenset(item.get("seen_events") or ()),
                     attributes=item,
                 )
             elif item["sk"].startswith(ALERT_SK_PREFIX) and item.get("sent_at"):
@@ -179,9 +180,9 @@ class DynamoJobStore(_BotoClient):
         return StoredJob(state=state, alerts_sent=frozenset(alerts_sent))
 
     def save_state(self, job_key: str, ordering: int, summary: dict[str, Any]) -> bool:
-        values = {name: value for name, value in summary.items() if value is not None and value != []}
+        values = {name: value for name, value in summary.items() if not _absent(value)}
         values["ordering"] = ordering
-        removed = [name for name, value in summary.items() if value is None or value == []]
+        removed = [name for name, value in summary.items() if _absent(value)]
         names = {f"#a{index}": name for index, name in enumerate(values)}
         expression = "SET " + ", ".join(f"#a{index} = :a{index}" for index in range(len(values)))
         if removed:
@@ -217,6 +218,16 @@ class DynamoJobStore(_BotoClient):
                 ":stale": to_dynamo(stale_before),
                 ":false": {"BOOL": False},
             },
+        )
+
+    def remember_event(self, job_key: str, fingerprint: str, limit: int) -> None:
+        # A bounded set: past `limit` fingerprints at one state, duplicates cost a describe again.
+        self._conditional_update(
+            key={"pk": {"S": job_pk(job_key)}, "sk": {"S": STATE_SK}},
+            expression="ADD seen_events :fingerprint",
+            condition="attribute_exists(pk) AND (attribute_not_exists(seen_events) OR size(seen_events) < :limit)",
+            names=None,
+            values={":fingerprint": {"SS": [fingerprint]}, ":limit": to_dynamo(limit)},
         )
 
     def claim_alert(self, job_key: str, status: str, owner: str, now: int, lease_until: int) -> bool:
@@ -373,6 +384,11 @@ class SqsWorkQueue(_BotoClient):
                 raise RuntimeError(f"{len(answer['Failed'])} messages not sent to the work queue: {reasons}")
 
 
+def _absent(value: Any) -> bool:
+    """None and empty collections are not stored (DynamoDB rejects empty sets)."""
+    return value is None or (isinstance(value, list | tuple | set | frozenset) and not value)
+
+
 def to_dynamo(value: Any) -> dict[str, Any]:
     """Marshal the plain values the exporter stores (no floats lost to Decimal conversions)."""
     if isinstance(value, bool):
@@ -381,6 +397,8 @@ def to_dynamo(value: Any) -> dict[str, Any]:
         return {"N": repr(value)}
     if isinstance(value, str):
         return {"S": value}
+    if isinstance(value, frozenset | set):
+        return {"SS": sorted(value)}
     if isinstance(value, list | tuple):
         return {"L": [to_dynamo(item) for item in value]}
     if isinstance(value, dict):
@@ -405,4 +423,6 @@ def _from_attribute(value: dict[str, Any]) -> Any:
         return from_dynamo(raw)
     if kind == "NULL":
         return None
+    if kind == "SS":
+        return set(raw)
     return raw

@@ -41,6 +41,7 @@ class StoredState:
     describe_api: str | None
     alert_category: str | None
     recheck_token: str | None = None
+    seen_events: frozenset[str] = frozenset()  # fingerprints of events already handled at this state
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
@@ -85,6 +86,10 @@ class JobStore(Protocol):
     def claim_recheck(
         self, job_key: str, token: str, parent_token: str | None, attempt: int, due_at: int, stale_before: int
     ) -> bool: ...
+
+    def remember_event(self, job_key: str, fingerprint: str, limit: int) -> None:
+        """Add an event's fingerprint to the stored state's seen events (while fewer than `limit`)."""
+        ...
 
     def claim_alert(self, job_key: str, status: str, owner: str, now: int, lease_until: int) -> bool: ...
 

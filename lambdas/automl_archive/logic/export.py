@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from automl_archive.dal.interfaces import (
     Archive,
@@ -41,6 +41,7 @@ RAW_PREFIX = "raw/automl-jobs"
 RECORDS_PREFIX = "records/automl-jobs"
 CANDIDATES_PREFIX = "records/automl-candidates"
 STALE_CHAIN_GRACE_SECONDS = 900
+SEEN_EVENTS_LIMIT = 200  # fingerprints remembered per job state (a tuning phase emits many events)
 _API_NAMES = {"v1": DESCRIBE_V1, "v2": DESCRIBE_V2}
 
 
@@ -52,6 +53,7 @@ class Outcome(StrEnum):
     NOT_AUTOML = "not-automl"  # a child job that belongs to no AutoML job
     JOB_NOT_FOUND = "job-not-found"
     SAME_BATCH = "same-batch"  # the job was already exported by an earlier record of this batch
+    DUPLICATE_EVENT = "duplicate-event"  # a copy of an event already handled at the stored state
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ class JobExporter:
             if resolution.job_name is None:
                 metrics.add_metric(name="ChildJobsSkipped", unit=MetricUnit.Count, value=1)
                 return Outcome.NOT_AUTOML
-            item = JobReference(job_name=resolution.job_name, origin=f"event:{item.kind}")
+            item = JobReference(job_name=resolution.job_name, origin=f"event:{item.kind}", fingerprint=item.fingerprint)
         job_key = item.job_name.lower()
         if job_key in exported_in_batch and item.recheck is None:
             return Outcome.SAME_BATCH
@@ -120,6 +122,11 @@ class JobExporter:
         if state is not None and state.is_terminal and not reference.force and self._settled(state, stored.alerts_sent):
             metrics.add_metric(name="DescribesSkipped", unit=MetricUnit.Count, value=1)
             return Outcome.ALREADY_FINAL
+        if state is not None and not reference.force and _is_copy(reference.fingerprint, message_id, state.seen_events):
+            # Another message carried this event and was handled at the state still stored; if that
+            # message failed afterwards, its own redelivery finishes the work.
+            metrics.add_metric(name="DuplicateEventsSkipped", unit=MetricUnit.Count, value=1)
+            return Outcome.DUPLICATE_EVENT
         if (
             reference.recheck
             and state is not None
@@ -133,8 +140,11 @@ class JobExporter:
             logger.warning("AutoML job not found; acknowledged", extra={"job_name": reference.job_name})
             return Outcome.JOB_NOT_FOUND
         self._known_api[job_key] = api
-        archived = self._archive_if_newer(job_key, answer, api, state.ordering if state else None)
+        seen = _seen_entry(reference.fingerprint, message_id)
+        archived = self._archive_if_newer(job_key, answer, api, state.ordering if state else None, seen)
         record = archived.record
+        if seen and not archived.written and not record["is_terminal"]:
+            self._store.remember_event(job_key, seen, SEEN_EVENTS_LIMIT)
         outcome = Outcome.ARCHIVED if archived.written else Outcome.UNCHANGED
         if record["is_terminal"]:
             self._alert(job_key, archived, message_id)
@@ -160,7 +170,7 @@ class JobExporter:
         return describe_job(self._sagemaker, reference.job_name, known_api)
 
     def _archive_if_newer(
-        self, job_key: str, answer: dict[str, Any], api: str, stored_ordering: int | None
+        self, job_key: str, answer: dict[str, Any], api: str, stored_ordering: int | None, seen: str | None
     ) -> ArchivedState:
         ordering = ordering_key(answer["AutoMLJobStatus"], answer["LastModifiedTime"])
         now = self._clock()
@@ -178,7 +188,12 @@ class JobExporter:
             raw = {"DescribeApi": _API_NAMES[api], "DescribedAt": iso(now), "Response": answer}
             self._archive.put_json(raw_key, _to_json(raw).encode(), "application/json")
             self._archive.put_json(record_key, (_to_json(record) + "\n").encode(), "application/x-ndjson")
-            written = self._store.save_state(job_key, ordering, _summary(record, record_key))
+            summary = _summary(record, record_key)
+            summary["seen_events"] = frozenset({seen} if seen else ())  # reset at each new state
+            written = self._store.save_state(job_key, ordering, summary)
+            if written and record["is_terminal"]:
+                with single_metric(name="JobsFinished", unit=MetricUnit.Count, value=1) as finished:
+                    finished.add_dimension(name="status", value=record["status"])
         metrics.add_metric(name="StatesArchived" if written else "DuplicateStates", unit=MetricUnit.Count, value=1)
         return ArchivedState(
             record=record,
@@ -251,6 +266,19 @@ class JobExporter:
         }
         self._queue.send(body, delay)
         metrics.add_metric(name="RechecksScheduled", unit=MetricUnit.Count, value=1)
+
+
+def _seen_entry(fingerprint: str | None, message_id: str) -> str | None:
+    """What the state remembers of a handled event: its fingerprint and the message that carried it."""
+    return f"{fingerprint}|{message_id}" if fingerprint else None
+
+
+def _is_copy(fingerprint: str | None, message_id: str, seen_events: frozenset[str]) -> bool:
+    """True when another message already carried this event (a redelivery of the same message is not)."""
+    if not fingerprint:
+        return False
+    prefix = f"{fingerprint}|"
+    return any(entry.startswith(prefix) and entry != prefix + message_id for entry in seen_events)
 
 
 def _is_live_link(recheck: Recheck, stored_token: str | None, message_id: str) -> bool:

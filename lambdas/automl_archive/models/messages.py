@@ -7,9 +7,10 @@ exporter's own re-checks and by operator tools. Anything else is rejected with a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -79,6 +80,7 @@ class JobReference:
     api_hint: str | None = None  # "v1" or "v2" when the message proves which API created the job
     recheck: Recheck | None = None
     force: bool = False
+    fingerprint: str | None = None  # set for events: duplicates of one event share it
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,16 @@ class ChildJobEvent:
     kind: ChildKind
     child_name: str
     child_status: str | None
+    fingerprint: str | None = None
 
 
 WorkItem = JobReference | ChildJobEvent
+
+
+def event_fingerprint(detail_type: str, detail: dict[str, Any]) -> str:
+    """Same for every copy of one event (EventBridge duplicates differ only in envelope id/time)."""
+    canonical = json.dumps([detail_type, detail], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:20]
 
 
 def job_name_from_arn(arn: str) -> str | None:
@@ -143,8 +152,9 @@ def _parse_event(payload: dict[str, Any]) -> WorkItem:
     detail = payload.get("detail")
     if not isinstance(detail, dict):
         raise MalformedMessage(f"event {detail_type!r} has no detail object")
+    fingerprint = event_fingerprint(str(detail_type), detail)
     if detail_type == CLOUDTRAIL_DETAIL_TYPE:
-        return _parse_api_call(detail)
+        return replace(_parse_api_call(detail), fingerprint=fingerprint)
     fields = CHILD_EVENT_FIELDS.get(str(detail_type))
     if fields is None:
         raise UnrelatedMessage(f"event detail-type {detail_type!r} is not handled")
@@ -155,11 +165,16 @@ def _parse_event(payload: dict[str, Any]) -> WorkItem:
         # The ARN's name is lower-cased; the child's name keeps the job name's real case as prefix.
         exact = child_name[: len(arn_name)] if isinstance(child_name, str) else arn_name
         name = exact if exact.lower() == arn_name.lower() else arn_name
-        return JobReference(job_name=_job_name(name, "AutoMLJobArn"), origin=f"event:{kind}")
+        return JobReference(job_name=_job_name(name, "AutoMLJobArn"), origin=f"event:{kind}", fingerprint=fingerprint)
     if not isinstance(child_name, str) or not CHILD_JOB_NAME.match(child_name):
         raise MalformedMessage(f"{name_field} is missing or not a valid job name")
     status = detail.get(status_field)
-    return ChildJobEvent(kind=kind, child_name=child_name, child_status=status if isinstance(status, str) else None)
+    return ChildJobEvent(
+        kind=kind,
+        child_name=child_name,
+        child_status=status if isinstance(status, str) else None,
+        fingerprint=fingerprint,
+    )
 
 
 def _parse_api_call(detail: dict[str, Any]) -> JobReference:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""CDK app: the AutoML job archive stack, checked by cdk-nag (AwsSolutions) at synth time."""
+"""CDK app: the AutoML job archive stack, checked by cdk-nag (AwsSolutions, Serverless) at synth time."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
-from cdk_nag import AwsSolutionsChecks
+from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from infra import config
 from infra.config import ArchiveSettings
@@ -27,7 +27,7 @@ def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = 
     settings = ArchiveSettings.from_context(app.node.try_get_context)
     AutoMLJobArchiveStack(app, settings.stack_name, settings=settings)
     # cdk-nag 3.x is a policy-validation plugin: an unacknowledged finding makes synth fail.
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
     return app
 
 

@@ -49,6 +49,25 @@ SWEEP_MEMORY_MB = 256
 SWEEP_TARGET_RETRY_ATTEMPTS = 2
 SWEEP_TARGET_MAX_EVENT_AGE_MINUTES = 60
 
+# --- Monitoring (operations topic, alarms, dashboard) ---------------------------------------------
+DEFAULT_QUEUE_AGE_ALARM_SECONDS = 1800
+MAX_QUEUE_AGE_ALARM_SECONDS = 14 * 24 * 3600  # the work queue keeps a message 14 days at most
+# Alarm periods: short for the always-busy paths, the sweep interval for the scheduled sweep.
+ALARM_PERIOD_SECONDS = 300
+QUEUE_AGE_ALARM_EVALUATION_PERIODS = 2
+# Sweep lag alarms above this many sweep intervals between completed passes.
+SWEEP_LAG_ALARM_INTERVALS = 3
+# "No sweep ran" alarms after this many consecutive sweep intervals without an invocation.
+SWEEP_MISSING_ALARM_INTERVALS = 2
+# Statuses the exporter reports in the JobsFinished metric's `status` dimension.
+FINISHED_JOB_STATUSES = ("Completed", "Failed", "Stopped")
+
+
+def dashboard_name(stack_name: str) -> str:
+    """The stack's CloudWatch dashboard (unique per account and region, as stacks are)."""
+    return f"{stack_name}-operations"
+
+
 # --- Data lake (Glue catalog, Athena workgroup) -------------------------------------------------------
 ATHENA_MIN_BYTES_SCANNED_CUTOFF = 10_000_000  # Athena's minimum per-query data usage control (10 MB)
 ATHENA_MAX_BYTES_SCANNED_CUTOFF = 10**15
@@ -146,6 +165,17 @@ def _as_str_list(key: str, value: Any) -> list[str]:
     raise _fail(key, value, "a list of strings or a comma-separated string")
 
 
+def _as_emails(key: str, value: Any) -> list[str]:
+    """Distinct e-mail addresses (a list, or a comma-separated string from ``-c``)."""
+    emails = _as_str_list(key, value)
+    for email in emails:
+        if not _EMAIL_RE.match(email):
+            raise _fail(key, email, "e-mail addresses like ops@example.com")
+    if len(set(emails)) != len(emails):
+        raise _fail(key, emails, "each address at most once")
+    return emails
+
+
 @dataclass(frozen=True)
 class ArchiveSettings:
     """Deploy-time settings, validated. Build with :meth:`from_context`."""
@@ -164,6 +194,8 @@ class ArchiveSettings:
     sweep_overlap_seconds: int = 900
     sweep_initial_lookback_days: int = 30
     athena_bytes_scanned_cutoff: int = DEFAULT_ATHENA_BYTES_SCANNED_CUTOFF
+    ops_emails: tuple[str, ...] = ()
+    queue_age_alarm_seconds: int = DEFAULT_QUEUE_AGE_ALARM_SECONDS
 
     @classmethod
     def from_context(cls, context: Mapping[str, Any] | Callable[[str], Any]) -> ArchiveSettings:
@@ -183,12 +215,8 @@ class ArchiveSettings:
         if not isinstance(stack_name, str) or not _STACK_NAME_RE.match(stack_name):
             raise _fail("stack_name", stack_name, "a CloudFormation stack name ([A-Za-z][A-Za-z0-9-]*)")
 
-        emails = _as_str_list("alert_emails", value("alert_emails"))
-        for email in emails:
-            if not _EMAIL_RE.match(email):
-                raise _fail("alert_emails", email, "e-mail addresses like ops@example.com")
-        if len(set(emails)) != len(emails):
-            raise _fail("alert_emails", emails, "each address at most once")
+        emails = _as_emails("alert_emails", value("alert_emails"))
+        ops_emails = _as_emails("ops_emails", value("ops_emails"))
 
         statuses = _as_str_list("alert_on_statuses", value("alert_on_statuses"))
         allowed = ", ".join(ALERTABLE_STATUSES)
@@ -198,6 +226,15 @@ class ArchiveSettings:
 
         max_delay = _as_int("recheck_max_delay_seconds", value("recheck_max_delay_seconds"), 1, SQS_MAX_DELAY_SECONDS)
         base_delay = _as_int("recheck_base_delay_seconds", value("recheck_base_delay_seconds"), 1, max_delay)
+
+        # A delayed re-check waits up to recheck_max_delay_seconds in the queue by design; the age
+        # alarm must not fire on that.
+        queue_age_alarm = _as_int(
+            "queue_age_alarm_seconds",
+            value("queue_age_alarm_seconds"),
+            max_delay + 1,
+            MAX_QUEUE_AGE_ALARM_SECONDS,
+        )
 
         retention = _as_int("log_retention_days", value("log_retention_days"), 1, 3653)
         if retention not in CLOUDWATCH_RETENTION_DAYS:
@@ -238,4 +275,6 @@ class ArchiveSettings:
                 ATHENA_MIN_BYTES_SCANNED_CUTOFF,
                 ATHENA_MAX_BYTES_SCANNED_CUTOFF,
             ),
+            ops_emails=tuple(ops_emails),
+            queue_age_alarm_seconds=queue_age_alarm,
         )

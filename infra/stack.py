@@ -14,12 +14,13 @@ from infra.constructs.datalake import DataLake
 from infra.constructs.exporter import TIMEOUT, Exporter, ExporterResources
 from infra.constructs.function import build_dependencies_layer
 from infra.constructs.ingest import Ingest
+from infra.constructs.monitoring import MonitoredResources, Monitoring
 from infra.constructs.storage import Storage
 from infra.constructs.sweep import ReconcileSweep
 
 
 class AutoMLJobArchiveStack(Stack):
-    """Storage, alerts, ingest (rules → queue) and the exporter function."""
+    """Storage, alerts, ingest (rules → queue), the exporter and sweep functions, data lake, monitoring."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: ArchiveSettings, **kwargs: Any) -> None:
         super().__init__(
@@ -71,6 +72,21 @@ class AutoMLJobArchiveStack(Stack):
             workgroup_name=config.athena_workgroup_name(settings.stack_name),
             bytes_scanned_cutoff_per_query=settings.athena_bytes_scanned_cutoff,
         )
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            resources=MonitoredResources(
+                exporter=self.exporter.function,
+                sweep=self.sweep.function,
+                work_queue=self.ingest.work_queue,
+                dead_letter_queues={
+                    "WorkQueueDeadLetterQueue": self.ingest.dead_letter_queue,
+                    **{f"{rule}DeadLetterQueue": queue for rule, queue in self.ingest.rule_dead_letter_queues.items()},
+                    "SweepScheduleDeadLetterQueue": self.sweep.dead_letter_queue,
+                },
+            ),
+            settings=settings,
+        )
         self._build_outputs()
 
     def _output(self, logical_id: str, value: str, description: str) -> None:
@@ -89,3 +105,5 @@ class AutoMLJobArchiveStack(Stack):
         self._output("SweepFunctionName", self.sweep.function.function_name, "The scheduled reconcile sweep")
         self._output("GlueDatabaseName", self.datalake.database_name, "Glue database of the archive's tables")
         self._output("AthenaWorkGroupName", self.datalake.workgroup_name, "Athena workgroup with the named queries")
+        self._output("OperationsTopicArn", self.monitoring.topic.topic_arn, "Subscribe here for the operations alarms")
+        self._output("DashboardName", self.monitoring.dashboard.dashboard_name, "CloudWatch operations dashboard")

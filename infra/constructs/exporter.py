@@ -159,6 +159,14 @@ class Exporter(Construct):
             for prefix in (config.ARCHIVE_RAW_PREFIX, config.ARCHIVE_RECORDS_PREFIX)
         ]
         acknowledgments.append(XRAY_ACKNOWLEDGMENT)
+        acknowledgments.append(
+            Acknowledgment(
+                id="Serverless-LambdaStarPermissions",
+                reason="Wildcards only where names are made at run time (AutoML and child job ARNs of this "
+                "account and region, object keys under raw/ and records/) and X-Ray's Put* actions, "
+                "which require '*'; every action is named, none is a wildcard.",
+            )
+        )
         Validations.of(role).acknowledge(*acknowledgments)
 
     def _environment(self) -> dict[str, str]:
@@ -185,5 +193,22 @@ class Exporter(Construct):
                 max_batching_window=Duration.seconds(config.EXPORTER_MAX_BATCHING_WINDOW_SECONDS),
                 report_batch_item_failures=True,
                 max_concurrency=self._settings.exporter_max_concurrency,
+            )
+        )
+        (mapping,) = (c for c in self.function.node.children if isinstance(c, lambda_.EventSourceMapping))
+        Validations.of(mapping).acknowledge(
+            Acknowledgment(
+                id="Serverless-LambdaEventSourceMappingDestination",
+                reason="Lambda supports on-failure destinations only for stream and Kafka event sources, "
+                "not SQS; a message that keeps failing goes to the work queue's dead-letter queue "
+                "through the queue's redrive policy.",
+            )
+        )
+        Validations.of(self.function).acknowledge(
+            Acknowledgment(
+                id="Serverless-LambdaDLQ",
+                reason="The exporter is only invoked by its SQS event source mapping, synchronously; a "
+                "function dead-letter queue applies to asynchronous invocations only. Failed messages "
+                "reach the work queue's dead-letter queue through its redrive policy.",
             )
         )

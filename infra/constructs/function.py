@@ -131,12 +131,13 @@ def build_function(scope: Construct, spec: FunctionSpec, layer: lambda_.ILayerVe
         },
         reserved_concurrent_executions=spec.reserved_concurrency,
     )
+    pinned_runtime = (
+        "Python 3.13 is pinned on purpose: the dependency layer is built for CPython 3.13 "
+        "wheels (pip --python-version 3.13, SAM build-python3.13 image); runtime and layer "
+        "must be upgraded together."
+    )
     Validations.of(function).acknowledge(
-        Acknowledgment(
-            id="AwsSolutions-L1",
-            reason="Python 3.13 is pinned on purpose: the dependency layer is built for CPython 3.13 "
-            "wheels (pip --python-version 3.13, SAM build-python3.13 image); runtime and layer "
-            "must be upgraded together.",
-        )
+        Acknowledgment(id="AwsSolutions-L1", reason=pinned_runtime),
+        Acknowledgment(id="Serverless-LambdaLatestVersion", reason=pinned_runtime),
     )
     return FunctionParts(log_group=log_group, role=role, function=function)

@@ -26,6 +26,16 @@ class Ingest(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.dead_letter_queue = self._build_queue("DeadLetterQueue")
+        Validations.of(self.dead_letter_queue).acknowledge(
+            Acknowledgment(
+                id="Serverless-SQSRedrivePolicy",
+                reason="This queue is the work queue's dead-letter queue (its redrive target); a "
+                "dead-letter queue of a dead-letter queue would never be read. Messages are moved "
+                "back with `automl-archive redrive`.",
+            )
+        )
+        # Each rule target's own dead-letter queue, by rule id (watched by the monitoring alarms).
+        self.rule_dead_letter_queues: dict[str, sqs.Queue] = {}
         self.work_queue = self._build_work_queue(consumer_timeout, max_receive_count)
         self.child_job_rule = self._build_child_job_rule()
         self.api_call_rule = self._build_api_call_rule()
@@ -54,14 +64,16 @@ class Ingest(Construct):
     def _queue_target(self, rule_id: str) -> targets.SqsQueue:
         """The work queue as target, with the rule's own DLQ and EventBridge's full retry budget."""
         dead_letter_queue = self._build_queue(f"{rule_id}DeadLetterQueue")
+        self.rule_dead_letter_queues[rule_id] = dead_letter_queue
         # cdk-nag recognises a queue as a DLQ only through an SQS redrive policy, not through an
         # EventBridge target's DeadLetterConfig.
+        reason = (
+            f"This queue is the dead-letter queue of the {rule_id} EventBridge target; "
+            "a dead-letter queue of a dead-letter queue would never be read."
+        )
         Validations.of(dead_letter_queue).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-SQS3",
-                reason=f"This queue is the dead-letter queue of the {rule_id} EventBridge target; "
-                "a dead-letter queue of a dead-letter queue would never be read.",
-            )
+            Acknowledgment(id="AwsSolutions-SQS3", reason=reason),
+            Acknowledgment(id="Serverless-SQSRedrivePolicy", reason=reason),
         )
         return targets.SqsQueue(
             self.work_queue,

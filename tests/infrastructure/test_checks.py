@@ -25,13 +25,28 @@ EXPECTED_ACKNOWLEDGEMENTS = {
         "AwsSolutions-IAM5[Resource::<StorageArchiveBucketC50834F0.Arn>/raw/*]",
         "AwsSolutions-IAM5[Resource::<StorageArchiveBucketC50834F0.Arn>/records/*]",
         "AwsSolutions-IAM5[Resource::*]",
+        "Serverless-LambdaStarPermissions",
     },
-    "Exporter/Function": {"AwsSolutions-L1"},
-    "Ingest/ChildJobStateChangeRuleDeadLetterQueue": {"AwsSolutions-SQS3"},
-    "Ingest/AutoMLApiCallRuleDeadLetterQueue": {"AwsSolutions-SQS3"},
-    "Sweep/Role": {"AwsSolutions-IAM5[Resource::*]"},
-    "Sweep/Function": {"AwsSolutions-L1"},
-    "Sweep/ScheduleDeadLetterQueue": {"AwsSolutions-SQS3"},
+    "Exporter/Function": {"AwsSolutions-L1", "Serverless-LambdaLatestVersion", "Serverless-LambdaDLQ"},
+    # The SQS event source mapping (its id names the work queue).
+    f"Exporter/Function/SqsEventSource:{TEST_CONTEXT['stack_name']}IngestWorkQueue3525F5DA": {
+        "Serverless-LambdaEventSourceMappingDestination"
+    },
+    "Ingest/DeadLetterQueue": {"Serverless-SQSRedrivePolicy"},
+    "Ingest/ChildJobStateChangeRuleDeadLetterQueue": {"AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"},
+    "Ingest/AutoMLApiCallRuleDeadLetterQueue": {"AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"},
+    "Sweep/Role": {"AwsSolutions-IAM5[Resource::*]", "Serverless-LambdaStarPermissions"},
+    "Sweep/Function": {"AwsSolutions-L1", "Serverless-LambdaLatestVersion", "Serverless-LambdaDLQ"},
+    "Sweep/ScheduleDeadLetterQueue": {"AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"},
+    # One per e-mail subscription (the test context has two alert and one ops address).
+    **{
+        f"{topic}/{email}": {"Serverless-SNSRedrivePolicy"}
+        for topic, emails in (
+            ("Alerts/Topic", TEST_CONTEXT["alert_emails"]),
+            ("Monitoring/Topic", TEST_CONTEXT["ops_emails"]),
+        )
+        for email in emails
+    },
 }
 
 OUTPUTS = [
@@ -45,6 +60,8 @@ OUTPUTS = [
     "SweepFunctionName",
     "GlueDatabaseName",
     "AthenaWorkGroupName",
+    "OperationsTopicArn",
+    "DashboardName",
 ]
 
 
@@ -62,7 +79,7 @@ def _acknowledgements(synthesized: Synthesized) -> dict[str, dict[str, str]]:
 
 
 def test_cdk_nag_reports_no_unacknowledged_finding(synthesized: Synthesized) -> None:
-    # Given the app synthesised as app.py does (cdk-nag AwsSolutions registered as validation plugin)
+    # Given the app synthesised as app.py does (cdk-nag AwsSolutions and Serverless as validation plugins)
     # When the validation report is read
     report = json.loads((synthesized.outdir / "validation-report.json").read_text())
     # Then synthesis succeeded (the fixture) and no plugin reported a violation

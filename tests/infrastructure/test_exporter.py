@@ -47,7 +47,7 @@ def test_function_environment_is_exactly_what_the_code_reads(synthesized: Synthe
     assert variables == {
         "JOBS_TABLE_NAME": f"${{{_id(synthesized, 'AWS::DynamoDB::Table')}}}",
         "ARCHIVE_BUCKET_NAME": f"${{{archive_bucket}}}",
-        "ALERTS_TOPIC_ARN": f"${{{_id(synthesized, 'AWS::SNS::Topic')}}}",
+        "ALERTS_TOPIC_ARN": f"${{{_id(synthesized, 'AWS::SNS::Topic', {'DisplayName': 'AutoML job alerts'})}}}",
         "WORK_QUEUE_URL": f"${{{work_queue}}}",
         "ALERT_ON_STATUSES": "Failed,Stopped",
         "RECHECK_BASE_DELAY_SECONDS": "30",
@@ -87,8 +87,8 @@ def test_function_logs_to_its_own_log_group_with_context_retention(synthesized: 
 def _expected_permissions(synthesized: Synthesized) -> set[tuple[str, str]]:
     table = _id(synthesized, "AWS::DynamoDB::Table")
     bucket = _id(synthesized, "AWS::S3::Bucket", {"VersioningConfiguration": Match.any_value()})
-    topic = _id(synthesized, "AWS::SNS::Topic")
-    key = _id(synthesized, "AWS::KMS::Key")
+    topic = _id(synthesized, "AWS::SNS::Topic", {"DisplayName": "AutoML job alerts"})
+    key = _id(synthesized, "AWS::KMS::Key", {"Description": "Encrypts the AutoML job archive alerts topic"})
     work_queue = _id(synthesized, "AWS::SQS::Queue", {"RedrivePolicy": Match.any_value()})
     log_group, _ = synthesized.log_group_of(synthesized.function(EXPORTER_HANDLER)[1])
     expected = {

@@ -6,6 +6,10 @@ from aws_cdk.assertions import Match
 
 from .conftest import Synthesized, render
 
+# The stack has a second key and topic (operations, tests/infrastructure/test_monitoring.py).
+ALERTS_KEY = {"Description": "Encrypts the AutoML job archive alerts topic"}
+ALERTS_TOPIC = {"DisplayName": "AutoML job alerts"}
+
 
 def test_table_has_the_expected_keys_ttl_pitr_and_is_retained(synthesized: Synthesized) -> None:
     # Given the one table
@@ -77,8 +81,8 @@ def test_both_buckets_deny_non_tls_requests(synthesized: Synthesized) -> None:
 
 def test_alerts_topic_uses_a_rotating_customer_managed_key(synthesized: Synthesized) -> None:
     # Given the topic and the key
-    key_id, key = synthesized.only("AWS::KMS::Key")
-    _, topic = synthesized.only("AWS::SNS::Topic")
+    key_id, key = synthesized.only("AWS::KMS::Key", ALERTS_KEY)
+    _, topic = synthesized.only("AWS::SNS::Topic", ALERTS_TOPIC)
     # Then the topic is encrypted with that key and the key rotates
     assert render(topic["Properties"]["KmsMasterKeyId"]) == f"${{{key_id}.Arn}}"
     assert key["Properties"]["EnableKeyRotation"] is True
@@ -86,8 +90,8 @@ def test_alerts_topic_uses_a_rotating_customer_managed_key(synthesized: Synthesi
 
 def test_alerts_topic_policy_denies_non_tls_publishing(synthesized: Synthesized) -> None:
     # Given the topic policy
-    topic_id, _ = synthesized.only("AWS::SNS::Topic")
-    _, policy = synthesized.only("AWS::SNS::TopicPolicy")
+    topic_id, _ = synthesized.only("AWS::SNS::Topic", ALERTS_TOPIC)
+    _, policy = synthesized.only("AWS::SNS::TopicPolicy", {"Topics": [{"Ref": topic_id}]})
     # Then it applies to the topic and denies requests without TLS
     assert [render(t) for t in policy["Properties"]["Topics"]] == [f"${{{topic_id}}}"]
     assert any(
@@ -98,9 +102,11 @@ def test_alerts_topic_policy_denies_non_tls_publishing(synthesized: Synthesized)
 
 def test_one_email_subscription_per_context_address(synthesized: Synthesized) -> None:
     # Given the context's two alert e-mail addresses
-    topic_id, _ = synthesized.only("AWS::SNS::Topic")
-    subscriptions = synthesized.template.find_resources("AWS::SNS::Subscription").values()
-    # Then each is subscribed, by e-mail, to the alerts topic, and nothing else is
+    topic_id, _ = synthesized.only("AWS::SNS::Topic", ALERTS_TOPIC)
+    subscriptions = synthesized.template.find_resources(
+        "AWS::SNS::Subscription", {"Properties": {"TopicArn": {"Ref": topic_id}}}
+    ).values()
+    # Then each is subscribed, by e-mail, to the alerts topic, and no other address is
     assert sorted(
         (s["Properties"]["Protocol"], s["Properties"]["Endpoint"], render(s["Properties"]["TopicArn"]))
         for s in subscriptions

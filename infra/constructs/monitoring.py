@@ -1,0 +1,376 @@
+"""Monitoring: the operations topic, the alarms that notify it, and the operations dashboard.
+
+Alarms watch what an operator must act on: messages in any dead-letter queue, function errors and
+throttles, a work queue that stops draining, and a reconcile sweep that stops running or falls
+behind. Each alarm notifies the operations topic when it goes to ALARM and again when it is OK.
+The runbook for each alarm is docs/operations.md (the alarm description names its section).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from aws_cdk import Acknowledgment, ArnFormat, Duration, Stack, Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra import config
+from infra.config import ArchiveSettings
+
+RUNBOOK = "docs/operations.md"
+_CLOUDWATCH = "cloudwatch.amazonaws.com"
+_Op = cloudwatch.ComparisonOperator
+_Missing = cloudwatch.TreatMissingData
+
+
+@dataclass(frozen=True)
+class MonitoredResources:
+    """What the alarms and the dashboard watch."""
+
+    exporter: lambda_.IFunction
+    sweep: lambda_.IFunction
+    work_queue: sqs.IQueue
+    # Every dead-letter queue of the stack, by a short name used in alarm names and the dashboard.
+    dead_letter_queues: Mapping[str, sqs.IQueue]
+
+
+class Monitoring(Construct):
+    """Operations topic (own rotating key, TLS-only), e-mail subscriptions, alarms, dashboard."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        resources: MonitoredResources,
+        settings: ArchiveSettings,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._resources = resources
+        self._settings = settings
+        self._prefix = settings.stack_name
+        self._period = Duration.seconds(config.ALARM_PERIOD_SECONDS)
+        self._sweep_interval = Duration.minutes(settings.sweep_interval_minutes)
+        self.key = self._build_key()
+        self.topic = self._build_topic(self.key)
+        self._build_subscriptions(self.topic, settings.ops_emails)
+        self.alarms: dict[str, cloudwatch.Alarm] = {}
+        self._build_alarms()
+        self.dashboard = self._build_dashboard()
+
+    # --- Topic ------------------------------------------------------------------------------------
+
+    def _build_key(self) -> kms.Key:
+        key = kms.Key(
+            self,
+            "OperationsKey",
+            description="Encrypts the AutoML job archive operations topic",
+            enable_key_rotation=True,
+        )
+        # CloudWatch alarms publish to an encrypted topic only if the key lets them use it; this key
+        # encrypts nothing but the operations topic.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[iam.ServicePrincipal(_CLOUDWATCH)],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+            )
+        )
+        return key
+
+    def _build_topic(self, key: kms.IKey) -> sns.Topic:
+        topic = sns.Topic(
+            self,
+            "Topic",
+            display_name="AutoML job archive operations",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        # The topic policy CDK creates (for enforce_ssl) replaces SNS's default policy, so the
+        # alarms of this account need an explicit grant.
+        stack = Stack.of(self)
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[iam.ServicePrincipal(_CLOUDWATCH)],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(
+                            service="cloudwatch",
+                            resource="alarm",
+                            resource_name="*",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    },
+                },
+            )
+        )
+        return topic
+
+    def _build_subscriptions(self, topic: sns.ITopic, emails: Sequence[str]) -> None:
+        for email in emails:
+            subscription = topic.add_subscription(subscriptions.EmailSubscription(email))
+            Validations.of(subscription).acknowledge(
+                Acknowledgment(
+                    id="Serverless-SNSRedrivePolicy",
+                    reason="The endpoint is a person's mailbox, and every notification is an alarm state "
+                    "change that CloudWatch keeps in the alarm's history; a dead-letter queue for "
+                    "undelivered e-mails would be a second copy nobody reads.",
+                )
+            )
+
+    # --- Alarms -----------------------------------------------------------------------------------
+
+    def _alarm(
+        self,
+        name: str,
+        metric: cloudwatch.IMetric,
+        *,
+        threshold: float,
+        comparison: cloudwatch.ComparisonOperator,
+        missing: cloudwatch.TreatMissingData,
+        what: str,
+        runbook: str,
+        evaluation_periods: int = 1,
+    ) -> cloudwatch.Alarm:
+        alarm = cloudwatch.Alarm(
+            self,
+            f"{name}Alarm",
+            alarm_name=self._alarm_name(name),
+            alarm_description=f"{what} Runbook: {RUNBOOK}#{runbook}",
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=comparison,
+            evaluation_periods=evaluation_periods,
+            datapoints_to_alarm=evaluation_periods,
+            treat_missing_data=missing,
+        )
+        action = cloudwatch_actions.SnsAction(self.topic)
+        alarm.add_alarm_action(action)
+        alarm.add_ok_action(action)
+        self.alarms[name] = alarm
+        return alarm
+
+    def _alarm_name(self, name: str) -> str:
+        return f"{self._prefix}-{name}"
+
+    def _build_alarms(self) -> None:
+        res, settings = self._resources, self._settings
+        for queue_name, queue in res.dead_letter_queues.items():
+            self._alarm(
+                f"{queue_name}HasMessages",
+                queue.metric_approximate_number_of_messages_visible(period=self._period, statistic="Maximum"),
+                threshold=1,
+                comparison=_Op.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                # An empty, idle queue may publish no datapoint; that is the healthy state.
+                missing=_Missing.NOT_BREACHING,
+                what=f"The {queue_name} holds messages the archive gave up on.",
+                runbook="dead-letter-queues",
+            )
+        for function_name, function in (("Exporter", res.exporter), ("Sweep", res.sweep)):
+            self._alarm(
+                f"{function_name}Errors",
+                function.metric_errors(period=self._period, statistic="Sum"),
+                threshold=1,
+                comparison=_Op.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                missing=_Missing.NOT_BREACHING,  # no invocation, no error
+                what=f"The {function_name.lower()} function failed (an invocation raised or timed out).",
+                runbook=f"{function_name.lower()}-errors",
+            )
+        self._alarm(
+            "ExporterThrottles",
+            res.exporter.metric_throttles(period=self._period, statistic="Sum"),
+            threshold=1,
+            comparison=_Op.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            missing=_Missing.NOT_BREACHING,
+            what="Lambda throttled the exporter (account or function concurrency exhausted).",
+            runbook="exporter-throttles",
+        )
+        self._alarm(
+            "WorkQueueAge",
+            res.work_queue.metric_approximate_age_of_oldest_message(period=self._period, statistic="Maximum"),
+            threshold=settings.queue_age_alarm_seconds,
+            comparison=_Op.GREATER_THAN_THRESHOLD,
+            missing=_Missing.NOT_BREACHING,  # an idle queue publishes nothing
+            evaluation_periods=config.QUEUE_AGE_ALARM_EVALUATION_PERIODS,
+            what=f"The oldest work-queue message is older than {settings.queue_age_alarm_seconds} s "
+            f"(delayed re-checks wait at most {settings.recheck_max_delay_seconds} s).",
+            runbook="work-queue-age",
+        )
+        lag_threshold = config.SWEEP_LAG_ALARM_INTERVALS * self._sweep_interval.to_seconds()
+        self._alarm(
+            "SweepLag",
+            self._custom_metric("SweepLagSeconds", "Maximum", self._sweep_interval),
+            threshold=lag_threshold,
+            comparison=_Op.GREATER_THAN_THRESHOLD,
+            # Only a complete pass reports its lag; sweeps that run but never complete report
+            # nothing, and two intervals without a report are treated as lagging.
+            missing=_Missing.BREACHING,
+            evaluation_periods=config.SWEEP_MISSING_ALARM_INTERVALS,
+            what=f"No complete reconcile sweep in {config.SWEEP_MISSING_ALARM_INTERVALS} intervals, or "
+            f"a sweep's watermark was more than {int(lag_threshold)} s old.",
+            runbook="sweep-lag",
+        )
+        self._alarm(
+            "SweepNotRunning",
+            res.sweep.metric_invocations(period=self._sweep_interval, statistic="Sum"),
+            threshold=1,
+            comparison=_Op.LESS_THAN_THRESHOLD,
+            missing=_Missing.BREACHING,  # the schedule invoked nothing: no datapoint at all
+            evaluation_periods=config.SWEEP_MISSING_ALARM_INTERVALS,
+            what=f"The reconcile sweep did not run in {config.SWEEP_MISSING_ALARM_INTERVALS} consecutive "
+            f"{self._settings.sweep_interval_minutes}-minute intervals.",
+            runbook="sweep-not-running",
+        )
+
+    def _custom_metric(
+        self,
+        name: str,
+        statistic: str,
+        period: Duration | None = None,
+        extra_dimensions: Mapping[str, str] | None = None,
+        label: str | None = None,
+    ) -> cloudwatch.Metric:
+        """A metric the functions emit (Powertools EMF: namespace AutoMLArchive, dimension service)."""
+        return cloudwatch.Metric(
+            namespace=config.METRICS_NAMESPACE,
+            metric_name=name,
+            dimensions_map={"service": config.SERVICE_NAME, **(extra_dimensions or {})},
+            statistic=statistic,
+            period=period or self._period,
+            label=label,
+        )
+
+    # --- Dashboard --------------------------------------------------------------------------------
+
+    def _build_dashboard(self) -> cloudwatch.Dashboard:
+        res = self._resources
+        count = self._custom_metric
+        width = 8  # three graphs per row (24 columns)
+
+        def graph(
+            title: str,
+            left: Sequence[cloudwatch.IMetric],
+            right: Sequence[cloudwatch.IMetric] = (),
+            left_annotations: Sequence[cloudwatch.HorizontalAnnotation] = (),
+        ) -> cloudwatch.GraphWidget:
+            return cloudwatch.GraphWidget(
+                title=title,
+                left=list(left),
+                right=list(right),
+                left_annotations=list(left_annotations),
+                width=width,
+                height=6,
+            )
+
+        # The status widget names the alarms by ARNs built from their names, not Fn::GetAtt: moto's
+        # CloudFormation cannot create AWS::CloudWatch::Alarm and rejects a template that reads one's
+        # attributes, and the stack must deploy into the local emulator.
+        stack = Stack.of(self)
+        alarms = [
+            cloudwatch.Alarm.from_alarm_arn(
+                self,
+                f"{name}AlarmRef",
+                stack.format_arn(
+                    service="cloudwatch",
+                    resource="alarm",
+                    resource_name=self._alarm_name(name),
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                ),
+            )
+            for name in self.alarms
+        ]
+        dashboard = cloudwatch.Dashboard(
+            self,
+            "Dashboard",
+            dashboard_name=config.dashboard_name(self._prefix),
+            default_interval=Duration.days(1),
+        )
+        dashboard.add_widgets(
+            cloudwatch.TextWidget(
+                markdown=f"# AutoML job archive — operations\nAlarms notify the operations topic; "
+                f"what each means and what to do: `{RUNBOOK}` in the project repository.",
+                width=24,
+                height=2,
+            )
+        )
+        dashboard.add_widgets(cloudwatch.AlarmStatusWidget(alarms=alarms, title="Alarms", width=24, height=3))
+        dashboard.add_widgets(
+            graph("Jobs exported (states archived)", [count("StatesArchived", "Sum", label="StatesArchived")]),
+            graph(
+                "Finished jobs by status",
+                [
+                    count("JobsFinished", "Sum", extra_dimensions={"status": status}, label=status)
+                    for status in config.FINISHED_JOB_STATUSES
+                ],
+            ),
+            graph("Alerts sent", [count("AlertsSent", "Sum", label="AlertsSent")]),
+        )
+        dashboard.add_widgets(
+            graph(
+                "Describes vs skipped describes",
+                [
+                    count("Describes", "Sum", label="Describes"),
+                    count("DescribesSkipped", "Sum", label="DescribesSkipped"),
+                ],
+            ),
+            graph(
+                "Dead-letter queue depths",
+                [
+                    queue.metric_approximate_number_of_messages_visible(
+                        period=self._period, statistic="Maximum", label=queue_name
+                    )
+                    for queue_name, queue in res.dead_letter_queues.items()
+                ],
+            ),
+            graph(
+                "Exporter duration and errors",
+                [
+                    res.exporter.metric_duration(period=self._period, statistic="p50", label="Duration p50"),
+                    res.exporter.metric_duration(period=self._period, statistic="p99", label="Duration p99"),
+                ],
+                right=[res.exporter.metric_errors(period=self._period, statistic="Sum", label="Errors")],
+            ),
+        )
+        dashboard.add_widgets(
+            graph(
+                "Work queue: age of oldest message (s)",
+                [
+                    res.work_queue.metric_approximate_age_of_oldest_message(
+                        period=self._period, statistic="Maximum", label="Age of oldest message"
+                    )
+                ],
+                left_annotations=[
+                    cloudwatch.HorizontalAnnotation(
+                        value=self._settings.queue_age_alarm_seconds, label="WorkQueueAge alarm"
+                    )
+                ],
+            ),
+            graph(
+                "Sweep lag (s)",
+                [count("SweepLagSeconds", "Maximum", self._sweep_interval, label="SweepLagSeconds")],
+                left_annotations=[
+                    cloudwatch.HorizontalAnnotation(
+                        value=config.SWEEP_LAG_ALARM_INTERVALS * self._sweep_interval.to_seconds(),
+                        label="SweepLag alarm",
+                    )
+                ],
+            ),
+            graph(
+                "Jobs enqueued by sweeps",
+                [count("SweepJobsEnqueued", "Sum", self._sweep_interval, label="SweepJobsEnqueued")],
+            ),
+        )
+        return dashboard

@@ -336,3 +336,13 @@ def test_outputs_name_the_topic_and_the_dashboard(synthesized: Synthesized) -> N
     dashboard_id, _ = synthesized.only("AWS::CloudWatch::Dashboard")
     assert render(outputs["OperationsTopicArn"]["Value"]) == f"${{{topic_id}}}"
     assert render(outputs["DashboardName"]["Value"]) == f"${{{dashboard_id}}}"
+
+
+def test_every_alarm_links_to_a_runbook_section_that_exists(synthesized: Synthesized) -> None:
+    # Given the runbook page and each alarm's description
+    runbook = (config.PROJECT_ROOT / "docs" / "operations.md").read_text()
+    for name, alarm in _alarms(synthesized).items():
+        anchor = alarm["AlarmDescription"].rsplit("#", 1)[1]
+        # Then the anchor exists and the page names the alarm
+        assert f'<a id="{anchor}"></a>' in runbook, name
+        assert f"`{name}`" in runbook, name

@@ -73,12 +73,18 @@ def test_recheck_claim_refused_for_terminal_or_unknown_job(store):
 
 
 def test_alert_claim_lease_and_sent_marker(store):
+    # Given no archived state, no claim can be made (the alert follows the terminal state's write)
+    assert store.claim_alert("churn", "Failed", "m-1", now=100, lease_until=220) is False
+    store.save_state("churn", 100, {**SUMMARY, "status": "Failed", "is_terminal": True})
     assert store.claim_alert("churn", "Failed", "m-1", now=100, lease_until=220) is True
     assert store.claim_alert("churn", "Failed", "m-2", now=150, lease_until=270) is False
     assert store.claim_alert("churn", "Failed", "m-1", now=160, lease_until=280) is True
     assert store.claim_alert("churn", "Failed", "m-2", now=300, lease_until=420) is True  # lease expired
     store.mark_alert_sent("churn", "Failed", "2026-11-20T00:00:00+00:00", "sns-1")
     assert store.claim_alert("churn", "Failed", "m-2", now=301, lease_until=421) is False
+    assert store.load_job("churn").alerts_sent == frozenset({"Failed"})
+    # And a later state write keeps the alert record
+    store.save_state("churn", 200, {**SUMMARY, "status": "Failed", "is_terminal": True})
     assert store.load_job("churn").alerts_sent == frozenset({"Failed"})
 
 

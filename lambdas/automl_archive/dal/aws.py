@@ -27,10 +27,10 @@ from automl_archive.dal.interfaces import (
     StoredState,
     WrongDescribeApi,
 )
+from automl_archive.logic.state import TERMINAL_STATUSES
 from automl_archive.models.messages import ChildKind
 
 STATE_SK = "STATE"
-ALERT_SK_PREFIX = "ALERT#"
 _SHORT_API_NAMES = {"DescribeAutoMLJob": "v1", "DescribeAutoMLJobV2": "v2"}
 _NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
 
@@ -146,7 +146,7 @@ class SageMakerApi(_BotoClient):
 
 
 class DynamoJobStore(_BotoClient):
-    """One table: job state (sk STATE), alert claims (sk ALERT#<status>), child links (pk CHILD#...)."""
+    """One table: job state and its alert claims (sk STATE), child links (pk CHILD#...), watermarks."""
 
     _service = "dynamodb"
 
@@ -154,30 +154,24 @@ class DynamoJobStore(_BotoClient):
         self._table = table_name
 
     def load_job(self, job_key: str) -> StoredJob:
-        answer = self._client.query(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": job_pk(job_key)}},
-            ConsistentRead=True,
+        answer = self._client.get_item(
+            TableName=self._table, Key={"pk": {"S": job_pk(job_key)}, "sk": {"S": STATE_SK}}, ConsistentRead=True
         )
-        state: StoredState | None = None
-        alerts_sent: set[str] = set()
-        for raw in answer.get("Items", []):
-            item = from_dynamo(raw)
-            if item["sk"] == STATE_SK:
-                state = StoredState(
-                    ordering=int(item["ordering"]),
-                    status=item["status"],
-                    is_terminal=bool(item.get("is_terminal")),
-                    describe_api=_SHORT_API_NAMES.get(item.get("describe_api", "")),
-                    alert_category=item.get("alert_category"),
-                    recheck_token=item.get("recheck_token"),
-                    seen_events=frozenset(item.get("seen_events") or ()),
-                    attributes=item,
-                )
-            elif item["sk"].startswith(ALERT_SK_PREFIX) and item.get("sent_at"):
-                alerts_sent.add(item["sk"][len(ALERT_SK_PREFIX) :])
-        return StoredJob(state=state, alerts_sent=frozenset(alerts_sent))
+        if "Item" not in answer:
+            return StoredJob(state=None, alerts_sent=frozenset())
+        item = from_dynamo(answer["Item"])
+        state = StoredState(
+            ordering=int(item["ordering"]),
+            status=item["status"],
+            is_terminal=bool(item.get("is_terminal")),
+            describe_api=_SHORT_API_NAMES.get(item.get("describe_api", "")),
+            alert_category=item.get("alert_category"),
+            recheck_token=item.get("recheck_token"),
+            seen_events=frozenset(item.get("seen_events") or ()),
+            attributes=item,
+        )
+        alerts_sent = frozenset(status for status in TERMINAL_STATUSES if item.get(f"alert_{status}_sent_at"))
+        return StoredJob(state=state, alerts_sent=alerts_sent)
 
     def save_state(self, job_key: str, ordering: int, summary: dict[str, Any]) -> bool:
         values = {name: value for name, value in summary.items() if not _absent(value)}
@@ -231,22 +225,31 @@ class DynamoJobStore(_BotoClient):
         )
 
     def claim_alert(self, job_key: str, status: str, owner: str, now: int, lease_until: int) -> bool:
+        # The claim lives on the state item (one GetItem reads state and alerts); the status is one of
+        # the three terminal statuses, so the attribute names are fixed.
+        _check_terminal(status)
         return self._conditional_update(
-            key={"pk": {"S": job_pk(job_key)}, "sk": {"S": ALERT_SK_PREFIX + status}},
-            expression="SET claim_owner = :owner, claim_until = :lease",
+            key={"pk": {"S": job_pk(job_key)}, "sk": {"S": STATE_SK}},
+            expression="SET #owner = :owner, #until = :lease",
             condition=(
-                "attribute_not_exists(sent_at) AND (attribute_not_exists(claim_owner)"
-                " OR claim_owner = :owner OR claim_until < :now)"
+                "attribute_exists(pk) AND attribute_not_exists(#sent)"
+                " AND (attribute_not_exists(#owner) OR #owner = :owner OR #until < :now)"
             ),
-            names=None,
+            names={
+                "#owner": f"alert_{status}_owner",
+                "#until": f"alert_{status}_until",
+                "#sent": f"alert_{status}_sent_at",
+            },
             values={":owner": {"S": owner}, ":lease": to_dynamo(lease_until), ":now": to_dynamo(now)},
         )
 
     def mark_alert_sent(self, job_key: str, status: str, sent_at: str, notification_id: str) -> None:
+        _check_terminal(status)
         self._client.update_item(
             TableName=self._table,
-            Key={"pk": {"S": job_pk(job_key)}, "sk": {"S": ALERT_SK_PREFIX + status}},
-            UpdateExpression="SET sent_at = :sent, notification_id = :id",
+            Key={"pk": {"S": job_pk(job_key)}, "sk": {"S": STATE_SK}},
+            UpdateExpression="SET #sent = :sent, #id = :id",
+            ExpressionAttributeNames={"#sent": f"alert_{status}_sent_at", "#id": f"alert_{status}_notification_id"},
             ExpressionAttributeValues={":sent": {"S": sent_at}, ":id": {"S": notification_id}},
         )
 
@@ -382,6 +385,11 @@ class SqsWorkQueue(_BotoClient):
             if answer.get("Failed"):
                 reasons = sorted({failure.get("Code", "?") for failure in answer["Failed"]})
                 raise RuntimeError(f"{len(answer['Failed'])} messages not sent to the work queue: {reasons}")
+
+
+def _check_terminal(status: str) -> None:
+    if status not in TERMINAL_STATUSES:
+        raise ValueError(f"alerts are per terminal status, not {status!r}")
 
 
 def _absent(value: Any) -> bool:

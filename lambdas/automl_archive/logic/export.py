@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 
 from automl_archive.dal.interfaces import (
     Archive,
@@ -35,7 +35,7 @@ from automl_archive.logic.normalise import DESCRIBE_V1, DESCRIBE_V2, iso, normal
 from automl_archive.logic.resolve import ChildJobResolver, Resolution
 from automl_archive.logic.state import ordering_key, state_id
 from automl_archive.models.messages import ChildJobEvent, JobReference, Recheck, WorkItem
-from automl_archive.observability import logger, metrics
+from automl_archive.observability import count_with_dimension, logger, metrics
 
 RAW_PREFIX = "raw/automl-jobs"
 RECORDS_PREFIX = "records/automl-jobs"
@@ -192,8 +192,7 @@ class JobExporter:
             summary["seen_events"] = frozenset({seen} if seen else ())  # reset at each new state
             written = self._store.save_state(job_key, ordering, summary)
             if written and record["is_terminal"]:
-                with single_metric(name="JobsFinished", unit=MetricUnit.Count, value=1) as finished:
-                    finished.add_dimension(name="status", value=record["status"])
+                count_with_dimension("JobsFinished", "status", record["status"])
         metrics.add_metric(name="StatesArchived" if written else "DuplicateStates", unit=MetricUnit.Count, value=1)
         return ArchivedState(
             record=record,

@@ -97,3 +97,38 @@ def test_threads_share_one_cap():
 def test_the_rate_must_be_positive():
     with pytest.raises(ValueError, match="positive"):
         RateLimiter(0)
+
+
+def test_a_late_waker_does_not_push_a_window_over_the_cap():
+    """Slots alone would let an overslept thread's grant join a full second of on-time grants; the
+    log of actual grant times (what acquire returns) keeps every window at the cap."""
+    # Given a cap of 20/s shared by 8 threads, where one thread oversleeps its slot by 0.9 s
+    # (so its grant lands among later threads' on-time grants)
+    overslept = threading.Event()
+
+    def sleep(seconds: float) -> None:
+        if not overslept.is_set() and threading.current_thread().name == "late":
+            overslept.set()
+            seconds += 0.9
+        time.sleep(seconds)
+
+    limiter = RateLimiter(20.0, sleep=sleep)
+    grants: list[float] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        for _ in range(6):
+            granted = limiter.acquire()
+            with lock:
+                grants.append(granted)
+
+    threads = [threading.Thread(target=work, name="late" if i == 3 else f"t{i}") for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then every one-second window of actual grant times holds at most 20
+    grants.sort()
+    assert overslept.is_set()
+    for index, start in enumerate(grants):
+        assert sum(1 for moment in grants[index:] if moment < start + 1.0) <= 20

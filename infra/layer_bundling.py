@@ -9,7 +9,9 @@ synth (tests synthesise many times) copies the directory instead of calling pip.
 
 from __future__ import annotations
 
+import compileall
 import hashlib
+import py_compile
 import shutil
 import subprocess
 import sys
@@ -41,6 +43,9 @@ def docker_command() -> list[str]:
     script = (
         "pip install --quiet -r /asset-input/requirements.txt -t /asset-output/python"
         f" && rm -rf {removals} /asset-output/python/bin"
+        # The image's Python is the runtime's: ship its bytecode, since /opt is read-only in Lambda
+        # and every cold start would otherwise compile the layer's ~1 MB of source.
+        " && python -m compileall -q -j 0 --invalidation-mode unchecked-hash /asset-output/python"
     )
     return ["bash", "-c", script]
 
@@ -62,6 +67,15 @@ def _prune(site: Path) -> None:
         shutil.rmtree(site / junk, ignore_errors=True)
     for cache in site.rglob("__pycache__"):
         shutil.rmtree(cache, ignore_errors=True)
+
+
+def _compile_if_runtime_python(site: Path) -> None:
+    """Ship bytecode when this interpreter is the runtime's version (bytecode is version-specific);
+    otherwise the layer carries source only and Lambda compiles it at each cold start."""
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == config.LAYER_PYTHON_VERSION:
+        compileall.compile_dir(
+            str(site), quiet=1, workers=0, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
+        )
 
 
 def _pip_install(requirements: Path, target: Path) -> None:
@@ -97,6 +111,7 @@ def build_layer_dir(requirements: Path = config.LAMBDA_REQUIREMENTS, cache_root:
     try:
         _pip_install(requirements, staging / "python")
         _prune(staging / "python")
+        _compile_if_runtime_python(staging / "python")
         try:
             staging.rename(cached)
         except OSError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,24 @@ def test_local_bundler_declines_when_pip_fails(tmp_path: Path, monkeypatch: pyte
     # Then it returns False (CDK falls back to Docker) and leaves no half-built cache entry
     assert bundled is False
     assert [p.name for p in (tmp_path / "cache").iterdir()] == []
+
+
+@pytest.mark.parametrize(("runtime_version", "compiled"), [("3.13", True), ("3.99", False)])
+def test_layer_ships_bytecode_only_when_built_by_the_runtime_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runtime_version: str, compiled: bool
+) -> None:
+    # Given a built layer and a runtime version that does or does not match this interpreter
+    site = tmp_path / "python" / "example"
+    site.mkdir(parents=True)
+    (site / "__init__.py").write_text("VALUE = 1\n")
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    monkeypatch.setattr(layer_bundling.config, "LAYER_PYTHON_VERSION", here if compiled else runtime_version)
+    # When the bundler finishes the layer
+    layer_bundling._compile_if_runtime_python(tmp_path / "python")
+    # Then bytecode is shipped only for a matching interpreter (bytecode is version-specific)
+    assert any(site.glob("__pycache__/*.pyc")) is compiled
+
+
+def test_docker_build_compiles_with_the_runtime_image_python() -> None:
+    script = layer_bundling.docker_command()[-1]
+    assert "compileall" in script and "unchecked-hash" in script

@@ -53,13 +53,14 @@ def run_cli(prefix: str, stack_name: str, extra: list[str]) -> dict[str, Any]:
     from automl_archive_cli import ratelimit  # noqa: PLC0415
 
     sent: list[float] = []
-    original = ratelimit.RateLimitedSageMakerApi._before_send
+    original = ratelimit.RateLimiter.acquire
 
-    def timed(self: Any, **kwargs: Any) -> None:
-        original(self, **kwargs)
-        sent.append(time.monotonic())
+    def timed(self: Any) -> float:
+        granted = original(self)  # the moment the limiter lets the request go (monotonic clock)
+        sent.append(granted)
+        return granted
 
-    ratelimit.RateLimitedSageMakerApi._before_send = timed  # type: ignore[method-assign]
+    ratelimit.RateLimiter.acquire = timed  # type: ignore[method-assign]
     with tempfile.TemporaryDirectory() as temporary, contextlib.redirect_stdout(io.StringIO()):
         argv = ["backfill", "--direct", "--name-contains", prefix, "--no-progress", "--stack-name", stack_name]
         began = time.perf_counter()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -168,8 +169,16 @@ def _page(items: list[Any], max_results: Any, limit: int, token: str | None) -> 
 class AutopilotSimulator:
     """Holds simulated AutoML jobs and their child jobs; serves them through moto once installed."""
 
-    def __init__(self, clock: SimulatedClock | None = None, include_automl_arn_in_events: bool = False) -> None:
+    def __init__(
+        self,
+        clock: SimulatedClock | None = None,
+        include_automl_arn_in_events: bool = False,
+        latency_seconds: float = 0.0,
+    ) -> None:
         self.clock = clock or SimulatedClock()
+        # SageMaker's API answers in tens of milliseconds over the network; the simulator in
+        # microseconds. Benchmarks of concurrency set a realistic latency (the wait releases the GIL).
+        self.latency_seconds = latency_seconds
         self.include_automl_arn_in_events = include_automl_arn_in_events
         self.jobs: dict[str, AutoMLJob] = {}
         self.children: dict[str, ChildJob] = {}
@@ -466,6 +475,8 @@ class AutopilotSimulator:
         original = self._originals.get(method_name)
 
         def serve(response: Any) -> Any:
+            if self.latency_seconds:
+                time.sleep(self.latency_seconds)
             fault = self._take_fault(action)
             if fault:
                 return SimulatedApiError(fault.error_code, fault.message, fault.http_status).response()

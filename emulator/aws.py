@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import time
 import urllib.request
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Any
 
@@ -102,3 +105,23 @@ class LocalAws:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+@contextlib.contextmanager
+def network_latency(seconds: float) -> Iterator[None]:
+    """Every request to the in-process moto server waits `seconds` first, as a call to AWS waits on
+    the network (moto answers in microseconds). The wait sleeps, so it releases the GIL: concurrent
+    clients overlap their waits as they would against AWS."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: PLC0415
+
+    original = DomainDispatcherApplication.__call__
+
+    def delayed(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+        time.sleep(seconds)
+        return original(self, environ, start_response)
+
+    DomainDispatcherApplication.__call__ = delayed  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        DomainDispatcherApplication.__call__ = original  # type: ignore[method-assign]

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import sys
+import tempfile
 import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from emulator.events import AlertsInbox, put_events
 from emulator.pipeline import LambdaPipeline, SqsClock
 from emulator.scenarios import all_events, demo_histories, replay_shuffled, schedule_all
 from emulator.scheduled import ScheduledFunction
+from emulator.sqs_move_tasks import SqsMoveTasks
 from emulator.stack import DeployedStack, deploy_stack
 
 MAX_SIMULATED_SECONDS = 12 * 3600
@@ -134,6 +136,37 @@ def outcome_checks(
     ]
 
 
+HISTORICAL_JOBS = 5
+
+
+def run_operator_commands(
+    aws: LocalAws, stack: DeployedStack, simulator: AutopilotSimulator, pipeline: LambdaPipeline
+) -> int:
+    """Backfill (dry run, then for real), status and redrive, as a user types them; returns how many
+    historical jobs the backfill got archived."""
+    from automl_archive_cli.main import main as cli  # noqa: PLC0415 (the CLI is only needed here)
+
+    for index in range(HISTORICAL_JOBS):  # jobs that ran before the stack existed: no events at all
+        simulator.create_job(f"history-{index:02d}", api="v1")
+        simulator.complete(f"history-{index:02d}")
+    common = ["--stack-name", stack.stack_name]
+    with tempfile.TemporaryDirectory() as scratch, SqsMoveTasks():
+        for command in (
+            ["backfill", "--name-contains", "history-", "--dry-run", "--no-progress"],
+            ["backfill", "--name-contains", "history-", "--no-progress", "--checkpoint", f"{scratch}/checkpoint"],
+        ):
+            print(f"\n$ automl-archive {' '.join(command[:4])}")
+            cli([*command, *common])
+        pipeline.run_until_idle(max_simulated_seconds=MAX_SIMULATED_SECONDS)
+        for command in (["status"], ["redrive"]):
+            print(f"\n$ automl-archive {' '.join(command)}")
+            cli([*command, *common])
+    states = job_states(aws, stack.output("JobsTableName"))
+    return sum(
+        1 for pk, item in states.items() if pk.startswith("JOB#history-") and plain(item.get("status")) == "Completed"
+    )
+
+
 def run_demo() -> int:
     # SageMaker's simulated time starts shortly before now, so the sweep (real clock) sees these jobs.
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
@@ -192,6 +225,9 @@ def run_demo() -> int:
         print(f"replayed {len(replay)} events; invocations so far={pipeline.stats.invocations}")
         second_states = job_states(aws, table_name)
 
+        section("Operator commands (automl-archive against the local stack)")
+        backfilled = run_operator_commands(aws, stack, simulator, pipeline)
+
         section("Data lake: two named queries (their DuckDB text over the archive's records)")
         from datalake.duckdb_runner import print_archive_queries  # noqa: PLC0415 (kept with its section)
 
@@ -202,6 +238,7 @@ def run_demo() -> int:
         checks += [
             ("a job with no events was archived by one sweep", plain(swept.get("status")) == "Completed"),
             ("a sweep of a quiet account enqueued nothing", quiet["enqueued"] == 0),
+            ("backfill archived every historical job", backfilled == HISTORICAL_JOBS),
             ("replay changed no stored job state", first_states == second_states),
             ("replay sent no second alert", len(inbox.received) == alerts_first),
         ]

@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 REQ_HASH := $(shell cat requirements.txt requirements-dev.txt lambdas/requirements.txt pyproject.toml | sha1sum | cut -c1-12)
 VENV_STAMP := $(VENV)/.installed-$(REQ_HASH)
 NPM_STAMP := node_modules/.installed
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell sha1sum requirements-checkov.txt | cut -c1-12)
 PYTEST_ARGS ?=
 
 export PYTHONPATH := $(CURDIR):$(CURDIR)/lambdas
@@ -13,6 +15,8 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
+# tests/infrastructure/test_security.py runs checkov on the synthesized template from its own venv.
+export CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 
 .PHONY: dev demo test unit infra-test integration e2e lint format synth deploy diff load bench docs clean
 .PHONY: backfill redrive status export
@@ -24,6 +28,12 @@ $(VENV_STAMP): requirements.txt requirements-dev.txt lambdas/requirements.txt py
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	rm -f $(CHECKOV_VENV)/.installed-*
+	touch $@
+
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -33,13 +43,13 @@ dev: $(VENV_STAMP) $(NPM_STAMP)  ## install the venv and the pinned CDK CLI
 demo: dev  ## run the whole system locally against moto (no AWS account needed)
 	$(PY) -m emulator.demo
 
-test: dev lint  ## every test tier: unit, infrastructure, integration, end-to-end
+test: dev lint $(CHECKOV_STAMP)  ## every test tier: unit, infrastructure (with cdk-nag, cfn-lint, checkov), integration, end-to-end
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS) tests
 
 unit: dev
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
-infra-test: dev
+infra-test: dev $(CHECKOV_STAMP)
 	$(PY) -m pytest tests/infrastructure $(PYTEST_ARGS)
 
 integration: dev

@@ -62,7 +62,7 @@ class DataLake(Construct):
         self.tables: dict[str, glue.CfnTable] = {}
         for table in TABLES:
             resource = self._build_table(table, archive_bucket, account)
-            resource.add_dependency(self.database)
+            resource.add_resource_dependency(self.database)
             self.tables[table.name] = resource
 
         self.workgroup = self._build_workgroup(bytes_scanned_cutoff_per_query)
@@ -77,9 +77,9 @@ class DataLake(Construct):
                 query_string=query.athena_sql,
                 work_group=self.workgroup.ref,
             )
-            named.add_dependency(self.workgroup)
+            named.add_resource_dependency(self.workgroup)
             for table_resource in self.tables.values():
-                named.add_dependency(table_resource)
+                named.add_resource_dependency(table_resource)
             self.named_queries[query.name] = named
 
     def _build_table(self, table: TableSpec, bucket: s3.IBucket, account: str) -> glue.CfnTable:

@@ -11,19 +11,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Acknowledgment, ArnFormat, Duration, Stack, Validations
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import config
 from infra.config import ArchiveSettings
+from infra.constructs.alerts import subscribe_emails
 
 RUNBOOK = "docs/operations.md"
 _CLOUDWATCH = "cloudwatch.amazonaws.com"
@@ -120,18 +120,13 @@ class Monitoring(Construct):
         return topic
 
     def _build_subscriptions(self, topic: sns.ITopic, emails: Sequence[str]) -> None:
-        for email in emails:
-            subscription = topic.add_subscription(subscriptions.EmailSubscription(email))
-            Validations.of(subscription).acknowledge(
-                Acknowledgment(
-                    id="Serverless-SNSRedrivePolicy",
-                    reason="The endpoint is a person's mailbox, and every notification is an alarm state "
-                    "change that CloudWatch keeps in the alarm's history; a dead-letter queue for "
-                    "undelivered e-mails would be a second copy nobody reads.",
-                )
-            )
-
-    # --- Alarms -----------------------------------------------------------------------------------
+        subscribe_emails(
+            topic,
+            emails,
+            why_no_dead_letter_queue="The endpoint is a person's mailbox, and every notification is an alarm "
+            "state change that CloudWatch keeps in the alarm's history; a dead-letter queue for undelivered "
+            "e-mails would be a second copy nobody reads.",
+        )
 
     def _alarm(
         self,

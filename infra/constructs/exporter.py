@@ -102,7 +102,7 @@ class Exporter(Construct):
             ),
             iam.PolicyStatement(
                 sid="JobsTable",
-                actions=["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
                 resources=[res.table.table_arn],
             ),
             iam.PolicyStatement(

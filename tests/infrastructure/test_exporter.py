@@ -110,7 +110,7 @@ def _expected_permissions(synthesized: Synthesized) -> set[tuple[str, str]]:
     }
     expected |= {
         (action, f"${{{table}.Arn}}")
-        for action in ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem")
+        for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
     }
     expected |= {
         (action, f"${{{work_queue}.Arn}}")

@@ -37,7 +37,9 @@ WORK_QUEUE_VISIBILITY_FACTOR = 6
 # How long the exporter may hold an alert claim before another invocation may take it over.
 ALERT_CLAIM_LEASE_FACTOR = 2
 SAGEMAKER_RETRY_MODE = "adaptive"
-SAGEMAKER_MAX_ATTEMPTS = 8
+# Attempts per SageMaker call (botocore adaptive mode). Five keep the worst-case back-off (~15 s) well
+# inside the exporter's 60 s timeout; what still fails is retried by the queue.
+SAGEMAKER_MAX_ATTEMPTS = 5
 # S3 key prefixes the exporter writes to (raw Describe answers, Athena JSON Lines).
 ARCHIVE_RAW_PREFIX = "raw/"
 ARCHIVE_RECORDS_PREFIX = "records/"

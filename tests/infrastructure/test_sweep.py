@@ -37,7 +37,7 @@ def test_sweep_function_runs_one_at_a_time_with_its_settings(synthesized: Synthe
         "SWEEP_OVERLAP_SECONDS": "600",
         "SWEEP_INITIAL_LOOKBACK_DAYS": "7",
         "SAGEMAKER_RETRY_MODE": "adaptive",
-        "SAGEMAKER_MAX_ATTEMPTS": "8",
+        "SAGEMAKER_MAX_ATTEMPTS": "5",
         "POWERTOOLS_SERVICE_NAME": "automl-archive",
         "POWERTOOLS_METRICS_NAMESPACE": "AutoMLArchive",
         "POWERTOOLS_LOG_LEVEL": "INFO",

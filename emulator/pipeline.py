@@ -281,7 +281,7 @@ class LambdaPipeline:
             else:
                 self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
-    def drain(self, max_batches: int = 1000) -> int:
+    def drain(self, max_batches: int = 100_000) -> int:
         """Invoke until no message is visible; returns the records processed."""
         processed = 0
         for _ in range(max_batches):

@@ -109,8 +109,7 @@ def _expected_permissions(synthesized: Synthesized) -> set[tuple[str, str]]:
         ("xray:PutTelemetryRecords", "*"),
     }
     expected |= {
-        (action, f"${{{table}.Arn}}")
-        for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+        (action, f"${{{table}.Arn}}") for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
     }
     expected |= {
         (action, f"${{{work_queue}.Arn}}")

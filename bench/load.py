@@ -93,8 +93,8 @@ def run(jobs: int, events: int, seed: int) -> int:
             began = time.perf_counter()
             # Waves keep moto's queue short: its SQS recounts every message on each send and receive
             # (quadratic in the queue's depth), a cost of the emulator, not of the product.
-            for start in range(0, len(stream), WAVE):
-                put_events(aws, stream[start : start + WAVE])
+            for offset in range(0, len(stream), WAVE):
+                put_events(aws, stream[offset : offset + WAVE])
                 pipeline.drain()
             pipeline.run_until_idle(max_simulated_seconds=24 * 3600, max_iterations=20_000)
             elapsed = time.perf_counter() - began

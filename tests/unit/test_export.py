@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from automl_archive.dal.interfaces import ChildLink
+from automl_archive.dal.interfaces import ChildLink, JobNotFound
 from automl_archive.logic.export import ExportPolicy, JobExporter, Outcome
 from automl_archive.logic.resolve import ChildJobResolver
 from automl_archive.models.messages import ChildJobEvent, ChildKind, JobReference, Recheck
@@ -387,3 +387,56 @@ def test_a_new_event_at_an_unchanged_state_is_remembered_and_a_new_state_resets_
     assert world.store.states["churn-v1"]["seen_events"] == {"fp-3|m-3"}
     # And an old event's copy arriving now is described again (the job may have changed since)
     assert world.run(_training_event("fp-1"), "m-4") is Outcome.UNCHANGED
+
+
+def test_a_copy_first_in_a_redelivered_batch_does_not_swallow_the_alert(world):
+    # Given event F carried by messages A and B; A wrote the Failed state but its publish failed
+    world.sagemaker.put_job(v1_answer(status="Failed", secondary="Failed"))
+    world.sagemaker.child_links[(ChildKind.TRAINING, "churn-v1-dpp1-1-ab")] = arn("automl-job", "churn-v1")
+    world.notifier.fail_next.append(TimeoutError("sns"))
+    with pytest.raises(TimeoutError):
+        world.exporter.process(_training_event("F"), "A", set())
+    # When both come back in one batch, the copy B first, then A redelivered
+    batch: set[str] = set()
+    world.exporter.process(_training_event("F"), "B", batch, first_delivery=False)
+    world.exporter.process(_training_event("F"), "A", batch, first_delivery=False)
+    # Then the alert is sent, once
+    assert len(world.notifier.published) == 1
+
+
+def test_a_redelivered_chain_holder_is_not_skipped_as_same_batch(world):
+    # Given message A wrote a running state and claimed the re-check chain, but its send failed
+    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="ModelTuning"))
+    original_send = world.queue.send
+    world.queue.send = lambda body, delay: (_ for _ in ()).throw(TimeoutError("sqs"))  # type: ignore[method-assign]
+    with pytest.raises(TimeoutError):
+        world.exporter.process(ref("churn-v1"), "A", set())
+    world.queue.send = original_send  # type: ignore[method-assign]
+    # When a new event G and A's redelivery share the next batch, G first
+    batch: set[str] = set()
+    world.exporter.process(ref("churn-v1"), "G", batch)
+    outcome = world.exporter.process(ref("churn-v1"), "A", batch, first_delivery=False)
+    # Then A is processed (not skipped) and sends the re-check it holds the claim for
+    assert outcome is Outcome.UNCHANGED
+    assert [body["Recheck"]["Token"] for body, _ in world.queue.sent] == ["A"]
+
+
+def test_non_finite_metric_values_become_null_and_raw_json_stays_valid(world):
+    candidate = best_candidate("churn-v1")
+    candidate["FinalAutoMLJobObjectiveMetric"]["Value"] = float("nan")
+    world.sagemaker.put_job(v1_answer(status="Completed", BestCandidate=candidate))
+    world.run(ref("churn-v1"))
+    (record_key,) = [k for k in world.archive.objects if k.startswith("records/automl-jobs/")]
+    record = json.loads(world.archive.objects[record_key])
+    assert record["best_objective_metric_value"] is None
+    (raw_key,) = [k for k in world.archive.objects if k.startswith("raw/")]
+    raw = json.loads(world.archive.objects[raw_key], parse_constant=lambda token: pytest.fail(f"bare {token}"))
+    assert raw["Response"]["BestCandidate"]["FinalAutoMLJobObjectiveMetric"]["Value"] == "nan"
+
+
+def test_a_leaderboard_sagemaker_will_not_list_does_not_block_the_final_state(world):
+    world.sagemaker.put_job(v1_answer(status="Failed", secondary="Failed"))
+    world.sagemaker.list_candidates = lambda name: (_ for _ in ()).throw(JobNotFound(name))  # type: ignore[method-assign]
+    assert world.run(ref("churn-v1")) is Outcome.ARCHIVED
+    assert world.store.states["churn-v1"]["status"] == "Failed"
+    assert len(world.notifier.published) == 1

@@ -154,3 +154,11 @@ def test_minimal_answer_with_only_required_members():
     assert record["problem_type"] is None
     assert record["algorithms"] == []
     assert record["max_candidates"] is None
+
+
+def test_a_v2_answer_without_its_problem_type_members_is_not_labelled_tabular():
+    answer = v2_answer(config="ImageClassification")
+    del answer["AutoMLProblemTypeConfig"], answer["AutoMLProblemTypeConfigName"]
+    record = normalise(_through_stubber("describe_auto_ml_job_v2", answer), DESCRIBE_V2, "k", ARCHIVED)
+    assert record["problem_type_config"] is None
+    assert record["describe_api"] == DESCRIBE_V2

@@ -50,6 +50,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
                 extra={"reason": rejection.reason, "body_bytes": len(record.body or "")},
             )
             return "rejected"
-        return exporter.process(item, record.message_id, exported_in_batch).value
+        first_delivery = record.attributes.approximate_receive_count in (None, "", "1")
+        return exporter.process(item, record.message_id, exported_in_batch, first_delivery).value
 
     return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

@@ -11,6 +11,7 @@ The rules that make duplicated, out-of-order events safe:
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -98,8 +99,15 @@ class JobExporter:
         self._clock = clock
         self._known_api: dict[str, str] = {}  # warm-container memory of which describe works per job
 
-    def process(self, item: WorkItem, message_id: str, exported_in_batch: set[str]) -> Outcome:
-        """Handle one work item; `exported_in_batch` holds job keys already exported by this batch."""
+    def process(
+        self, item: WorkItem, message_id: str, exported_in_batch: set[str], first_delivery: bool = True
+    ) -> Outcome:
+        """Handle one work item.
+
+        `exported_in_batch` holds the jobs an earlier record of this batch described and finished; a
+        later first delivery for the same job is skipped. A redelivered message is never skipped: it
+        may hold a claim (alert, re-check chain) that only it can finish.
+        """
         resolution = Resolution(job_name=None)
         if isinstance(item, ChildJobEvent):
             resolution = self._resolver.resolve(item)
@@ -108,10 +116,11 @@ class JobExporter:
                 return Outcome.NOT_AUTOML
             item = JobReference(job_name=resolution.job_name, origin=f"event:{item.kind}", fingerprint=item.fingerprint)
         job_key = item.job_name.lower()
-        if job_key in exported_in_batch and item.recheck is None:
+        if job_key in exported_in_batch and item.recheck is None and first_delivery:
             return Outcome.SAME_BATCH
         outcome = self._export(item, message_id, resolution)
-        exported_in_batch.add(job_key)
+        if outcome in (Outcome.ARCHIVED, Outcome.UNCHANGED):
+            exported_in_batch.add(job_key)
         return outcome
 
     def _export(self, reference: JobReference, message_id: str, resolution: Resolution) -> Outcome:
@@ -122,7 +131,12 @@ class JobExporter:
         if state is not None and state.is_terminal and not reference.force and self._settled(state, stored.alerts_sent):
             metrics.add_metric(name="DescribesSkipped", unit=MetricUnit.Count, value=1)
             return Outcome.ALREADY_FINAL
-        if state is not None and not reference.force and _is_copy(reference.fingerprint, message_id, state.seen_events):
+        if (
+            state is not None
+            and not state.is_terminal  # a terminal state with its alert still due goes on to the alert
+            and not reference.force
+            and _is_copy(reference.fingerprint, message_id, state.seen_events)
+        ):
             # Another message carried this event and was handled at the state still stored; if that
             # message failed afterwards, its own redelivery finishes the work.
             metrics.add_metric(name="DuplicateEventsSkipped", unit=MetricUnit.Count, value=1)
@@ -206,7 +220,8 @@ class JobExporter:
         """At a terminal state: every candidate as one JSON line each; count and best rank into the record."""
         try:
             candidates = self._sagemaker.list_candidates(record["job_name"])
-        except CandidatesUnavailable:
+        except (CandidatesUnavailable, JobNotFound):
+            # The state itself is described and must not wait for a leaderboard SageMaker will not give.
             logger.info("SageMaker lists no candidates for this job", extra={"job_name": record["job_name"]})
             return
         metrics.add_metric(name="CandidatesArchived", unit=MetricUnit.Count, value=len(candidates))
@@ -323,7 +338,18 @@ def _summary(record: dict[str, Any], record_key: str) -> dict[str, Any]:
 
 
 def _to_json(value: Any) -> str:
-    return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(_json_safe(value), default=_json_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN and infinities are not JSON: keep them, as text, rather than write what parsers reject."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
 
 
 def _json_default(value: Any) -> Any:

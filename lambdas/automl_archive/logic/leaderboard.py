@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from automl_archive.logic.normalise import iso
+from automl_archive.logic.normalise import finite_float, iso
 from automl_archive.models.record import CANDIDATE_RECORD_COLUMN_NAMES, SCHEMA_VERSION
 
 
@@ -14,10 +14,10 @@ def rank_candidates(candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     def sort_key(candidate: dict[str, Any]) -> tuple[int, float, str]:
         objective = candidate.get("FinalAutoMLJobObjectiveMetric") or {}
-        value = objective.get("Value")
+        value = finite_float(objective.get("Value"))
         if value is None:
             return (1, 0.0, candidate.get("CandidateName", ""))
-        signed = -float(value) if objective.get("Type", "Maximize") == "Maximize" else float(value)
+        signed = -value if objective.get("Type", "Maximize") == "Maximize" else value
         return (0, signed, candidate.get("CandidateName", ""))
 
     return sorted(candidates, key=sort_key)
@@ -53,7 +53,7 @@ def candidate_rows(
             "objective_status": candidate.get("ObjectiveStatus"),
             "objective_metric_name": objective.get("MetricName"),
             "objective_metric_type": objective.get("Type"),
-            "objective_metric_value": None if value is None else float(value),
+            "objective_metric_value": finite_float(value),
             "standard_metric_name": objective.get("StandardMetricName"),
             "step_arns": [step.get("CandidateStepArn") for step in steps],
             "step_types": [step.get("CandidateStepType") for step in steps],
@@ -63,7 +63,7 @@ def candidate_rows(
                 {
                     "metric_name": metric.get("MetricName"),
                     "standard_metric_name": metric.get("StandardMetricName"),
-                    "value": None if metric.get("Value") is None else float(metric["Value"]),
+                    "value": finite_float(metric.get("Value")),
                     "set": metric.get("Set"),
                 }
                 for metric in properties.get("CandidateMetrics") or []

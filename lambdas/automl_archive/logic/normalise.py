@@ -7,6 +7,7 @@ of AutoMLProblemTypeConfig that is set (TabularJobConfig, ImageClassificationJob
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,7 +36,7 @@ def iso(value: datetime | None) -> str | None:
 
 
 def normalise(answer: dict[str, Any], describe_api: str, raw_s3_key: str, archived_at: datetime) -> dict[str, Any]:
-    problem = _problem_settings(answer)
+    problem = _problem_settings(answer, describe_api)
     best = answer.get("BestCandidate") or {}
     objective = best.get("FinalAutoMLJobObjectiveMetric") or {}
     artifacts = (best.get("CandidateProperties") or {}).get("CandidateArtifactLocations") or {}
@@ -85,7 +86,7 @@ def normalise(answer: dict[str, Any], describe_api: str, raw_s3_key: str, archiv
         "best_candidate_status": best.get("CandidateStatus"),
         "best_objective_metric_name": objective.get("MetricName"),
         "best_objective_metric_type": objective.get("Type"),
-        "best_objective_metric_value": _float(objective.get("Value")),
+        "best_objective_metric_value": finite_float(objective.get("Value")),
         "best_candidate_step_arns": [step.get("CandidateStepArn") for step in steps],
         "best_candidate_step_types": [step.get("CandidateStepType") for step in steps],
         "best_candidate_container_images": [
@@ -95,7 +96,7 @@ def normalise(answer: dict[str, Any], describe_api: str, raw_s3_key: str, archiv
             {
                 "metric_name": metric.get("MetricName"),
                 "standard_metric_name": metric.get("StandardMetricName"),
-                "value": _float(metric.get("Value")),
+                "value": finite_float(metric.get("Value")),
                 "set": metric.get("Set"),
             }
             for metric in (best.get("CandidateProperties") or {}).get("CandidateMetrics") or []
@@ -118,9 +119,9 @@ def normalise(answer: dict[str, Any], describe_api: str, raw_s3_key: str, archiv
     return record
 
 
-def _problem_settings(answer: dict[str, Any]) -> dict[str, Any]:
+def _problem_settings(answer: dict[str, Any], describe_api: str) -> dict[str, Any]:
     """Problem type, target, mode, algorithms and completion criteria from either answer shape."""
-    if "AutoMLProblemTypeConfig" in answer or "AutoMLProblemTypeConfigName" in answer:
+    if describe_api == DESCRIBE_V2 or "AutoMLProblemTypeConfig" in answer:
         return _v2_problem_settings(answer)
     config = answer.get("AutoMLJobConfig") or {}
     resolved = answer.get("ResolvedAttributes") or {}
@@ -178,5 +179,9 @@ def _duration_seconds(answer: dict[str, Any]) -> float | None:
     return round((finished - created).total_seconds(), 3)
 
 
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
+def finite_float(value: Any) -> float | None:
+    """A finite float, or None: NaN and infinities are not JSON, Athena or DynamoDB numbers."""
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None

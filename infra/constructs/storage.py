@@ -60,7 +60,13 @@ class Storage(Construct):
                 s3.LifecycleRule(
                     id="expire-noncurrent-versions",
                     noncurrent_version_expiration=Duration.days(config.ARCHIVE_NONCURRENT_VERSION_EXPIRATION_DAYS),
-                )
+                ),
+                # Athena's query results are working files, not archive: they expire.
+                s3.LifecycleRule(
+                    id="expire-athena-results",
+                    prefix=config.ATHENA_RESULTS_PREFIX,
+                    expiration=Duration.days(config.ATHENA_RESULTS_EXPIRATION_DAYS),
+                ),
             ],
             server_access_logs_bucket=access_log_bucket,
             server_access_logs_prefix=config.ACCESS_LOGS_PREFIX,

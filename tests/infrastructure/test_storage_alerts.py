@@ -42,9 +42,16 @@ def test_archive_bucket_is_private_versioned_encrypted_logged_and_retained(synth
     assert properties["PublicAccessBlockConfiguration"] == dict.fromkeys(
         ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"], True
     )
-    (rule,) = properties["LifecycleConfiguration"]["Rules"]
-    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 90}
-    assert rule["Status"] == "Enabled"
+    rules = {rule["Id"]: rule for rule in properties["LifecycleConfiguration"]["Rules"]}
+    assert set(rules) == {"expire-noncurrent-versions", "expire-athena-results"}
+    assert rules["expire-noncurrent-versions"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 90}
+    assert "Prefix" not in rules["expire-noncurrent-versions"]  # the whole archive keeps 90 days of versions
+    # And Athena's results (not archive) expire after 30 days, nothing else does
+    assert (rules["expire-athena-results"]["Prefix"], rules["expire-athena-results"]["ExpirationInDays"]) == (
+        "athena-results/",
+        30,
+    )
+    assert all(rule["Status"] == "Enabled" for rule in rules.values())
     # And it logs to the access-log bucket, not to itself
     access_log_id, _ = synthesized.only("AWS::S3::Bucket", {"VersioningConfiguration": Match.absent()})
     assert render(properties["LoggingConfiguration"]["DestinationBucketName"]) == f"${{{access_log_id}}}"
@@ -114,3 +121,10 @@ def test_one_email_subscription_per_context_address(synthesized: Synthesized) ->
         ("email", "ml-team@example.com", f"${{{topic_id}}}"),
         ("email", "ops@example.com", f"${{{topic_id}}}"),
     ]
+
+
+def test_athena_results_prefix_is_the_one_the_workgroup_uses() -> None:
+    from datalake.queries import ATHENA_RESULTS_PREFIX  # noqa: PLC0415
+    from infra import config  # noqa: PLC0415
+
+    assert config.ATHENA_RESULTS_PREFIX == ATHENA_RESULTS_PREFIX

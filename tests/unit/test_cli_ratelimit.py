@@ -101,10 +101,16 @@ def test_the_rate_must_be_positive():
 
 def test_a_late_waker_does_not_push_a_window_over_the_cap():
     """Slots alone would let an overslept thread's grant join a full second of on-time grants; the
-    log of actual grant times (what acquire returns) keeps every window at the cap."""
+    log of actual grant times keeps every window at the cap."""
     # Given a cap of 20/s shared by 8 threads, where one thread oversleeps its slot by 0.9 s
-    # (so its grant lands among later threads' on-time grants)
+    # (so it wakes among later threads' on-time grants)
     overslept = threading.Event()
+    last_reading = threading.local()
+
+    def clock() -> float:
+        # The limiter's last reading of the clock in a thread is when that thread was let through.
+        last_reading.value = time.monotonic()
+        return last_reading.value
 
     def sleep(seconds: float) -> None:
         if not overslept.is_set() and threading.current_thread().name == "late":
@@ -112,22 +118,22 @@ def test_a_late_waker_does_not_push_a_window_over_the_cap():
             seconds += 0.9
         time.sleep(seconds)
 
-    limiter = RateLimiter(20.0, sleep=sleep)
+    limiter = RateLimiter(20.0, clock=clock, sleep=sleep)
     grants: list[float] = []
     lock = threading.Lock()
 
     def work() -> None:
         for _ in range(6):
-            granted = limiter.acquire()
+            limiter.acquire()
             with lock:
-                grants.append(granted)
+                grants.append(last_reading.value)
 
     threads = [threading.Thread(target=work, name="late" if i == 3 else f"t{i}") for i in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    # Then every one-second window of actual grant times holds at most 20
+    # Then every one-second window of the moments threads were let through holds at most 20
     grants.sort()
     assert overslept.is_set()
     for index, start in enumerate(grants):

@@ -27,6 +27,7 @@ from automl_archive.dal.interfaces import (
     JobStore,
     Notifier,
     SageMakerGateway,
+    StoredState,
     WorkQueue,
 )
 from automl_archive.logic.alerts import build_alert
@@ -170,7 +171,7 @@ class JobExporter:
         )
         return outcome
 
-    def _settled(self, state: Any, alerts_sent: frozenset[str]) -> bool:
+    def _settled(self, state: StoredState, alerts_sent: frozenset[str]) -> bool:
         """True when a terminal state needs nothing more: no alert due, or it was sent."""
         return state.alert_category not in self._policy.alert_on or state.status in alerts_sent
 

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
-RUNNING_STATUSES = frozenset({"InProgress", "Stopping"})
 _STATUS_RANK = {"InProgress": 1, "Stopping": 2, "Completed": 3, "Stopped": 3, "Failed": 3}
 
 # Secondary statuses that mean the job finished but part of its work did not.

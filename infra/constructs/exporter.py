@@ -22,7 +22,7 @@ from constructs import Construct
 
 from infra import config
 from infra.config import ArchiveSettings
-from infra.constructs.function import XRAY_ACKNOWLEDGMENT, FunctionSpec, build_function
+from infra.constructs.function import FunctionSpec, build_function
 
 TIMEOUT = Duration.seconds(config.EXPORTER_TIMEOUT_SECONDS)
 
@@ -89,12 +89,14 @@ class Exporter(Construct):
         return [
             iam.PolicyStatement(
                 sid="DescribeAutoMLJobs",
-                actions=[
-                    "sagemaker:DescribeAutoMLJob",
-                    "sagemaker:DescribeAutoMLJobV2",
-                    "sagemaker:ListCandidatesForAutoMLJob",
-                ],
+                actions=["sagemaker:DescribeAutoMLJob", "sagemaker:DescribeAutoMLJobV2"],
                 resources=[automl_jobs],
+            ),
+            # The Service Authorization Reference lists no resource type for this action: a statement on
+            # automl-job/* never matches it (AWS evaluates the request against "*"), so it is denied.
+            # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html
+            iam.PolicyStatement(
+                sid="ListAutoMLJobCandidates", actions=["sagemaker:ListCandidatesForAutoMLJob"], resources=["*"]
             ),
             *(
                 iam.PolicyStatement(actions=[action], resources=[self._sagemaker_arn(resource_type)])
@@ -158,13 +160,20 @@ class Exporter(Construct):
             )
             for prefix in (config.ARCHIVE_RAW_PREFIX, config.ARCHIVE_RECORDS_PREFIX)
         ]
-        acknowledgments.append(XRAY_ACKNOWLEDGMENT)
+        acknowledgments.append(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="sagemaker:ListCandidatesForAutoMLJob has no resource type in the Service Authorization "
+                "Reference, so only Resource '*' grants it (it is alone in its statement); "
+                "xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.",
+            )
+        )
         acknowledgments.append(
             Acknowledgment(
                 id="Serverless-LambdaStarPermissions",
                 reason="Wildcards only where names are made at run time (AutoML and child job ARNs of this "
-                "account and region, object keys under raw/ and records/) and X-Ray's Put* actions, "
-                "which require '*'; every action is named, none is a wildcard.",
+                "account and region, object keys under raw/ and records/), and '*' only for actions without "
+                "a resource type (ListCandidatesForAutoMLJob, X-Ray's Put*); every action is named.",
             )
         )
         Validations.of(role).acknowledge(*acknowledgments)

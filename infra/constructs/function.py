@@ -32,12 +32,6 @@ RETENTION_DAYS: dict[int, logs.RetentionDays] = dict(
     )
 )  # fmt: skip
 
-XRAY_ACKNOWLEDGMENT = Acknowledgment(
-    id="AwsSolutions-IAM5[Resource::*]",
-    reason="xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level "
-    "permissions; X-Ray requires Resource '*' for active tracing.",
-)
-
 
 def build_dependencies_layer(scope: Construct, construct_id: str) -> lambda_.LayerVersion:
     """Third-party packages of lambdas/requirements.txt, built locally for arm64 / Python 3.13."""

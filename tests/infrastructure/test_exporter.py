@@ -95,7 +95,8 @@ def _expected_permissions(synthesized: Synthesized) -> set[tuple[str, str]]:
     expected = {
         ("sagemaker:DescribeAutoMLJob", f"{SAGEMAKER_ARN}:automl-job/*"),
         ("sagemaker:DescribeAutoMLJobV2", f"{SAGEMAKER_ARN}:automl-job/*"),
-        ("sagemaker:ListCandidatesForAutoMLJob", f"{SAGEMAKER_ARN}:automl-job/*"),
+        # No resource type in the Service Authorization Reference: only "*" grants it.
+        ("sagemaker:ListCandidatesForAutoMLJob", "*"),
         ("sagemaker:DescribeTrainingJob", f"{SAGEMAKER_ARN}:training-job/*"),
         ("sagemaker:DescribeProcessingJob", f"{SAGEMAKER_ARN}:processing-job/*"),
         ("sagemaker:DescribeTransformJob", f"{SAGEMAKER_ARN}:transform-job/*"),

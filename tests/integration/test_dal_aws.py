@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from botocore.stub import Stubber
 
-from automl_archive.dal.aws import DynamoJobStore, S3Archive, SnsNotifier, SqsWorkQueue
-from automl_archive.dal.interfaces import ChildLink
+from automl_archive.dal.aws import DynamoJobStore, S3Archive, SageMakerApi, SnsNotifier, SqsWorkQueue, dynamo_number
+from automl_archive.dal.interfaces import CandidatesUnavailable, ChildLink
 from automl_archive.models.messages import ChildKind
 
 SUMMARY = {
@@ -136,3 +137,48 @@ def test_seen_events_are_a_bounded_set_reset_by_a_new_state(store):
     # And remembering for a job never archived does nothing
     store.remember_event("ghost", "fp-9", limit=3)
     assert store.load_job("ghost").state is None
+
+
+@pytest.mark.parametrize("value", [1e-200, 1e200, -1e-131, 12345678901234567890123456789012345678901])
+def test_a_number_dynamodb_cannot_hold_is_stored_as_null_plus_its_text(store, fresh_aws, value):
+    # Given a summary whose metric DynamoDB cannot hold (outside 1E-130..9.99E+125, or over 38 digits);
+    # the emulator rejects such numbers as DynamoDB does, so the old code failed here with a ValidationException
+    summary = {**SUMMARY, "best_objective_metric_value": value}
+    # When the state is saved
+    assert store.save_state("churn", 1, summary)
+    # Then the value is null and its text kept beside it
+    item = fresh_aws.client("dynamodb").get_item(TableName="jobs", Key={"pk": {"S": "JOB#churn"}, "sk": {"S": "STATE"}})
+    assert "best_objective_metric_value" not in item["Item"]
+    assert item["Item"]["best_objective_metric_value_text"] == {"S": repr(value)}
+    # And a newer state with a value that fits stores it and drops the stale text
+    assert store.save_state("churn", 2, {**SUMMARY, "best_objective_metric_value": 0.93})
+    item = fresh_aws.client("dynamodb").get_item(TableName="jobs", Key={"pk": {"S": "JOB#churn"}, "sk": {"S": "STATE"}})
+    assert item["Item"]["best_objective_metric_value"] == {"N": "0.93"}
+    assert "best_objective_metric_value_text" not in item["Item"]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(0, "0"), (0.5, "0.5"), (1e-130, "1e-130"), (9.999e125, "9.999e+125"), (10**40, str(10**40)), (-3, "-3")],
+)
+def test_numbers_dynamodb_holds_are_stored_as_numbers(value, text):
+    assert dynamo_number(value) == text
+
+
+@pytest.mark.parametrize("value", [1e-131, 1e126, float("nan"), float("inf"), 1 + 10**40])
+def test_numbers_dynamodb_rejects_are_recognised(value):
+    assert dynamo_number(value) is None
+
+
+def test_list_candidates_failures_become_candidates_unavailable(local_aws):
+    # AccessDenied (a role AWS denies) and errors that outlive the SDK's retries must not propagate:
+    # the leaderboard only enriches the record (the old code raised them and the record went to the DLQ).
+    api = SageMakerApi("standard", 1)
+    stubber = Stubber(api._client)
+    stubber.add_client_error("list_candidates_for_auto_ml_job", "AccessDeniedException", http_status_code=400)
+    stubber.add_client_error("list_candidates_for_auto_ml_job", "ThrottlingException", http_status_code=400)
+    with stubber:
+        for expected in ("AccessDeniedException", "ThrottlingException"):
+            with pytest.raises(CandidatesUnavailable) as raised:
+                api.list_candidates("churn")
+            assert raised.value.reason == expected

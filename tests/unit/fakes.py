@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from automl_archive.dal.interfaces import (
+    CandidatesUnavailable,
     ChildJobNotFound,
     ChildLink,
     JobNotFound,
@@ -47,7 +48,7 @@ class FakeSageMaker:
     def list_candidates(self, job_name: str) -> list[dict[str, Any]]:
         self.calls["list_candidates"] += 1
         if job_name.lower() not in self.jobs:
-            raise JobNotFound(job_name)
+            raise CandidatesUnavailable(job_name, "ResourceNotFound")
         return list(self.candidates.get(job_name.lower(), []))
 
     def job_summary_pages(self, **filters: Any) -> Iterator[list[dict[str, Any]]]:

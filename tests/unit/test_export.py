@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from automl_archive.dal.interfaces import ChildLink, JobNotFound
+from automl_archive.dal.interfaces import CandidatesUnavailable, ChildLink
+from automl_archive.logic import export as export_module
 from automl_archive.logic.export import ExportPolicy, JobExporter, Outcome
 from automl_archive.logic.resolve import ChildJobResolver
 from automl_archive.models.messages import ChildJobEvent, ChildKind, JobReference, Recheck
@@ -434,9 +435,27 @@ def test_non_finite_metric_values_become_null_and_raw_json_stays_valid(world):
     assert raw["Response"]["BestCandidate"]["FinalAutoMLJobObjectiveMetric"]["Value"] == "nan"
 
 
-def test_a_leaderboard_sagemaker_will_not_list_does_not_block_the_final_state(world):
+@pytest.mark.parametrize(
+    "reason",
+    ["AccessDeniedException", "ValidationException", "ResourceNotFound", "ThrottlingException", "ReadTimeoutError"],
+)
+def test_a_leaderboard_sagemaker_will_not_list_does_not_block_the_final_state(world, reason, monkeypatch):
+    # Given a failed job whose candidates cannot be listed (denied, unknown, or failing past the SDK's retries)
     world.sagemaker.put_job(v1_answer(status="Failed", secondary="Failed"))
-    world.sagemaker.list_candidates = lambda name: (_ for _ in ()).throw(JobNotFound(name))  # type: ignore[method-assign]
+
+    def unavailable(name: str) -> list:
+        raise CandidatesUnavailable(name, reason)
+
+    monkeypatch.setattr(world.sagemaker, "list_candidates", unavailable)
+    warnings: list[dict] = []
+    monkeypatch.setattr(export_module.logger, "warning", lambda msg, extra=None, **_: warnings.append(extra or {}))
+    # When the job is exported
     assert world.run(ref("churn-v1")) is Outcome.ARCHIVED
+    # Then the state is archived and alerted now, the candidate fields are null and the reason is logged
     assert world.store.states["churn-v1"]["status"] == "Failed"
     assert len(world.notifier.published) == 1
+    (record_key,) = [k for k in world.archive.objects if k.startswith("records/automl-jobs/")]
+    record = json.loads(world.archive.objects[record_key])
+    assert record["candidate_count"] is None and record["best_candidate_rank"] is None
+    assert not [k for k in world.archive.objects if k.startswith("records/automl-candidates/")]
+    assert {"job_name": "churn-v1", "reason": reason} in warnings

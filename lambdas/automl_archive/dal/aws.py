@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from automl_archive.call_budget import SAGEMAKER, STORAGE, CallBudget
 from automl_archive.dal.interfaces import (
     CandidatesUnavailable,
     ChildJobNotFound,
@@ -29,6 +31,7 @@ from automl_archive.dal.interfaces import (
 )
 from automl_archive.logic.state import TERMINAL_STATUSES
 from automl_archive.models.messages import ChildKind
+from automl_archive.models.record import NUMERIC_JOB_RECORD_COLUMNS
 
 STATE_SK = "STATE"
 _SHORT_API_NAMES = {"DescribeAutoMLJob": "v1", "DescribeAutoMLJobV2": "v2"}
@@ -47,7 +50,7 @@ class _BotoClient:
     _service = ""
 
     def _make_client(self) -> Any:
-        return boto3.client(self._service, config=_aws_config())
+        return boto3.client(self._service, config=_aws_config("standard", STORAGE))
 
     @cached_property
     def _client(self) -> Any:
@@ -66,11 +69,11 @@ def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-def _aws_config(retry_mode: str = "standard", max_attempts: int = 4) -> Config:
+def _aws_config(retry_mode: str, budget: CallBudget) -> Config:
     return Config(
-        retries={"mode": retry_mode, "max_attempts": max_attempts},
-        connect_timeout=5,
-        read_timeout=20,
+        retries={"mode": retry_mode, "max_attempts": budget.max_attempts},
+        connect_timeout=budget.connect_timeout_seconds,
+        read_timeout=budget.read_timeout_seconds,
     )
 
 
@@ -78,7 +81,8 @@ class SageMakerApi(_BotoClient):
     _service = "sagemaker"
 
     def __init__(self, retry_mode: str, max_attempts: int) -> None:
-        self._config = _aws_config(retry_mode, max_attempts)
+        budget = CallBudget(SAGEMAKER.connect_timeout_seconds, SAGEMAKER.read_timeout_seconds, max_attempts)
+        self._config = _aws_config(retry_mode, budget)
 
     def _make_client(self) -> Any:
         return boto3.client(self._service, config=self._config)
@@ -107,12 +111,11 @@ class SageMakerApi(_BotoClient):
             ):
                 candidates.extend(page.get("Candidates", []))
         except ClientError as error:
-            code = _error_code(error)
-            if code in _NOT_FOUND_CODES:
-                raise JobNotFound(job_name) from error
-            if code == "ValidationException":
-                raise CandidatesUnavailable(job_name) from error
-            raise
+            # AccessDenied, ValidationException (no candidates for this problem type), ResourceNotFound,
+            # throttling or 5xx after the SDK's retries: all end the same way for an enrichment.
+            raise CandidatesUnavailable(job_name, _error_code(error) or "ClientError") from error
+        except BotoCoreError as error:  # timeouts and connection errors after the SDK's retries
+            raise CandidatesUnavailable(job_name, type(error).__name__) from error
         return candidates
 
     def job_summary_pages(self, **filters: Any) -> Iterator[list[dict[str, Any]]]:
@@ -174,6 +177,7 @@ class DynamoJobStore(_BotoClient):
         return StoredJob(state=state, alerts_sent=alerts_sent)
 
     def save_state(self, job_key: str, ordering: int, summary: dict[str, Any]) -> bool:
+        summary = storable_summary(summary)
         values = {name: value for name, value in summary.items() if not _absent(value)}
         values["ordering"] = ordering
         removed = [name for name, value in summary.items() if _absent(value)]
@@ -397,12 +401,57 @@ def _absent(value: Any) -> bool:
     return value is None or (isinstance(value, list | tuple | set | frozenset) and not value)
 
 
+# DynamoDB numbers: at most 38 significant digits, magnitude 1E-130 to 9.99...E+125 (or zero); anything
+# else is a ValidationException. https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html#HowItWorks.DataTypes.Number
+DYNAMO_NUMBER_MAX_DIGITS = 38
+DYNAMO_NUMBER_MIN_EXPONENT = -130
+DYNAMO_NUMBER_MAX_EXPONENT = 125
+
+
+def dynamo_number(value: int | float | Decimal | str) -> str | None:
+    """The number as DynamoDB's N text, or None when DynamoDB cannot hold it (range, precision, NaN)."""
+    try:
+        number = Decimal(repr(value) if isinstance(value, float) else str(value))
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    if number.is_zero():
+        return "0"
+    significant = "".join(map(str, number.as_tuple().digits)).strip("0")  # DynamoDB trims both ends
+    if len(significant) > DYNAMO_NUMBER_MAX_DIGITS:
+        return None
+    if not DYNAMO_NUMBER_MIN_EXPONENT <= number.adjusted() <= DYNAMO_NUMBER_MAX_EXPONENT:
+        return None
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def storable_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    """A top-level number DynamoDB cannot hold (a metric of 1e-200, say) is stored as null plus its text
+    in `<name>_text`; the `_text` attribute of a number that fits (or is absent) is removed, so it never
+    outlives the state it came from. The S3 record and the raw answer keep the value exactly."""
+    storable: dict[str, Any] = {}
+    for name, value in summary.items():
+        storable[name] = value
+        if name in NUMERIC_JOB_RECORD_COLUMNS or _is_number(value):
+            unstorable = value is not None and dynamo_number(value) is None
+            storable[name] = None if unstorable else value
+            storable[f"{name}_text"] = repr(value) if unstorable else None
+    return storable
+
+
 def to_dynamo(value: Any) -> dict[str, Any]:
-    """Marshal the plain values the exporter stores (no floats lost to Decimal conversions)."""
+    """Marshal the plain values the exporter stores (no floats lost to Decimal conversions); a nested
+    number DynamoDB cannot hold is kept as its text."""
     if isinstance(value, bool):
         return {"BOOL": value}
     if isinstance(value, int | float):
-        return {"N": repr(value)}
+        text = dynamo_number(value)
+        return {"N": text} if text is not None else {"S": repr(value)}
     if isinstance(value, str):
         return {"S": value}
     if isinstance(value, frozenset | set):

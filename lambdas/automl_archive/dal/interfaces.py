@@ -24,7 +24,14 @@ class WrongDescribeApi(Exception):
 
 
 class CandidatesUnavailable(Exception):
-    """SageMaker will not list candidates for this job (e.g. a problem type without them)."""
+    """SageMaker did not list this job's candidates: a problem type without them, a denied or unknown job,
+    or an error that outlived the SDK's retries. The leaderboard only enriches a record, so the caller
+    archives the state without it (`reason` says why, for the log)."""
+
+    def __init__(self, job_name: str, reason: str) -> None:
+        super().__init__(f"{job_name}: {reason}")
+        self.job_name = job_name
+        self.reason = reason
 
 
 class ChildJobNotFound(Exception):
@@ -64,7 +71,8 @@ class SageMakerGateway(Protocol):
         ...
 
     def list_candidates(self, job_name: str) -> list[dict[str, Any]]:
-        """Every candidate of the job (all pages of ListCandidatesForAutoMLJob)."""
+        """Every candidate of the job (all pages of ListCandidatesForAutoMLJob); CandidatesUnavailable
+        for any failure, since the leaderboard must never block the state it enriches."""
         ...
 
     def automl_job_arn_of_child(self, kind: ChildKind, child_name: str) -> str | None: ...

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-SUBJECT_LIMIT = 100  # SNS subject limit (characters)
+# SNS Publish: a subject is "less than 100 characters long" (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html).
+SUBJECT_LIMIT = 99
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def build_alert(record: dict[str, Any], raw_location: str, record_location: str)
     }.get(category, category.lower())
     subject = f"AutoML job {record['job_name']} {headline}"
     if len(subject) > SUBJECT_LIMIT:
-        subject = subject[: SUBJECT_LIMIT - 1] + "…"
+        subject = subject[: SUBJECT_LIMIT - 3] + "..."
     lines = [
         f"AutoML job {record['job_name']} {headline}.",
         "",

@@ -36,6 +36,7 @@ from automl_archive.logic.leaderboard import best_candidate_rank, candidate_rows
 from automl_archive.logic.normalise import DESCRIBE_V1, DESCRIBE_V2, iso, normalise
 from automl_archive.logic.resolve import ChildJobResolver, Resolution
 from automl_archive.logic.state import ordering_key, state_id
+from automl_archive.metric_names import LEADERBOARDS_UNAVAILABLE
 from automl_archive.models.messages import ChildJobEvent, JobReference, Recheck, WorkItem
 from automl_archive.observability import count_with_dimension, logger, metrics
 
@@ -221,9 +222,13 @@ class JobExporter:
         """At a terminal state: every candidate as one JSON line each; count and best rank into the record."""
         try:
             candidates = self._sagemaker.list_candidates(record["job_name"])
-        except (CandidatesUnavailable, JobNotFound):
-            # The state itself is described and must not wait for a leaderboard SageMaker will not give.
-            logger.info("SageMaker lists no candidates for this job", extra={"job_name": record["job_name"]})
+        except CandidatesUnavailable as unavailable:
+            # The state is described: it and its alert go out now, with the candidate fields left null.
+            metrics.add_metric(name=LEADERBOARDS_UNAVAILABLE, unit=MetricUnit.Count, value=1)
+            logger.warning(
+                "Leaderboard unavailable; state archived without it",
+                extra={"job_name": record["job_name"], "reason": unavailable.reason},
+            )
             return
         metrics.add_metric(name="CandidatesArchived", unit=MetricUnit.Count, value=len(candidates))
         ranked = rank_candidates(candidates)

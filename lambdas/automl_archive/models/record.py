@@ -100,6 +100,7 @@ JOB_RECORD_COLUMNS: tuple[Column, ...] = (
 )
 
 JOB_RECORD_COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in JOB_RECORD_COLUMNS)
+NUMERIC_JOB_RECORD_COLUMNS = frozenset(column.name for column in JOB_RECORD_COLUMNS if column.type in (BIGINT, DOUBLE))
 
 
 CANDIDATE_RECORD_COLUMNS: tuple[Column, ...] = (

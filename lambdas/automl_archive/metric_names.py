@@ -1,0 +1,7 @@
+"""Names of the metrics the functions emit that alarms and the dashboard watch.
+
+Plain constants (no Powertools import), so the CDK app imports them as cheaply as the functions do.
+"""
+
+LEADERBOARDS_UNAVAILABLE = "LeaderboardsUnavailable"  # a finished job archived without its leaderboard
+RECORDS_DEFERRED = "RecordsDeferred"  # a record handed back untouched: too little time left to start it

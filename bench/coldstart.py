@@ -142,7 +142,7 @@ def lambda_environment(paths: dict[str, Path], home: Path) -> dict[str, str]:
         "CHILD_LINK_TTL_DAYS": "30",
         "ALERT_CLAIM_LEASE_SECONDS": "120",
         "SAGEMAKER_RETRY_MODE": "adaptive",
-        "SAGEMAKER_MAX_ATTEMPTS": "8",
+        "SAGEMAKER_MAX_ATTEMPTS": "3",
         "POWERTOOLS_SERVICE_NAME": "automl-archive",
         "POWERTOOLS_METRICS_NAMESPACE": "AutoMLArchive",
         "POWERTOOLS_LOG_LEVEL": "INFO",

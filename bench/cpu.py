@@ -51,6 +51,11 @@ LAMBDA_ENVIRONMENT = {
     "POWERTOOLS_TRACE_DISABLED": "true",
     "AWS_LAMBDA_FUNCTION_NAME": "AutoMLJobArchive-Exporter",
     "AWS_REGION": "us-east-1",
+    # Read by the handler at cold start (the fakes replace what they name).
+    "JOBS_TABLE_NAME": "bench-jobs",
+    "ARCHIVE_BUCKET_NAME": "bench-archive",
+    "ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:bench-alerts",
+    "WORK_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/bench-work",
 }
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from automl_archive.call_budget import SAGEMAKER as SAGEMAKER_CALL_BUDGET
+
 # --- Paths ---------------------------------------------------------------------------------------
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = PROJECT_ROOT / "cdk.json"
@@ -37,9 +39,9 @@ WORK_QUEUE_VISIBILITY_FACTOR = 6
 # How long the exporter may hold an alert claim before another invocation may take it over.
 ALERT_CLAIM_LEASE_FACTOR = 2
 SAGEMAKER_RETRY_MODE = "adaptive"
-# Attempts per SageMaker call (botocore adaptive mode). Five keep the worst-case back-off (~15 s) well
-# inside the exporter's 60 s timeout; what still fails is retried by the queue.
-SAGEMAKER_MAX_ATTEMPTS = 5
+# Attempts per SageMaker call: the call budget's (automl_archive/call_budget.py), which fits the worst
+# case of one call inside the exporter's timeout with a margin; what still fails is retried by the queue.
+SAGEMAKER_MAX_ATTEMPTS = SAGEMAKER_CALL_BUDGET.max_attempts
 # S3 key prefixes the exporter writes to (raw Describe answers, Athena JSON Lines).
 ARCHIVE_RAW_PREFIX = "raw/"
 ARCHIVE_RECORDS_PREFIX = "records/"
@@ -61,6 +63,9 @@ QUEUE_AGE_ALARM_EVALUATION_PERIODS = 2
 SWEEP_LAG_ALARM_INTERVALS = 3
 # "No sweep ran" alarms after this many consecutive sweep intervals without an invocation.
 SWEEP_MISSING_ALARM_INTERVALS = 2
+# Finished jobs archived without their leaderboard, per hour, that raise the alarm (one is noise; a
+# denied or broken ListCandidatesForAutoMLJob misses every finished job's).
+LEADERBOARDS_UNAVAILABLE_ALARM_PER_HOUR = 2
 # Statuses the exporter reports in the JobsFinished metric's `status` dimension.
 FINISHED_JOB_STATUSES = ("Completed", "Failed", "Stopped")
 
@@ -129,6 +134,7 @@ CLOUDWATCH_RETENTION_DAYS = (
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
 MAX_CHILD_LINK_TTL_DAYS = 3650
+MAX_SWEEP_RESERVED_CONCURRENCY = 10  # one sweep at a time needs 1; more only spends the account's quota
 
 _EMAIL_RE = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 _STACK_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
@@ -200,6 +206,10 @@ class ArchiveSettings:
     athena_bytes_scanned_cutoff: int = DEFAULT_ATHENA_BYTES_SCANNED_CUTOFF
     ops_emails: tuple[str, ...] = ()
     queue_age_alarm_seconds: int = DEFAULT_QUEUE_AGE_ALARM_SECONDS
+    # 0: no reservation (the default). A reservation fails the deploy in accounts whose concurrency quota
+    # is low ("decreases account's UnreservedConcurrentExecution below its minimum value"); overlapping
+    # sweeps are safe without one, so it is an opt-in.
+    sweep_reserved_concurrency: int = 0
 
     @classmethod
     def from_context(cls, context: Mapping[str, Any] | Callable[[str], Any]) -> ArchiveSettings:
@@ -280,5 +290,8 @@ class ArchiveSettings:
                 ATHENA_MAX_BYTES_SCANNED_CUTOFF,
             ),
             ops_emails=tuple(ops_emails),
+            sweep_reserved_concurrency=_as_int(
+                "sweep_reserved_concurrency", value("sweep_reserved_concurrency"), 0, MAX_SWEEP_RESERVED_CONCURRENCY
+            ),
             queue_age_alarm_seconds=queue_age_alarm,
         )

@@ -56,8 +56,9 @@ class ReconcileSweep(Construct):
                     iam.PolicyStatement(sid="WorkQueue", actions=["sqs:SendMessage"], resources=[work_queue.queue_arn]),
                 ],
                 log_retention_days=settings.log_retention_days,
-                # One sweep at a time: overlapping passes would only list the same jobs twice.
-                reserved_concurrency=1,
+                # Opt-in only: overlapping passes are safe (forward-only watermark, idempotent exporter),
+                # and any reservation fails the deploy in accounts with a low concurrency quota.
+                reserved_concurrency=settings.sweep_reserved_concurrency or None,
             ),
             layer,
         )

@@ -10,6 +10,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from automl_archive.call_budget import SAGEMAKER
+
 ALERTABLE_CATEGORIES = frozenset({"Failed", "Stopped", "CompletedWithProblems"})
 RETRY_MODES = frozenset({"legacy", "standard", "adaptive"})
 MAX_SQS_DELAY_SECONDS = 900
@@ -49,7 +51,9 @@ class ExporterSettings:
             child_link_ttl_days=reader.integer("CHILD_LINK_TTL_DAYS", 30, 1, 3650),
             alert_claim_lease_seconds=reader.integer("ALERT_CLAIM_LEASE_SECONDS", 120, 1, 3600),
             sagemaker_retry_mode=reader.choice("SAGEMAKER_RETRY_MODE", RETRY_MODES, default="adaptive"),
-            sagemaker_max_attempts=reader.integer("SAGEMAKER_MAX_ATTEMPTS", 5, 1, 20),
+            sagemaker_max_attempts=reader.integer(
+                "SAGEMAKER_MAX_ATTEMPTS", SAGEMAKER.max_attempts, 1, SAGEMAKER.max_attempts
+            ),
         )
         reader.raise_if_invalid()
         return settings
@@ -73,7 +77,9 @@ class SweepSettings:
             overlap_seconds=reader.integer("SWEEP_OVERLAP_SECONDS", 900, 0, 86400),
             initial_lookback_days=reader.integer("SWEEP_INITIAL_LOOKBACK_DAYS", 30, 1, 3650),
             sagemaker_retry_mode=reader.choice("SAGEMAKER_RETRY_MODE", RETRY_MODES, default="adaptive"),
-            sagemaker_max_attempts=reader.integer("SAGEMAKER_MAX_ATTEMPTS", 5, 1, 20),
+            sagemaker_max_attempts=reader.integer(
+                "SAGEMAKER_MAX_ATTEMPTS", SAGEMAKER.max_attempts, 1, SAGEMAKER.max_attempts
+            ),
         )
         reader.raise_if_invalid()
         return settings

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
 
 def _describes(archive) -> int:
     return archive.simulator.calls["DescribeAutoMLJob"] + archive.simulator.calls["DescribeAutoMLJobV2"]
@@ -61,3 +66,49 @@ def test_scheduled_sweeps_run_on_simulated_time_and_catch_a_job_that_finishes_si
     # Then the scheduled sweep (or the job's re-check) brought the archive to Completed
     assert archive.sweep.invocations == runs_before + 1
     assert archive.status_of("late-finisher") == "Completed"
+
+
+def test_two_overlapping_sweeps_archive_each_job_once_and_alert_once(archive, monkeypatch):
+    # Given jobs no event announced, and a sweep that has run once (its clients exist)
+    simulator = archive.simulator
+    archive.sweep.invoke()
+    archive.run_until_idle()
+    real_now = datetime.now(UTC)  # the sweep reads the real clock: the jobs change after its watermark
+    if simulator.clock.now() < real_now:
+        simulator.clock.advance_to(real_now + timedelta(minutes=1))
+    simulator.create_job("overlap-ok", api="v2")
+    simulator.run_to_completion("overlap-ok")
+    simulator.create_job("overlap-fails", api="v1")
+    simulator.analyze_data("overlap-fails")
+    simulator.fail("overlap-fails")
+    archive.inbox.read()
+    versions_before = set(archive.object_versions())
+    # And two runs held so that both have listed and enqueued before either moves the watermark
+    # (without reserved concurrency, EventBridge may start a sweep while the last one still runs)
+    sweep = sys.modules["automl_archive.handlers.sweep"].build_sweep()
+    both_listed = threading.Barrier(2, timeout=30)
+    advance = sweep._store.advance_watermark
+
+    def advance_after_the_other_run(name, value):
+        both_listed.wait()
+        return advance(name, value)
+
+    monkeypatch.setattr(sweep._store, "advance_watermark", advance_after_the_other_run)
+    # When both run at once and the queue is drained
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _: archive.sweep.invoke(), range(2)))
+    archive.run_until_idle()
+    archive.inbox.read()
+    # Then both passes completed, each enqueued the jobs, and each job was archived once and alerted once
+    assert [r["complete"] for r in results] == [True, True]
+    assert all(r["enqueued"] >= 2 for r in results)
+    assert archive.status_of("overlap-ok") == "Completed"
+    assert archive.status_of("overlap-fails") == "Failed"
+    new_keys = [key for key, _ in set(archive.object_versions()) - versions_before]
+    assert len(new_keys) == len(set(new_keys)), "an S3 object was written twice"
+    assert [a.subject for a in archive.inbox.received if "overlap-fails" in a.subject] == [
+        "AutoML job overlap-fails failed"
+    ]
+    # And the watermark holds the later of the two starts (it never moves back)
+    stored = sweep._store.get_watermark("sweep")
+    assert stored == max(datetime.fromisoformat(r["watermark"]) for r in results)

@@ -56,7 +56,7 @@ def test_function_environment_is_exactly_what_the_code_reads(synthesized: Synthe
         "CHILD_LINK_TTL_DAYS": "14",
         "ALERT_CLAIM_LEASE_SECONDS": "120",
         "SAGEMAKER_RETRY_MODE": "adaptive",
-        "SAGEMAKER_MAX_ATTEMPTS": "5",
+        "SAGEMAKER_MAX_ATTEMPTS": "3",
         "POWERTOOLS_SERVICE_NAME": "automl-archive",
         "POWERTOOLS_METRICS_NAMESPACE": "AutoMLArchive",
         "POWERTOOLS_LOG_LEVEL": "INFO",

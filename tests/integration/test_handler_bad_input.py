@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from automl_archive.call_budget import record_reserve_seconds
 from emulator.autopilot import AutopilotSimulator
 
 CHILD_TYPES = [
@@ -194,3 +195,36 @@ def test_a_transient_failure_is_retried_not_acknowledged(handler_env):
     autopilot.clear_faults()
     # Then only the transient record is reported failed (SQS redelivers it); the malformed one is acked
     assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+
+
+class _ClockedContext(Context):
+    """A context whose remaining time falls by `per_call_millis` at each read (records take time)."""
+
+    def __init__(self, start_millis: int, per_call_millis: int) -> None:
+        self._remaining = start_millis
+        self._step = per_call_millis
+
+    def get_remaining_time_in_millis(self) -> int:  # type: ignore[override]
+        remaining = self._remaining
+        self._remaining -= self._step
+        return remaining
+
+
+def test_records_are_handed_back_untouched_when_too_little_time_is_left(handler_env):
+    # Given three job references and an invocation whose remaining time drops below one record's reserve
+    # after the first record (the old handler started every record and could time out the whole batch)
+    module, aws, simulator = handler_env
+    for name in ("budget-a", "budget-b", "budget-c"):
+        simulator.create_job(name, api="v2")
+    reserve = record_reserve_seconds(1) * 1000
+    event = _event([json.dumps({"AutoMLJobName": name}) for name in ("budget-a", "budget-b", "budget-c")])
+    context = _ClockedContext(start_millis=reserve + 500, per_call_millis=1000)
+    # When the handler runs
+    result = module.lambda_handler(event, context)
+    # Then the first record is exported and the other two are batch item failures, with no describe
+    failed = {failure["itemIdentifier"] for failure in result["batchItemFailures"]}
+    assert failed == {record["messageId"] for record in event["Records"][1:]}
+    table = aws.client("dynamodb")
+    stored = {item["pk"]["S"] for item in table.scan(TableName="jobs")["Items"] if item["sk"]["S"] == "STATE"}
+    assert "JOB#budget-a" in stored
+    assert not {"JOB#budget-b", "JOB#budget-c"} & stored

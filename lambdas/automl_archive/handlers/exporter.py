@@ -3,6 +3,8 @@
 Thin by design: observability decorators, parse each record into a typed work item, hand it to
 `JobExporter`. Rejected messages are logged with their reason, counted and acknowledged; any other
 error fails only its own record, which SQS redelivers and finally moves to the dead-letter queue.
+A record is started only while the worst case of one AWS call still fits the remaining time; later
+records are handed back untouched (batch item failures), since a timeout would fail the whole batch.
 """
 
 from __future__ import annotations
@@ -16,19 +18,30 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from automl_archive.call_budget import record_reserve_seconds
 from automl_archive.composition import build_job_exporter
 from automl_archive.config import ExporterSettings
 from automl_archive.logic.export import JobExporter
+from automl_archive.metric_names import RECORDS_DEFERRED
 from automl_archive.models.messages import RejectedMessage, parse_message
 from automl_archive.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
+class RecordDeferred(Exception):
+    """Too little time left in this invocation to start the record; SQS redelivers it."""
+
+
+@cache
+def exporter_settings() -> ExporterSettings:
+    """Read once per container (cold start); raises ConfigurationError on a bad environment."""
+    return ExporterSettings.from_environ()
+
+
 @cache
 def build_exporter() -> JobExporter:
-    """Built once per container (cold start); raises ConfigurationError on a bad environment."""
-    return build_job_exporter(ExporterSettings.from_environ())
+    return build_job_exporter(exporter_settings())
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -36,11 +49,16 @@ def build_exporter() -> JobExporter:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     exporter = build_exporter()
+    reserve_millis = record_reserve_seconds(exporter_settings().sagemaker_max_attempts) * 1000
     exported_in_batch: set[str] = set()
 
     def handle_record(record: SQSRecord) -> str:
         logger.set_correlation_id(record.message_id)
         logger.remove_keys(["automl_job", "origin"])
+        remaining_millis = context.get_remaining_time_in_millis()
+        if remaining_millis < reserve_millis:
+            metrics.add_metric(name=RECORDS_DEFERRED, unit=MetricUnit.Count, value=1)
+            raise RecordDeferred(f"{remaining_millis} ms left, a record needs {reserve_millis} ms")
         try:
             item = parse_message(record.body)
         except RejectedMessage as rejection:

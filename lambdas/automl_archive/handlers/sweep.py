@@ -8,13 +8,15 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from automl_archive.call_budget import record_reserve_seconds
 from automl_archive.config import SweepSettings
 from automl_archive.dal.aws import DynamoJobStore, SageMakerApi, SqsWorkQueue
 from automl_archive.logic.reconcile import ReconcileSweep, SweepPolicy
 from automl_archive.observability import logger, metrics, tracer
 
-# Stop listing with this much time left so the watermark decision is made inside the timeout.
-SAFETY_MARGIN_MILLIS = 15_000
+# Stop listing while one more page (a worst-case list call, then the batch writes) still fits: the
+# watermark decision is then made inside the timeout.
+SAFETY_MARGIN_MILLIS = record_reserve_seconds() * 1000
 
 
 @cache

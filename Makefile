@@ -79,6 +79,10 @@ deploy: dev  ## deploy to the AWS account of your current credentials; pass CDK_
 docs: dev  ## regenerate docs/schema.md from the record schema
 	$(PY) docs/generate_schema.py
 
+lock: $(VENV_STAMP)  ## re-resolve lambdas/requirements.txt into lambdas/layer.lock (the layer's closure, arm64, sha256 hashes)
+	$(PY) -m infra.layer_lock
+.PHONY: lock
+
 load: dev  ## 10,000 events for 1,000 jobs through the deployed stack in moto; checks nothing lost or duplicated
 	$(PY) -m bench.load
 

@@ -1,10 +1,12 @@
-"""Builds the exporter's dependency layer on this machine, without Docker, and caches it.
+"""Builds the functions' dependency layer from ``lambdas/layer.lock``, on this machine or in Docker.
 
 CDK calls :meth:`LocalLayerBundler.try_bundle` before it would start the Docker image of
-``BundlingOptions``. The bundler pip-installs ``lambdas/requirements.txt`` for the Lambda platform
-(Python 3.13, arm64, binary wheels only) into ``<output>/python``, removes the AWS SDK packages the
-runtime provides, and keeps the result under ``~/.cache/automl-archive/layer-<hash>/`` so that the next
-synth (tests synthesise many times) copies the directory instead of calling pip.
+``BundlingOptions``. Both paths run the same ``pip install``: exactly the wheels the lock names, checked
+against its sha256 hashes, nothing else (``--require-hashes --no-deps``), for the Lambda runtime's
+platform (CPython 3.13, manylinux aarch64 up to glibc 2.34, binary wheels only), into
+``<output>/python``. The lock leaves out the AWS SDK the runtime provides (see ``infra/layer_lock.py``).
+The local build is kept under ``~/.cache/automl-archive/layer-<hash>/`` so that the next synth (tests
+synthesise many times) copies the directory instead of calling pip.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import compileall
 import hashlib
 import py_compile
+import shlex
 import shutil
 import subprocess
 import sys
@@ -26,43 +29,66 @@ from infra import config
 
 # Files pip leaves behind that the layer does not need.
 _JUNK_DIRS = ("bin", "__pycache__")
+# Where CDK mounts the asset source (lambdas/) and collects the output in the bundling container.
+_DOCKER_INPUT = "/asset-input"
+_DOCKER_OUTPUT = "/asset-output"
 
 
-def layer_hash(requirements: Path = config.LAMBDA_REQUIREMENTS) -> str:
-    """Hash of everything that decides the layer's content: requirements, platform, pruning."""
+def platform_arguments() -> list[str]:
+    """pip options that pick the wheels the Lambda runtime can load, whatever machine pip runs on."""
+    platforms = [item for platform in config.LAYER_PLATFORMS for item in ("--platform", platform)]
+    interpreter = ["--implementation", "cp", "--python-version", config.LAYER_PYTHON_VERSION]
+    return ["--only-binary=:all:", *interpreter, *platforms]
+
+
+def pip_install_arguments(lock: str, target: str) -> list[str]:
+    """``pip`` arguments installing exactly the locked wheels into ``target`` (local and Docker builds).
+
+    ``--require-hashes``: a wheel whose bytes differ from the lock fails the build. ``--no-deps``: the
+    lock is the whole closure already, and pip must not add back the AWS SDK the lock leaves out. The
+    platform options apply in Docker too, so that the image's pip picks the very wheel the lock hashed
+    (on its own it might prefer another build of the same version).
+    """
+    return [
+        "install",
+        "--requirement",
+        lock,
+        "--target",
+        target,
+        "--require-hashes",
+        "--no-deps",
+        *platform_arguments(),
+        "--disable-pip-version-check",
+        "--quiet",
+    ]
+
+
+def layer_hash(lock: Path = config.LAYER_LOCK) -> str:
+    """Hash of everything that decides the layer's content: the lock's bytes (every resolved version and
+    wheel hash), the target platform and the packages left to the runtime."""
     digest = hashlib.sha256()
-    digest.update(requirements.read_bytes())
-    for part in (config.LAYER_PLATFORM, config.LAYER_PYTHON_VERSION, *config.LAYER_EXCLUDED_PACKAGES):
+    digest.update(lock.read_bytes())
+    for part in (config.LAYER_PYTHON_VERSION, *config.LAYER_PLATFORMS, *config.LAYER_EXCLUDED_PACKAGES):
         digest.update(b"\0" + part.encode())
     return digest.hexdigest()
 
 
-def docker_command() -> list[str]:
+def docker_command(lock: Path = config.LAYER_LOCK) -> list[str]:
     """The same build inside the SAM build image, for machines where local bundling fails."""
-    removals = " ".join(f"/asset-output/python/{name} /asset-output/python/{name}-*" for name in _pruned())
+    site = f"{_DOCKER_OUTPUT}/python"
+    # The container sees the asset source, lambdas/, at /asset-input: the lock must live there.
+    mounted_lock = f"{_DOCKER_INPUT}/{lock.relative_to(config.LAMBDAS_DIR).as_posix()}"
+    install = ["python", "-m", "pip", *pip_install_arguments(mounted_lock, site)]
     script = (
-        "pip install --quiet -r /asset-input/requirements.txt -t /asset-output/python"
-        f" && rm -rf {removals} /asset-output/python/bin"
+        f"{shlex.join(install)} && rm -rf {site}/bin"
         # The image's Python is the runtime's: ship its bytecode, since /opt is read-only in Lambda
         # and every cold start would otherwise compile the layer's ~1 MB of source.
-        " && python -m compileall -q -j 0 --invalidation-mode unchecked-hash /asset-output/python"
+        f" && python -m compileall -q -j 0 --invalidation-mode unchecked-hash {site}"
     )
     return ["bash", "-c", script]
 
 
-def _pruned() -> list[str]:
-    # dateutil's distribution is python_dateutil-*; the others share their import name.
-    names = list(config.LAYER_EXCLUDED_PACKAGES)
-    return [*names, "python_dateutil", "six.py"]
-
-
-def _prune(site: Path) -> None:
-    for name in _pruned():
-        for path in [site / name, *site.glob(f"{name}-*.dist-info")]:
-            if path.is_dir():
-                shutil.rmtree(path)
-            elif path.exists():
-                path.unlink()
+def _remove_junk(site: Path) -> None:
     for junk in _JUNK_DIRS:
         shutil.rmtree(site / junk, ignore_errors=True)
     for cache in site.rglob("__pycache__"):
@@ -78,39 +104,30 @@ def _compile_if_runtime_python(site: Path) -> None:
         )
 
 
-def _pip_install(requirements: Path, target: Path) -> None:
+def _pip_install(lock: Path, target: Path) -> None:
     # sys.executable, not "python3": the interpreter running the CDK app has pip and its config.
-    options = {
-        "--requirement": str(requirements),
-        "--target": str(target),
-        "--platform": config.LAYER_PLATFORM,
-        "--implementation": "cp",
-        "--python-version": config.LAYER_PYTHON_VERSION,
-    }
-    flags = ["--only-binary=:all:", "--disable-pip-version-check", "--quiet"]
-    arguments = [item for pair in options.items() for item in pair]
     subprocess.run(  # noqa: S603 - fixed argument list, no shell
-        [sys.executable, "-m", "pip", "install", *arguments, *flags],
+        [sys.executable, "-m", "pip", *pip_install_arguments(str(lock), str(target))],
         check=True,
         capture_output=True,
         text=True,
     )
 
 
-def build_layer_dir(requirements: Path = config.LAMBDA_REQUIREMENTS, cache_root: Path = config.LAYER_CACHE_DIR) -> Path:
+def build_layer_dir(lock: Path = config.LAYER_LOCK, cache_root: Path = config.LAYER_CACHE_DIR) -> Path:
     """Return the cached layer directory (containing ``python/``), building it if absent.
 
     The build happens in a temporary sibling directory that is renamed into place, so parallel
     synths (pytest-xdist) never see a half-built cache.
     """
-    cached = cache_root / f"layer-{layer_hash(requirements)}"
+    cached = cache_root / f"layer-{layer_hash(lock)}"
     if (cached / "python").is_dir():
         return cached
     cache_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".building-", dir=cache_root))
     try:
-        _pip_install(requirements, staging / "python")
-        _prune(staging / "python")
+        _pip_install(lock, staging / "python")
+        _remove_junk(staging / "python")
         _compile_if_runtime_python(staging / "python")
         try:
             staging.rename(cached)
@@ -126,16 +143,14 @@ def build_layer_dir(requirements: Path = config.LAMBDA_REQUIREMENTS, cache_root:
 class LocalLayerBundler:
     """jsii ``ILocalBundling``: build the layer with local pip; fall back to Docker on failure."""
 
-    def __init__(
-        self, requirements: Path = config.LAMBDA_REQUIREMENTS, cache_root: Path = config.LAYER_CACHE_DIR
-    ) -> None:
-        self._requirements = requirements
+    def __init__(self, lock: Path = config.LAYER_LOCK, cache_root: Path = config.LAYER_CACHE_DIR) -> None:
+        self._lock = lock
         self._cache_root = cache_root
 
     def try_bundle(self, output_dir: str, *_options: Any, **_keyword_options: Any) -> bool:
         # jsii passes the BundlingOptions struct positionally; this bundler needs none of it.
         try:
-            source = build_layer_dir(self._requirements, self._cache_root)
+            source = build_layer_dir(self._lock, self._cache_root)
         except subprocess.CalledProcessError as error:
             print(f"Local layer bundling failed: {error}\n{error.stderr}CDK will try Docker.", file=sys.stderr)
             return False
@@ -146,4 +161,11 @@ class LocalLayerBundler:
         return True
 
 
-__all__ = ["LocalLayerBundler", "build_layer_dir", "docker_command", "layer_hash"]
+__all__ = [
+    "LocalLayerBundler",
+    "build_layer_dir",
+    "docker_command",
+    "layer_hash",
+    "pip_install_arguments",
+    "platform_arguments",
+]

@@ -17,6 +17,7 @@ from constructs import Construct
 
 from infra import config
 from infra.layer_bundling import LocalLayerBundler, docker_command, layer_hash
+from infra.layer_lock import check_lock_matches
 
 _R = logs.RetentionDays
 RETENTION_DAYS: dict[int, logs.RetentionDays] = dict(
@@ -34,11 +35,12 @@ RETENTION_DAYS: dict[int, logs.RetentionDays] = dict(
 
 
 def build_dependencies_layer(scope: Construct, construct_id: str) -> lambda_.LayerVersion:
-    """Third-party packages of lambdas/requirements.txt, built locally for arm64 / Python 3.13."""
+    """The wheels of lambdas/layer.lock, built for arm64 / Python 3.13 (locally, or in Docker)."""
+    check_lock_matches()  # a lock older than lambdas/requirements.txt would deploy the old packages
     return lambda_.LayerVersion(
         scope,
         construct_id,
-        description="Third-party packages of lambdas/requirements.txt (AWS SDK excluded)",
+        description="Third-party packages of lambdas/layer.lock (AWS SDK excluded)",
         compatible_runtimes=[lambda_.Runtime.PYTHON_3_13],
         compatible_architectures=[lambda_.Architecture.ARM_64],
         code=lambda_.Code.from_asset(
@@ -47,6 +49,10 @@ def build_dependencies_layer(scope: Construct, construct_id: str) -> lambda_.Lay
             asset_hash=layer_hash(),
             bundling=BundlingOptions(
                 image=DockerImage.from_registry(config.LAYER_BUILD_IMAGE),
+                # Docker runs the image for this platform even on an x86_64 machine (emulated), so
+                # anything the build runs is arm64 too.
+                # https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk/BundlingOptions.html
+                platform=config.LAYER_DOCKER_PLATFORM,
                 command=docker_command(),
                 local=LocalLayerBundler(),
             ),

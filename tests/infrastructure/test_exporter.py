@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-import pytest
 from aws_cdk.assertions import Match
-
-from infra import layer_bundling
 
 from .conftest import Synthesized, render
 
@@ -165,84 +158,3 @@ def test_function_asset_keeps_requirements_and_drops_bytecode(synthesized: Synth
     # Then it is lambdas/ with requirements.txt kept and no compiled files
     assert (asset / "requirements.txt").is_file()
     assert not list(asset.rglob("__pycache__")) and not list(asset.rglob("*.pyc"))
-
-
-def test_layer_holds_the_dependencies_but_not_the_aws_sdk(synthesized: Synthesized) -> None:
-    # Given the layer's bundled asset directory
-    layer_id, layer = synthesized.only("AWS::Lambda::LayerVersion")
-    site = synthesized.asset_dir(layer_id) / "python"
-    # Then Powertools and the X-Ray SDK are there, for Python 3.13 on arm64
-    assert (site / "aws_lambda_powertools").is_dir()
-    assert (site / "aws_xray_sdk").is_dir()
-    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
-    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
-    # And the packages the Lambda runtime provides were removed
-    for provided in ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py"):
-        assert not (site / provided).exists(), provided
-
-
-def test_layer_hash_follows_requirements(tmp_path: Path) -> None:
-    # Given two requirement files that differ by one pin
-    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
-    first.write_text("aws-lambda-powertools[tracer]==3.37.0\n")
-    second.write_text("aws-lambda-powertools[tracer]==3.38.0\n")
-    # Then their layer hashes differ, and the hash is stable for the same file
-    assert layer_bundling.layer_hash(first) != layer_bundling.layer_hash(second)
-    assert layer_bundling.layer_hash(first) == layer_bundling.layer_hash(first)
-
-
-def test_local_bundler_copies_from_the_cache_without_pip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given a cache already holding the layer for these requirements
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text("example==1.0\n")
-    cached = tmp_path / "cache" / f"layer-{layer_bundling.layer_hash(requirements)}" / "python" / "example"
-    cached.mkdir(parents=True)
-    (cached / "__init__.py").write_text("")
-
-    def no_pip(*_args: object, **_kwargs: object) -> None:
-        raise AssertionError("pip must not run on a cache hit")
-
-    monkeypatch.setattr(subprocess, "run", no_pip)
-    # When CDK asks the local bundler for the layer
-    output = tmp_path / "out"
-    bundled = layer_bundling.LocalLayerBundler(requirements, tmp_path / "cache").try_bundle(str(output))
-    # Then it succeeds by copying the cached directory
-    assert bundled is True
-    assert (output / "python" / "example" / "__init__.py").is_file()
-
-
-def test_local_bundler_declines_when_pip_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given no cache and a pip that fails (e.g. offline without a package index)
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text("example==1.0\n")
-
-    def failing_pip(args: list[str], **_kwargs: object) -> None:
-        raise subprocess.CalledProcessError(1, args, stderr="no index\n")
-
-    monkeypatch.setattr(subprocess, "run", failing_pip)
-    # When CDK asks the local bundler
-    bundled = layer_bundling.LocalLayerBundler(requirements, tmp_path / "cache").try_bundle(str(tmp_path / "o"))
-    # Then it returns False (CDK falls back to Docker) and leaves no half-built cache entry
-    assert bundled is False
-    assert [p.name for p in (tmp_path / "cache").iterdir()] == []
-
-
-@pytest.mark.parametrize(("runtime_version", "compiled"), [("3.13", True), ("3.99", False)])
-def test_layer_ships_bytecode_only_when_built_by_the_runtime_python(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runtime_version: str, compiled: bool
-) -> None:
-    # Given a built layer and a runtime version that does or does not match this interpreter
-    site = tmp_path / "python" / "example"
-    site.mkdir(parents=True)
-    (site / "__init__.py").write_text("VALUE = 1\n")
-    here = f"{sys.version_info.major}.{sys.version_info.minor}"
-    monkeypatch.setattr(layer_bundling.config, "LAYER_PYTHON_VERSION", here if compiled else runtime_version)
-    # When the bundler finishes the layer
-    layer_bundling._compile_if_runtime_python(tmp_path / "python")
-    # Then bytecode is shipped only for a matching interpreter (bytecode is version-specific)
-    assert any(site.glob("__pycache__/*.pyc")) is compiled
-
-
-def test_docker_build_compiles_with_the_runtime_image_python() -> None:
-    script = layer_bundling.docker_command()[-1]
-    assert "compileall" in script and "unchecked-hash" in script

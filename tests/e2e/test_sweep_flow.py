@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 
 def _describes(archive) -> int:
@@ -112,3 +115,30 @@ def test_two_overlapping_sweeps_archive_each_job_once_and_alert_once(archive, mo
     # And the watermark holds the later of the two starts (it never moves back)
     stored = sweep._store.get_watermark("sweep")
     assert stored == max(datetime.fromisoformat(r["watermark"]) for r in results)
+
+
+@pytest.mark.parametrize("value", [1e-200, 1e200])
+def test_a_metric_dynamodb_cannot_hold_is_archived_exactly_and_summarised_as_text(archive, value):
+    # Given a finished job whose objective metric DynamoDB rejects (the emulator rejects it as DynamoDB
+    # does; the old exporter failed the record until the DLQ)
+    simulator = archive.simulator
+    name = f"tiny-metric-{'small' if value < 1 else 'large'}"
+    real_now = datetime.now(UTC)
+    if simulator.clock.now() < real_now:
+        simulator.clock.advance_to(real_now + timedelta(minutes=1))
+    simulator.create_job(name, api="v1")
+    simulator.run_to_completion(name)
+    for candidate in simulator.jobs[name].candidates:
+        candidate.objective_value = value
+    # When the sweep finds it and the queue drains
+    archive.sweep.invoke()
+    archive.run_until_idle()
+    # Then the state is archived: DynamoDB keeps null plus the text, the S3 record the exact value
+    item = archive.job_states()[f"JOB#{name}"]
+    assert item["status"]["S"] == "Completed"
+    assert "best_objective_metric_value" not in item
+    assert item["best_objective_metric_value_text"]["S"] == repr(value)
+    s3 = archive.aws.client("s3")
+    body = s3.get_object(Bucket=archive.stack.output("ArchiveBucketName"), Key=item["record_s3_key"]["S"])["Body"]
+    assert json.loads(body.read())["best_objective_metric_value"] == value
+    assert archive.queue_depth("DeadLetterQueueUrl") == 0

@@ -63,13 +63,14 @@ def operator_policy(deployment: Deployment) -> dict[str, Any]:
                 ["lambda:GetFunctionConfiguration"],
                 [arn("lambda", f"function:{deployment.exporter_function_name}")],
             ),
-            # backfill compares (BatchGetItem), the exporter reads and writes (Get/Put/UpdateItem), status scans.
+            # backfill compares (BatchGetItem), the exporter reads and writes states (GetItem, conditional
+            # UpdateItem; its PutItem only links child jobs, which a job named on the command line never
+            # needs), status scans.
             _statement(
                 "JobsTable",
                 [
                     "dynamodb:BatchGetItem",
                     "dynamodb:GetItem",
-                    "dynamodb:PutItem",
                     "dynamodb:UpdateItem",
                     "dynamodb:Scan",
                 ],

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 import automl_archive_cli.main as cli
 from automl_archive_cli import redrive
 from automl_archive_cli.aws import resolve_stack
+from automl_archive_cli.operator_policy import operator_policy
 from automl_archive_cli.redrive import dead_letter_queues
 from emulator.aws import REGION
 from emulator.sqs_move_tasks import NOT_A_DEAD_LETTER_QUEUE, SqsMoveTasks
@@ -153,3 +155,72 @@ def test_a_redrive_interrupted_after_its_send_loses_nothing_when_run_again(archi
     archive.run_until_idle()
     assert archive.status_of("dlq-interrupted-job") == "Completed"
     assert len(record_keys_of(archive, "dlq-interrupted-job")) == 1
+
+
+def _iam_action(client, operation_name):
+    """The IAM action that authorises an API call (SQS batch calls use their single-message action:
+    https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api.html)."""
+    prefix = client.meta.service_model.signing_name
+    if prefix == "sqs" and operation_name.endswith("Batch"):
+        operation_name = operation_name.removesuffix("Batch")
+    return f"{prefix}:{operation_name}"
+
+
+def test_the_operator_policy_grants_every_action_the_commands_call(archive, monkeypatch, tmp_path, capsys):
+    # Given a call recorder on every boto3 client (the CLI's and the exporter code it runs)
+    called = set()
+    real_call = BaseClient._make_api_call
+
+    def recording(self, operation_name, params):
+        called.add(_iam_action(self, operation_name))
+        return real_call(self, operation_name, params)
+
+    deployment = deployment_of(archive)
+    simulator = archive.simulator
+    for name in ("policy-done", "policy-failed", "policy-running"):
+        simulator.create_job(name, api="v2" if name == "policy-running" else "v1")
+    simulator.complete("policy-done")
+    simulator.fail("policy-failed")
+    dead_letter(
+        archive, deployment.rule_dead_letter_queues["AutoMLApiCallRule"].url, simulator.creation_event("policy-done")
+    )
+    dead_letter(archive, deployment.work_queue_dead_letter_queue.url, {"AutoMLJobName": "policy-done"})
+    dead_letter(
+        archive,
+        deployment.sweep_schedule_dead_letter_queue.url,
+        {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}},
+    )
+    stack = ["--stack-name", archive.stack.stack_name]
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    # When the operator runs every command
+    outputs = {}
+    with SqsMoveTasks():
+        for argv in (
+            ["backfill", "--name-contains", "policy-", "--no-progress", "--checkpoint", str(tmp_path / "a")],
+            [
+                "backfill",
+                "--name-contains",
+                "policy-",
+                "--direct",
+                "--no-progress",
+                "--checkpoint",
+                str(tmp_path / "b"),
+            ],
+            ["export", "policy-failed"],
+            ["export", "policy-running"],
+            ["status"],
+            ["redrive"],
+            ["operator-policy"],
+        ):
+            code = cli.main([*argv, *stack])
+            outputs[argv[0]] = capsys.readouterr()
+            assert code == 0, (argv, outputs[argv[0]])
+    monkeypatch.undo()
+    printed = json.loads(outputs["operator-policy"].out)
+    assert printed == operator_policy(deployment)
+    granted = {action for statement in printed["Statement"] for action in statement["Action"]}
+    # Then the documented policy grants every action they called (resources are the IAM evaluator's part)
+    assert called - granted == set()
+    # and nothing they never call: SNS calls KMS on the publisher's behalf, and ChangeMessageVisibility
+    # is only called when a redrive is interrupted
+    assert granted - called == {"kms:GenerateDataKey", "kms:Decrypt", "sqs:ChangeMessageVisibility"}

@@ -25,18 +25,11 @@ from botocore.exceptions import (
     ProfileNotFound,
 )
 
+from automl_archive_cli import stack_outputs
 from automl_archive_cli.errors import EXIT_FAILED, CliError
 
 DEFAULT_STACK_NAME = "AutoMLJobArchive"
-REQUIRED_OUTPUTS = (
-    "WorkQueueUrl",
-    "WorkQueueArn",
-    "DeadLetterQueueUrl",
-    "JobsTableName",
-    "ArchiveBucketName",
-    "AlertsTopicArn",
-    "ExporterFunctionName",
-)
+REQUIRED_OUTPUTS = stack_outputs.REQUIRED
 _REJECTED_CREDENTIAL_CODES = frozenset(
     {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException"}
 )
@@ -105,8 +98,16 @@ def describe_aws_error(error: Exception) -> CliError | None:
 
 
 @dataclass(frozen=True)
+class QueueRef:
+    """One queue of the stack, as its outputs locate it."""
+
+    url: str
+    arn: str
+
+
+@dataclass(frozen=True)
 class Deployment:
-    """A deployed stack's outputs."""
+    """A deployed stack's outputs (named in `stack_outputs`)."""
 
     stack_name: str
     region: str
@@ -115,33 +116,65 @@ class Deployment:
     def output(self, key: str) -> str:
         return self.outputs[key]
 
+    def _queue(self, names: stack_outputs.QueueOutputs) -> QueueRef:
+        return QueueRef(url=self.outputs[names.url], arn=self.outputs[names.arn])
+
     @property
     def work_queue_url(self) -> str:
-        return self.outputs["WorkQueueUrl"]
+        return self.outputs[stack_outputs.WORK_QUEUE_URL]
 
     @property
     def work_queue_arn(self) -> str:
-        return self.outputs["WorkQueueArn"]
+        return self.outputs[stack_outputs.WORK_QUEUE_ARN]
 
     @property
     def dead_letter_queue_url(self) -> str:
-        return self.outputs["DeadLetterQueueUrl"]
+        return self.outputs[stack_outputs.WORK_QUEUE_DEAD_LETTER_QUEUE.url]
+
+    @property
+    def work_queue_dead_letter_queue(self) -> QueueRef:
+        return self._queue(stack_outputs.WORK_QUEUE_DEAD_LETTER_QUEUE)
+
+    @property
+    def rule_dead_letter_queues(self) -> dict[str, QueueRef]:
+        """Each EventBridge rule target's dead-letter queue, by rule id."""
+        return {
+            rule_id: self._queue(stack_outputs.rule_dead_letter_queue(rule_id))
+            for rule_id in stack_outputs.rule_ids(self.outputs)
+        }
+
+    @property
+    def sweep_schedule_dead_letter_queue(self) -> QueueRef:
+        return self._queue(stack_outputs.SWEEP_SCHEDULE_DEAD_LETTER_QUEUE)
 
     @property
     def jobs_table_name(self) -> str:
-        return self.outputs["JobsTableName"]
+        return self.outputs[stack_outputs.JOBS_TABLE_NAME]
 
     @property
     def archive_bucket_name(self) -> str:
-        return self.outputs["ArchiveBucketName"]
+        return self.outputs[stack_outputs.ARCHIVE_BUCKET_NAME]
 
     @property
     def alerts_topic_arn(self) -> str:
-        return self.outputs["AlertsTopicArn"]
+        return self.outputs[stack_outputs.ALERTS_TOPIC_ARN]
+
+    @property
+    def alerts_key_arn(self) -> str:
+        return self.outputs[stack_outputs.ALERTS_KEY_ARN]
 
     @property
     def exporter_function_name(self) -> str:
-        return self.outputs["ExporterFunctionName"]
+        return self.outputs[stack_outputs.EXPORTER_FUNCTION_NAME]
+
+    @property
+    def partition(self) -> str:
+        """The ARN partition (aws, aws-cn, aws-us-gov), read from the work queue's ARN."""
+        return self.work_queue_arn.split(":")[1]
+
+    @property
+    def account_id(self) -> str:
+        return self.work_queue_arn.split(":")[4]
 
 
 def not_deployed_message(stack_name: str, region: str) -> str:
@@ -165,14 +198,18 @@ def resolve_stack(cloudformation: Any, stack_name: str, region: str) -> Deployme
     if not stacks:
         raise CliError(not_deployed_message(stack_name, region))
     stack = stacks[0]
-    outputs = {item["OutputKey"]: item["OutputValue"] for item in stack.get("Outputs", [])}
-    missing = [key for key in REQUIRED_OUTPUTS if key not in outputs]
+    values = {item["OutputKey"]: item["OutputValue"] for item in stack.get("Outputs", [])}
+    missing = [key for key in REQUIRED_OUTPUTS if key not in values]
+    rule_dlqs = [stack_outputs.rule_dead_letter_queue(rule_id) for rule_id in stack_outputs.rule_ids(values)]
+    missing += [names.arn for names in rule_dlqs if names.arn not in values]
+    if not rule_dlqs:
+        missing.append(stack_outputs.RULE_DEAD_LETTER_QUEUE_URLS)
     if missing:
         raise CliError(
             f"Stack '{stack_name}' in {region} is {stack.get('StackStatus', 'in an unknown state')} and lacks the "
             f"outputs {', '.join(missing)}: is it this product's stack? Redeploy it with `make deploy`."
         )
-    return Deployment(stack_name=stack_name, region=region, outputs=outputs)
+    return Deployment(stack_name=stack_name, region=region, outputs=values)
 
 
 def exporter_environment(lambda_client: Any, function_name: str) -> dict[str, str]:

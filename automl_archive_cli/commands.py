@@ -1,12 +1,10 @@
-"""`redrive`, `export` and `status`: small commands over the deployed stack."""
+"""`export` and `status`: small commands over the deployed stack (`redrive` has its own module)."""
 
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,89 +13,7 @@ from automl_archive.logic.export import JobExporter, Outcome
 from automl_archive.models.messages import JobReference
 from automl_archive_cli.aws import Deployment
 from automl_archive_cli.errors import EXIT_FAILED, CliError
-
-QUEUE_DEPTH_ATTRIBUTES = (
-    "ApproximateNumberOfMessages",
-    "ApproximateNumberOfMessagesNotVisible",
-    "ApproximateNumberOfMessagesDelayed",
-)
-MOVE_TASK_DONE = frozenset({"COMPLETED", "CANCELLED", "FAILED"})
-
-
-# ---------------------------------------------------------------- queues
-
-
-@dataclass(frozen=True)
-class QueueDepth:
-    visible: int
-    in_flight: int
-    delayed: int
-
-    @property
-    def total(self) -> int:
-        return self.visible + self.in_flight + self.delayed
-
-
-def queue_depth(sqs: Any, queue_url: str) -> QueueDepth:
-    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=list(QUEUE_DEPTH_ATTRIBUTES))["Attributes"]
-    visible, in_flight, delayed = (int(attributes.get(name, 0)) for name in QUEUE_DEPTH_ATTRIBUTES)
-    return QueueDepth(visible=visible, in_flight=in_flight, delayed=delayed)
-
-
-# ---------------------------------------------------------------- redrive
-
-
-@dataclass(frozen=True)
-class RedriveResult:
-    started: bool
-    finished: bool
-    moved: int
-    to_move: int | None
-    status: str
-    failure_reason: str | None = None
-
-
-def redrive(
-    sqs: Any,
-    deployment: Deployment,
-    wait: bool = True,
-    poll_seconds: float = 1.0,
-    timeout_seconds: float = 3600.0,
-    sleep: Callable[[float], None] = time.sleep,
-) -> RedriveResult:
-    """Move every dead-letter message back to the work queue (SQS StartMessageMoveTask)."""
-    dlq_url = deployment.dead_letter_queue_url
-    depth = queue_depth(sqs, dlq_url)
-    if depth.visible == 0:
-        return RedriveResult(started=False, finished=True, moved=0, to_move=0, status="EMPTY")
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    handle = sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=deployment.work_queue_arn)["TaskHandle"]
-    if not wait:
-        return RedriveResult(started=True, finished=False, moved=0, to_move=depth.visible, status="RUNNING")
-    deadline = time.monotonic() + timeout_seconds
-    while True:
-        tasks = sqs.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=10).get("Results", [])
-        task = next((t for t in tasks if t.get("TaskHandle") in (handle, None)), tasks[0] if tasks else None)
-        if task is None:
-            raise CliError(f"SQS lists no message move task for {dlq_arn}", exit_code=EXIT_FAILED)
-        status = str(task.get("Status", "UNKNOWN"))
-        if status in MOVE_TASK_DONE:
-            return RedriveResult(
-                started=True,
-                finished=True,
-                moved=int(task.get("ApproximateNumberOfMessagesMoved", 0)),
-                to_move=task.get("ApproximateNumberOfMessagesToMove"),
-                status=status,
-                failure_reason=task.get("FailureReason"),
-            )
-        if time.monotonic() > deadline:
-            raise CliError(
-                f"The redrive task is still {status} after {timeout_seconds:.0f} s; check it with "
-                f"`aws sqs list-message-move-tasks --source-arn {dlq_arn}`.",
-                exit_code=EXIT_FAILED,
-            )
-        sleep(poll_seconds)
-
+from automl_archive_cli.redrive import WORK_QUEUE_DLQ_LABEL, QueueDepth, dead_letter_queues, queue_depth
 
 # ---------------------------------------------------------------- export
 
@@ -132,7 +48,8 @@ class ArchiveStatus:
     jobs_by_status: dict[str, int]
     newest: list[ArchivedJob]
     work_queue: QueueDepth
-    dead_letter_queue: QueueDepth
+    dead_letter_queue: QueueDepth  # the work queue's
+    dead_letter_queues: dict[str, QueueDepth]  # every DLQ of the stack, by label (the work queue's first)
 
     @property
     def total_jobs(self) -> int:
@@ -153,6 +70,7 @@ class ArchiveStatus:
             "newest_archived": [job.__dict__ for job in self.newest],
             "work_queue": depth(self.work_queue),
             "dead_letter_queue": depth(self.dead_letter_queue),
+            "dead_letter_queues": {label: depth(value) for label, value in self.dead_letter_queues.items()},
         }
 
     def as_text(self) -> str:
@@ -165,14 +83,18 @@ class ArchiveStatus:
             lines += [f"  {job.job_name:<{width}}  {job.status:<10}  {job.archived_at}" for job in self.newest]
         else:
             lines.append("  (none)")
-        lines += ["", f"  {'queue':<18} {'visible':>8} {'in flight':>10} {'delayed':>8} {'total':>8}"]
-        for name, value in (("work queue", self.work_queue), ("dead-letter queue", self.dead_letter_queue)):
-            lines.append(f"  {name:<18} {value.visible:>8} {value.in_flight:>10} {value.delayed:>8} {value.total:>8}")
+        queues = {"work queue": self.work_queue, **self.dead_letter_queues}
+        width = max(len(name) for name in queues)
+        lines += ["", f"  {'queue':<{width}} {'visible':>8} {'in flight':>10} {'delayed':>8} {'total':>8}"]
+        for name, value in queues.items():
+            lines.append(
+                f"  {name:<{width}} {value.visible:>8} {value.in_flight:>10} {value.delayed:>8} {value.total:>8}"
+            )
         return "\n".join(lines)
 
 
 def archive_status(dynamodb: Any, sqs: Any, deployment: Deployment, newest: int = 5) -> ArchiveStatus:
-    """Scan the STATE items (projection only, every page) and read both queues' depth."""
+    """Scan the STATE items (projection only, every page) and read the depth of the work queue and every DLQ."""
     counts: Counter[str] = Counter()
     latest: list[ArchivedJob] = []
     paginator = dynamodb.get_paginator("scan")
@@ -192,9 +114,11 @@ def archive_status(dynamodb: Any, sqs: Any, deployment: Deployment, newest: int 
             if len(latest) > 4 * newest:  # keep memory bounded on a large table
                 latest = sorted(latest, key=lambda job: job.archived_at, reverse=True)[:newest]
     latest = sorted(latest, key=lambda job: job.archived_at, reverse=True)[:newest]
+    depths = {dlq.label: queue_depth(sqs, dlq.queue.url) for dlq in dead_letter_queues(deployment)}
     return ArchiveStatus(
         jobs_by_status=dict(counts),
         newest=latest,
         work_queue=queue_depth(sqs, deployment.work_queue_url),
-        dead_letter_queue=queue_depth(sqs, deployment.dead_letter_queue_url),
+        dead_letter_queue=depths[WORK_QUEUE_DLQ_LABEL],
+        dead_letter_queues=depths,
     )

@@ -1,4 +1,4 @@
-"""`automl-archive`: operate a deployed AutoML Job Archive stack (backfill, redrive, export, status)."""
+"""`automl-archive`: operate a deployed AutoML Job Archive stack (backfill, redrive, export, status, policy)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ from automl_archive.logic.export import JobExporter
 from automl_archive_cli import aws
 from automl_archive_cli.backfill import JOB_STATUSES, Backfill, BackfillFilters
 from automl_archive_cli.checkpoint import Checkpoint, checkpoint_path
-from automl_archive_cli.commands import archive_status, export_job, redrive
+from automl_archive_cli.commands import archive_status, export_job
 from automl_archive_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CliError
+from automl_archive_cli.operator_policy import operator_policy
 from automl_archive_cli.progress import Progress
 from automl_archive_cli.ratelimit import RateLimitedSageMakerApi, RateLimiter
+from automl_archive_cli.redrive import redrive_all
 from automl_archive_cli.runtime import build_exporter, exporter_settings, quiet_powertools
 
 STACK_ENV = "AUTOML_ARCHIVE_STACK"
@@ -111,9 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
     move = commands.add_parser(
-        "redrive", parents=[common], help="move dead-letter messages back to the work queue", description="Redrive."
+        "redrive",
+        parents=[common],
+        help="drain every dead-letter queue into the work queue",
+        description="Drain every dead-letter queue of the stack: the work queue's by an SQS move task, the "
+        "EventBridge rules' by receive, send to the work queue, delete; the sweep schedule's are acknowledged.",
     )
-    move.add_argument("--no-wait", action="store_true", help="start the move task and return")
+    move.add_argument("--no-wait", action="store_true", help="start the work queue DLQ's move task and do not wait")
+    move.add_argument("--dry-run", action="store_true", help="show what each queue holds; move nothing")
 
     export = commands.add_parser(
         "export", parents=[common], help="export one job now and print its record", description="Export one job."
@@ -123,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", parents=[common], help="summarise the archive", description="Status.")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.add_argument("--newest", type=positive_int, default=5, help="how many newest jobs to list (default 5)")
+
+    commands.add_parser(
+        "operator-policy",
+        parents=[common],
+        help="print the IAM policy an operator needs for every command",
+        description="Print, as JSON, the IAM policy that grants exactly the calls this CLI makes on the stack.",
+    )
     return parser
 
 
@@ -206,16 +220,26 @@ def run_backfill(args: argparse.Namespace, deployment: aws.Deployment) -> int:
 
 
 def run_redrive(args: argparse.Namespace, deployment: aws.Deployment) -> int:
-    result = redrive(aws.client("sqs"), deployment, wait=not args.no_wait)
-    if not result.started:
-        print("The dead-letter queue is empty: nothing to redrive.")
-        return 0
-    if not result.finished:
-        print(f"Started moving ~{result.to_move} messages from the dead-letter queue to the work queue.")
-        return 0
-    print(f"Moved {result.moved} messages from the dead-letter queue to the work queue ({result.status}).")
-    if result.status != "COMPLETED":
-        print(f"{PROGRAM}: the move task ended {result.status}: {result.failure_reason or ''}", file=sys.stderr)
+    try:
+        results = redrive_all(aws.client("sqs"), deployment, wait=not args.no_wait, dry_run=args.dry_run)
+    except KeyboardInterrupt:
+        print(
+            f"{PROGRAM}: interrupted; nothing is lost: run redrive again. Messages already sent but not yet "
+            "deleted are sent again (duplicates the exporter ignores); a running move task carries on.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    title = "Redrive (dry run)" if args.dry_run else "Redrive"
+    print(f"{title} of {deployment.stack_name} in {deployment.region}:")
+    print("\n".join(f"  {result.line()}" for result in results))
+    if all(result.status == "EMPTY" and not result.found.total for result in results):
+        print("Every dead-letter queue is empty: nothing to redrive.")
+    failed = [result for result in results if not result.ok]
+    if failed:
+        names = ", ".join(result.dlq.label for result in failed)
+        print(
+            f"{PROGRAM}: not everything was redriven ({names}); fix the cause and run redrive again.", file=sys.stderr
+        )
         return EXIT_FAILED
     return 0
 
@@ -241,7 +265,18 @@ def run_status(args: argparse.Namespace, deployment: aws.Deployment) -> int:
     return 0
 
 
-COMMANDS = {"backfill": run_backfill, "redrive": run_redrive, "export": run_export, "status": run_status}
+def run_operator_policy(_: argparse.Namespace, deployment: aws.Deployment) -> int:
+    print(json.dumps(operator_policy(deployment), indent=2))
+    return 0
+
+
+COMMANDS = {
+    "backfill": run_backfill,
+    "redrive": run_redrive,
+    "export": run_export,
+    "status": run_status,
+    "operator-policy": run_operator_policy,
+}
 
 
 if __name__ == "__main__":

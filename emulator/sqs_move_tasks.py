@@ -7,6 +7,13 @@ in-process server serves them; moto serialises the `ActionResult` in whichever p
 used (boto3's SQS client speaks JSON). Moves are synchronous: when StartMessageMoveTask answers,
 every available message of the source queue has been re-sent as a new message (receive count 0) to
 the destination, or to the queue(s) whose redrive policy targets the source, and deleted.
+
+As strict as SQS about the source: StartMessageMoveTask "is currently limited to supporting message
+redrive from queues that are configured as dead-letter queues (DLQs) of other Amazon SQS queues
+only" (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_StartMessageMoveTask.html).
+A queue no other queue's RedrivePolicy names (an EventBridge target's DLQ, say) is refused with
+InvalidParameterValue "Source queue must be configured as a Dead Letter Queue.", the error SQS
+returns (recorded against AWS by LocalStack's snapshot tests of this action).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from moto.sqs.models import Queue, sqs_backends
 from moto.sqs.responses import SQSResponse
 
 ACTIONS = ("start_message_move_task", "list_message_move_tasks", "cancel_message_move_task")
+NOT_A_DEAD_LETTER_QUEUE = "Source queue must be configured as a Dead Letter Queue."
 
 
 class ResourceNotFound(SQSException):
@@ -71,14 +79,14 @@ class MoveTask:
         return entry
 
 
-def _queue_by_arn(arn: str) -> Queue:
+def _queue_by_arn(arn: str, parameter: str = "SourceArn") -> Queue:
     parts = arn.split(":")
     if len(parts) != 6 or parts[2] != "sqs":
-        raise InvalidParameter(f"Value {arn} for parameter SourceArn is invalid. Reason: not an SQS queue ARN.")
+        raise InvalidParameter(f"Value {arn} for parameter {parameter} is invalid. Reason: not an SQS queue ARN.")
     region, account, name = parts[3], parts[4], parts[5]
     queue = sqs_backends[account][region].queues.get(name)
     if queue is None:
-        raise ResourceNotFound(f"The resource that you specified for the SourceArn parameter doesn't exist: {arn}")
+        raise ResourceNotFound(f"The resource that you specified for the {parameter} parameter doesn't exist.")
     return queue
 
 
@@ -134,8 +142,10 @@ class SqsMoveTasks:
         source = _queue_by_arn(source_arn)
         sources = _redrive_sources(source)
         if not sources:
-            raise InvalidParameter("Source queue must be configured as a Dead Letter Queue.")
-        destinations = [_queue_by_arn(str(destination_arn))] if destination_arn else sources
+            raise InvalidParameter(NOT_A_DEAD_LETTER_QUEUE)
+        if destination_arn and destination_arn == source_arn:
+            raise InvalidParameter("Source queue arn and destination queue arn cannot be the same.")
+        destinations = [_queue_by_arn(str(destination_arn), "DestinationArn")] if destination_arn else sources
         with self._lock:
             if any(task.source_arn == source_arn and task.status == "RUNNING" for task in self.tasks):
                 raise UnsupportedOperation("There is already a task running. Only one active task is allowed.")

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack, Tags
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from automl_archive_cli import stack_outputs as outputs
 from infra import config
 from infra.config import ArchiveSettings
 from infra.constructs.alerts import Alerts
@@ -93,17 +95,41 @@ class AutoMLJobArchiveStack(Stack):
         output = CfnOutput(self, logical_id, value=value, description=description)
         output.override_logical_id(logical_id)
 
+    def _queue_outputs(self, names: outputs.QueueOutputs, queue: sqs.IQueue, description: str) -> None:
+        self._output(names.url, queue.queue_url, description)
+        self._output(names.arn, queue.queue_arn, f"{description} (ARN)")
+
     def _build_outputs(self) -> None:
+        """Every name comes from `automl_archive_cli.stack_outputs`, which the CLI reads them by."""
         work_queue = self.ingest.work_queue
-        self._output("WorkQueueUrl", work_queue.queue_url, "SQS work queue the rules feed")
-        self._output("WorkQueueArn", work_queue.queue_arn, "SQS work queue ARN")
-        self._output("DeadLetterQueueUrl", self.ingest.dead_letter_queue.queue_url, "Messages the exporter gave up on")
-        self._output("JobsTableName", self.storage.table.table_name, "Latest state per AutoML job")
-        self._output("ArchiveBucketName", self.storage.archive_bucket.bucket_name, "Raw answers and JSON Lines")
-        self._output("AlertsTopicArn", self.alerts.topic.topic_arn, "Subscribe here for failure alerts")
-        self._output("ExporterFunctionName", self.exporter.function.function_name, "The exporter Lambda")
-        self._output("SweepFunctionName", self.sweep.function.function_name, "The scheduled reconcile sweep")
-        self._output("GlueDatabaseName", self.datalake.database_name, "Glue database of the archive's tables")
-        self._output("AthenaWorkGroupName", self.datalake.workgroup_name, "Athena workgroup with the named queries")
-        self._output("OperationsTopicArn", self.monitoring.topic.topic_arn, "Subscribe here for the operations alarms")
-        self._output("DashboardName", self.monitoring.dashboard.dashboard_name, "CloudWatch operations dashboard")
+        self._output(outputs.WORK_QUEUE_URL, work_queue.queue_url, "SQS work queue the rules feed")
+        self._output(outputs.WORK_QUEUE_ARN, work_queue.queue_arn, "SQS work queue ARN")
+        # One pair per dead-letter queue, so `automl-archive redrive` can drain every one of them.
+        self._queue_outputs(
+            outputs.WORK_QUEUE_DEAD_LETTER_QUEUE, self.ingest.dead_letter_queue, "Messages the exporter gave up on"
+        )
+        for rule_id, queue in self.ingest.rule_dead_letter_queues.items():
+            self._queue_outputs(
+                outputs.rule_dead_letter_queue(rule_id), queue, f"Events the {rule_id} could not deliver"
+            )
+        self._queue_outputs(
+            outputs.SWEEP_SCHEDULE_DEAD_LETTER_QUEUE,
+            self.sweep.dead_letter_queue,
+            "Sweep schedule events EventBridge could not deliver to the sweep function",
+        )
+        self._output(outputs.JOBS_TABLE_NAME, self.storage.table.table_name, "Latest state per AutoML job")
+        self._output(outputs.ARCHIVE_BUCKET_NAME, self.storage.archive_bucket.bucket_name, "Raw answers and JSON Lines")
+        self._output(outputs.ALERTS_TOPIC_ARN, self.alerts.topic.topic_arn, "Subscribe here for failure alerts")
+        self._output(outputs.ALERTS_KEY_ARN, self.alerts.key.key_arn, "KMS key of the alerts topic")
+        self._output(outputs.EXPORTER_FUNCTION_NAME, self.exporter.function.function_name, "The exporter Lambda")
+        self._output(outputs.SWEEP_FUNCTION_NAME, self.sweep.function.function_name, "The scheduled reconcile sweep")
+        self._output(outputs.GLUE_DATABASE_NAME, self.datalake.database_name, "Glue database of the archive's tables")
+        self._output(
+            outputs.ATHENA_WORKGROUP_NAME, self.datalake.workgroup_name, "Athena workgroup with the named queries"
+        )
+        self._output(
+            outputs.OPERATIONS_TOPIC_ARN, self.monitoring.topic.topic_arn, "Subscribe here for the operations alarms"
+        )
+        self._output(
+            outputs.DASHBOARD_NAME, self.monitoring.dashboard.dashboard_name, "CloudWatch operations dashboard"
+        )

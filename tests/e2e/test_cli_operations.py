@@ -208,14 +208,14 @@ def test_redrive_moves_dead_letters_back_and_they_get_processed(archive, capsys)
         out = capsys.readouterr().out
         # Then all three are moved back to the work queue
         assert code == 0
-        assert "Moved 3 messages from the dead-letter queue to the work queue (COMPLETED)." in out
+        assert "work queue DLQ: moved 3 messages to the work queue (move task COMPLETED)" in out
         assert archive.queue_depth("DeadLetterQueueUrl") == 0
         # And the pipeline archives them
         archive.run_until_idle()
         assert len(states_with_prefix(archive, "redrive-")) == 3
         # And a second redrive finds nothing to do
         assert run("redrive", stack=stack) == 0
-        assert "The dead-letter queue is empty: nothing to redrive." in capsys.readouterr().out
+        assert "Every dead-letter queue is empty: nothing to redrive." in capsys.readouterr().out
 
 
 def test_export_prints_the_normalised_record(archive, capsys):
@@ -255,6 +255,13 @@ def test_status_numbers_match_the_archive(archive, capsys):
     assert status["newest_archived"][0]["archived_at"] == newest
     assert status["work_queue"]["total"] == archive.queue_depth("WorkQueueUrl")
     assert status["dead_letter_queue"]["total"] == archive.queue_depth("DeadLetterQueueUrl")
+    # every dead-letter queue of the stack, not only the work queue's
+    assert set(status["dead_letter_queues"]) == {
+        "work queue DLQ",
+        "ChildJobStateChangeRule DLQ",
+        "AutoMLApiCallRule DLQ",
+        "sweep schedule DLQ",
+    }
     # And the plain-text form shows the same total
     assert run("status", stack=archive.stack.stack_name) == 0
     assert f"Archived jobs: {len(states)}" in capsys.readouterr().out

@@ -8,12 +8,13 @@ from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
 
 from automl_archive.observability import metrics
-from automl_archive_cli import aws
+from automl_archive_cli import aws, stack_outputs
 from automl_archive_cli.errors import CliError
 from automl_archive_cli.main import main
 from automl_archive_cli.runtime import quiet_powertools
 
-OUTPUTS = {key: f"value-of-{key}" for key in aws.REQUIRED_OUTPUTS}
+RULE_DLQ = stack_outputs.rule_dead_letter_queue("SomeRule")
+OUTPUTS = {key: f"value-of-{key}" for key in (*aws.REQUIRED_OUTPUTS, RULE_DLQ.url, RULE_DLQ.arn)}
 
 
 def cloudformation_client():
@@ -101,6 +102,47 @@ def test_a_deployed_stack_gives_its_outputs():
         deployment = aws.resolve_stack(client, "S", "us-west-2")
     assert deployment.work_queue_arn == "value-of-WorkQueueArn"
     assert deployment.exporter_function_name == "value-of-ExporterFunctionName"
+    assert deployment.rule_dead_letter_queues == {
+        "SomeRule": aws.QueueRef(url=f"value-of-{RULE_DLQ.url}", arn=f"value-of-{RULE_DLQ.arn}")
+    }
+
+
+def _stack_with_outputs(keys):
+    return {
+        "Stacks": [
+            {
+                "StackName": "S",
+                "CreationTime": "2026-01-01T00:00:00Z",
+                "StackStatus": "UPDATE_COMPLETE",
+                "Outputs": [{"OutputKey": k, "OutputValue": OUTPUTS[k]} for k in keys],
+            }
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("left_out", "named"),
+    [
+        # A stack deployed before every dead-letter queue had outputs: redrive would miss queues.
+        ((RULE_DLQ.url, RULE_DLQ.arn), stack_outputs.RULE_DEAD_LETTER_QUEUE_URLS),
+        ((RULE_DLQ.arn,), RULE_DLQ.arn),
+        ((stack_outputs.SWEEP_SCHEDULE_DEAD_LETTER_QUEUE.url,), stack_outputs.SWEEP_SCHEDULE_DEAD_LETTER_QUEUE.url),
+    ],
+)
+def test_a_stack_without_every_dead_letter_queue_output_must_be_redeployed(left_out, named):
+    client = cloudformation_client()
+    with Stubber(client) as stub:
+        stub.add_response("describe_stacks", _stack_with_outputs([k for k in OUTPUTS if k not in left_out]))
+        with pytest.raises(CliError, match="Redeploy") as error:
+            aws.resolve_stack(client, "S", "us-west-2")
+    assert named in str(error.value)
+
+
+def test_rule_output_names_round_trip():
+    outputs = {stack_outputs.rule_dead_letter_queue(rule).url: "u" for rule in ("BRule", "ARule")}
+    assert stack_outputs.rule_ids({**outputs, "DeadLetterQueueUrl": "u", "WorkQueueUrl": "u"}) == ["ARule", "BRule"]
+    with pytest.raises(ValueError, match="alphanumeric"):
+        stack_outputs.rule_dead_letter_queue("Not-A-Logical-Id")
 
 
 def test_missing_credentials_exit_2_with_one_line(no_aws_configuration, capsys):

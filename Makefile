@@ -19,7 +19,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 
 .PHONY: dev demo test unit infra-test integration e2e lint format synth deploy diff load bench docs clean
-.PHONY: backfill redrive status export
+.PHONY: backfill redrive status export operator-policy
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt lambdas/requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -100,8 +100,11 @@ CLI_OPTS := $(if $(STACK),--stack-name $(STACK)) $(if $(REGION),--region $(REGIO
 backfill: dev  ## archive historical jobs: make backfill ARGS="--since 2026-01-01 [--direct] [--dry-run]"
 	$(CLI) backfill $(CLI_OPTS) $(ARGS)
 
-redrive: dev  ## move dead-letter messages back to the work queue
+redrive: dev  ## drain every dead-letter queue back into the work queue
 	$(CLI) redrive $(CLI_OPTS) $(ARGS)
+
+operator-policy: dev  ## print the IAM policy an operator needs for these commands
+	$(CLI) operator-policy $(CLI_OPTS) $(ARGS)
 
 status: dev  ## jobs by status, newest archived, queue depths
 	$(CLI) status $(CLI_OPTS) $(ARGS)

@@ -7,8 +7,9 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
 
+from automl_archive import stack_outputs
 from automl_archive.observability import metrics
-from automl_archive_cli import aws, stack_outputs
+from automl_archive_cli import aws
 from automl_archive_cli.errors import CliError
 from automl_archive_cli.main import main
 from automl_archive_cli.runtime import quiet_powertools

@@ -13,7 +13,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from automl_archive_cli import redrive, stack_outputs
+from automl_archive import stack_outputs
+from automl_archive_cli import redrive
 from automl_archive_cli.aws import Deployment
 from automl_archive_cli.redrive import MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, Method, batches_within_limits, redrive_all
 from emulator.sqs_move_tasks import NOT_A_DEAD_LETTER_QUEUE, SqsMoveTasks

@@ -1,6 +1,6 @@
 """The names of the stack's CloudFormation outputs: written by `infra/stack.py`, read by the CLI.
 
-Defined once here (this package is what operators install; it imports nothing heavy) so the stack
+Defined once, in the Lambda package (the home of shared facts; this module imports nothing heavy), so the stack
 and the command line cannot drift apart. Each name is also the output's logical id, so it stays
 stable across deploys.
 """

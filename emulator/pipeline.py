@@ -1,5 +1,9 @@
 """Run a deployed Lambda function in-process like a warm Lambda fed by its SQS queue.
 
+Each invocation, cold start included, runs as the function's execution role (`emulator.iam`): a call
+its role does not grant is denied as AWS would deny it. The role's policies are read from moto's IAM at
+every cold start, as a new execution environment would see them.
+
 Time is simulated: moto's SQS reads the time through `moto.sqs.models.unix_time(_millis)`, which
 `SqsClock` replaces with real time plus an offset, so DelaySeconds (≤ 900 s) and visibility timeouts
 elapse on `advance(seconds)` instead of on the wall clock.
@@ -7,12 +11,13 @@ elapse on `advance(seconds)` instead of on the wall clock.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,10 +29,22 @@ from emulator.autopilot import AutopilotSimulator
 from emulator.aws import ACCOUNT_ID, REGION, LocalAws
 from emulator.event_builders import Event
 from emulator.faults import SimulatedCrash
-from emulator.stack import FunctionInfo
+from emulator.iam import Principal, acting_as
+from emulator.stack import FunctionInfo, role_principal
 
 Handler = Callable[[dict[str, Any], Any], Any]
 PublishEvents = Callable[[list[Event]], Any]
+PrincipalSource = Callable[[], Principal]
+
+
+@contextlib.contextmanager
+def running_as(principal: Principal | None) -> Iterator[None]:
+    """Run as `principal`, or unrestricted when there is none (a pipeline of a bare handler)."""
+    if principal is None:
+        yield
+        return
+    with acting_as(principal):
+        yield
 
 
 class SqsClock:
@@ -183,6 +200,7 @@ class LambdaPipeline:
         sqs_clock: SqsClock | None = None,
         simulator: AutopilotSimulator | None = None,
         publish_events: PublishEvents | None = None,
+        principal_source: PrincipalSource | None = None,
     ) -> None:
         self.aws = aws
         self.queue_arn = queue_arn
@@ -196,6 +214,8 @@ class LambdaPipeline:
         self.sqs_clock = sqs_clock or SqsClock().install()
         self.simulator = simulator
         self.publish_events = publish_events
+        self.principal_source = principal_source
+        self.principal: Principal | None = None
         self.stats = PipelineStats()
         self._sqs = aws.client("sqs")
         self._handler: Handler | None = None
@@ -208,6 +228,7 @@ class LambdaPipeline:
         if not function.mappings:
             raise ValueError(f"{function.name} has no SQS event source mapping")
         mapping = function.mappings[0]
+        as_role = (lambda: role_principal(aws, function)) if function.role_arn else None
         return cls(
             aws,
             queue_arn=mapping.queue_arn,
@@ -217,6 +238,7 @@ class LambdaPipeline:
             batch_size=mapping.batch_size,
             memory_mb=function.memory_mb,
             timeout_seconds=function.timeout_seconds,
+            principal_source=options.pop("principal_source", as_role),
             **options,
         )
 
@@ -228,10 +250,12 @@ class LambdaPipeline:
         os.environ.update(self.aws.environment())
         os.environ["AWS_LAMBDA_FUNCTION_NAME"] = self.function_name
         os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(self.memory_mb)
-        if callable(self.handler_spec):
-            self._handler = self.handler_spec
-        else:
-            self._handler = import_handler(self.handler_spec, cold=True)
+        self.principal = self.principal_source() if self.principal_source else None
+        with running_as(self.principal):
+            if callable(self.handler_spec):
+                self._handler = self.handler_spec
+            else:
+                self._handler = import_handler(self.handler_spec, cold=True)
         return self._handler
 
     def invoke_once(self) -> int:
@@ -257,7 +281,9 @@ class LambdaPipeline:
         self.stats.invocations += 1
         self.stats.records += len(messages)
         try:
-            failed = failed_message_ids(handler(event, context))
+            with running_as(self.principal):
+                result = handler(event, context)
+            failed = failed_message_ids(result)
         except SimulatedCrash as crash:  # the process died: nothing acknowledged, next call is a cold start
             print(f"[pipeline] {crash}", file=sys.stderr)
             self.stats.crashes += 1

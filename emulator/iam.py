@@ -29,6 +29,7 @@ import contextlib
 import functools
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -500,6 +501,8 @@ class _Enforcement:
     """The botocore hooks (installed once per process) and the stack of active principals."""
 
     denials: list[Denial] = field(default_factory=list)
+    # (principal ARN, action) -> how many checks allowed it: what each role's grants are used for.
+    authorized: Counter[tuple[str, str]] = field(default_factory=Counter)
     _principals: list[Principal] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _installed: bool = False
@@ -536,6 +539,10 @@ class _Enforcement:
                 raise RuntimeError("principals must be left in the order they were entered")
             self._principals.pop()
 
+    def actions_authorized(self, principal_arn: str) -> set[str]:
+        with self._lock:
+            return {action for (arn, action) in self.authorized if arn == principal_arn}
+
     def take_denials(self) -> list[Denial]:
         with self._lock:
             taken, self.denials = self.denials, []
@@ -554,6 +561,8 @@ class _Enforcement:
         for check in authorization_checks(call):
             decision = principal.decide(check.action, check.resource)
             if decision is Decision.ALLOWED:
+                with self._lock:
+                    self.authorized[(principal.arn, check.action)] += 1
                 continue
             code, status, query_code = _DENIED_ERRORS[service]
             code, status = check.denied_code or code, check.denied_status or status

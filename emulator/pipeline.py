@@ -29,7 +29,7 @@ from emulator.autopilot import AutopilotSimulator
 from emulator.aws import ACCOUNT_ID, REGION, LocalAws
 from emulator.event_builders import Event
 from emulator.faults import SimulatedCrash
-from emulator.iam import Principal, acting_as
+from emulator.iam import ENFORCEMENT, Principal, acting_as
 from emulator.stack import FunctionInfo, role_principal
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -217,6 +217,8 @@ class LambdaPipeline:
         self.principal_source = principal_source
         self.principal: Principal | None = None
         self.stats = PipelineStats()
+        if principal_source is not None:
+            ENFORCEMENT.install()  # before the poller's client is made: clients copy their session's hooks
         self._sqs = aws.client("sqs")
         self._handler: Handler | None = None
         # Functions run on simulated time as it passes (e.g. the reconcile sweep's schedule).
@@ -261,13 +263,15 @@ class LambdaPipeline:
     def invoke_once(self) -> int:
         """Receive one batch and run the handler on it; returns the number of records (0: nothing visible)."""
         handler = self._handler or self.cold_start()
-        messages = self._sqs.receive_message(
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=min(self.batch_size, 10),
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-            WaitTimeSeconds=0,
-        ).get("Messages", [])
+        # Lambda's poller reads and deletes with the function's execution role.
+        with running_as(self.principal):
+            messages = self._sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=min(self.batch_size, 10),
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+                WaitTimeSeconds=0,
+            ).get("Messages", [])
         if not messages:
             return 0
         event = {"Records": [sqs_record(message, self.queue_arn) for message in messages]}
@@ -293,7 +297,8 @@ class LambdaPipeline:
             print(f"[pipeline] handler raised {type(error).__name__}: {error}", file=sys.stderr)
             self.stats.handler_errors += 1
             failed = {message["MessageId"] for message in messages}
-        self._settle(messages, failed)
+        with running_as(self.principal):
+            self._settle(messages, failed)
         return len(messages)
 
     def _settle(self, messages: list[dict[str, Any]], failed: set[str]) -> None:

@@ -432,7 +432,12 @@ def authorization_checks(call: CallSite) -> list[Check]:
     """Every (action, resource) AWS authorizes for this call; `IamEmulationError` when unmapped."""
     derive = _DERIVATIONS.get(call.service, {}).get(call.operation)
     if derive is not None:
-        derived = derive(call)
+        try:
+            derived = derive(call)
+        except (KeyError, ValueError) as missing:  # not an ordinary Exception the product could swallow
+            raise IamEmulationError(
+                f"{call.service}:{call.operation}: cannot derive its resource: {missing!r}"
+            ) from None
     elif all(arn_format == "*" for arn_format in arn_formats(f"{call.service}:{call.operation}")):
         derived = [(call.operation, None)]  # an action on "*" needs no resource
     else:

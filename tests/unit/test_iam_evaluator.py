@@ -8,9 +8,12 @@ names case-insensitive), .../reference_policies_elements_resource.html (ARNs cas
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from moto.kms.models import kms_backends
+from moto.sns.models import sns_backends
 
 from emulator.aws import ACCOUNT_ID, REGION
 from emulator.iam import CallSite, Decision, IamEmulationError, Principal, authorization_checks, request_resource
@@ -19,6 +22,7 @@ AUTOML_JOBS = f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:automl-job/*"
 TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/jobs"
 QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:work"
 QUEUE_URL = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/work"
+OTHER_ACCOUNT = "111122223333"
 
 
 def principal(*statements: dict[str, Any]) -> Principal:
@@ -147,3 +151,41 @@ def test_a_derived_arn_must_fit_the_actions_resource_type():
 def test_a_condition_is_refused_rather_than_guessed():
     with pytest.raises(IamEmulationError, match="conditions"):
         principal({**allow("s3:GetObject", "*"), "Condition": {"Bool": {"aws:SecureTransport": "true"}}})
+
+
+@pytest.fixture
+def moto_topics() -> Iterator[tuple[str, str, str]]:
+    """An encrypted and an AWS-managed-key topic in moto's in-process backends, in an account of their own
+    (no moto server or mock needed: the evaluator reads the topic's key from the backend)."""
+    sns, kms = sns_backends[OTHER_ACCOUNT][REGION], kms_backends[OTHER_ACCOUNT][REGION]
+    key = kms.create_key(None, "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT", "alerts key", None)
+    encrypted = sns.create_topic("alerts", attributes={"KmsMasterKeyId": key.arn}).arn
+    aws_managed = sns.create_topic("other", attributes={"KmsMasterKeyId": "alias/aws/sns"}).arn
+    yield encrypted, aws_managed, key.arn
+    for topic in (encrypted, aws_managed):
+        sns.delete_topic(topic)
+    kms.delete_key(key.id)
+
+
+def test_publishing_to_a_topic_with_a_customer_managed_key_needs_the_key(moto_topics):
+    # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html: the publisher needs
+    # kms:GenerateDataKey* and kms:Decrypt on the topic's key; SNS answers KMSAccessDenied otherwise.
+    encrypted, aws_managed, key_arn = moto_topics
+    checks = authorization_checks(CallSite("sns", "Publish", {"TopicArn": encrypted, "Message": "m"}))
+    assert [(c.action, c.resource, c.denied_code) for c in checks] == [
+        ("sns:Publish", encrypted, None),
+        ("kms:GenerateDataKey", key_arn, "KMSAccessDenied"),
+        ("kms:Decrypt", key_arn, "KMSAccessDenied"),
+    ]
+    assert [c.action for c in authorization_checks(CallSite("sns", "Publish", {"TopicArn": aws_managed}))] == [
+        "sns:Publish"
+    ]
+    publisher = principal(allow("sns:Publish", encrypted))
+    assert decide(publisher, "sns", "Publish", TopicArn=encrypted, Message="m") is Decision.IMPLICIT_DENY
+    with_key = principal(allow("sns:Publish", encrypted), allow(["kms:GenerateDataKey", "kms:Decrypt"], key_arn))
+    assert decide(with_key, "sns", "Publish", TopicArn=encrypted, Message="m") is Decision.ALLOWED
+
+
+def test_a_call_missing_the_parameter_its_resource_comes_from_is_an_emulation_error():
+    with pytest.raises(IamEmulationError, match="dynamodb:GetItem"):
+        authorization_checks(CallSite("dynamodb", "GetItem", {}))

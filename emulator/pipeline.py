@@ -263,7 +263,9 @@ class LambdaPipeline:
     def invoke_once(self) -> int:
         """Receive one batch and run the handler on it; returns the number of records (0: nothing visible)."""
         handler = self._handler or self.cold_start()
-        # Lambda's poller reads and deletes with the function's execution role.
+        # Lambda's poller receives and deletes with the function's execution role, which needs
+        # sqs:ReceiveMessage, sqs:DeleteMessage and sqs:GetQueueAttributes
+        # (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html).
         with running_as(self.principal):
             messages = self._sqs.receive_message(
                 QueueUrl=self.queue_url,
@@ -297,20 +299,22 @@ class LambdaPipeline:
             print(f"[pipeline] handler raised {type(error).__name__}: {error}", file=sys.stderr)
             self.stats.handler_errors += 1
             failed = {message["MessageId"] for message in messages}
-        with running_as(self.principal):
-            self._settle(messages, failed)
+        self._settle(messages, failed)
         return len(messages)
 
     def _settle(self, messages: list[dict[str, Any]], failed: set[str]) -> None:
         """Delete what succeeded; make failures visible again at once (moto redrives after maxReceiveCount)."""
         for message in messages:
             if message["MessageId"] in failed:
+                # The emulator's shortcut for the visibility timeout: not a call of Lambda's poller, so
+                # not made as the function's role.
                 self.stats.failed_records += 1
                 self._sqs.change_message_visibility(
                     QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
                 )
             else:
-                self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                with running_as(self.principal):
+                    self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     def drain(self, max_batches: int = 100_000) -> int:
         """Invoke until no message is visible; returns the records processed."""

@@ -14,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 from emulator.iam import ENFORCEMENT
 from emulator.scenarios import failing_job, schedule_all
 
-# Granted for the event source mapping: Lambda's poller calls them with the role (the pipeline too),
-# but ChangeMessageVisibility only when a record fails, and GetQueueAttributes when the mapping is made.
+# Granted for the event source mapping. Lambda's poller receives and deletes with the role (so does the
+# pipeline); GetQueueAttributes (Lambda's check of the queue) and ChangeMessageVisibility are not made
+# as the role by the pipeline.
 POLLER_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}
 # Granted for the runtime (logs, traces), not called through boto3.
 PLATFORM_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}

@@ -8,10 +8,12 @@ raise a read timeout, so botocore's own retry logic sees them exactly as it woul
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
+from xml.sax.saxutils import escape
 
 import boto3
 from botocore.awsrequest import AWSResponse
@@ -26,6 +28,15 @@ _SERVICES = {
     "sqs": ("json", "ThrottlingException", 400),
     "sns": ("query", "Throttling", 400),
     "s3": ("rest-xml", "SlowDown", 503),
+}
+# Protocols of the other services the emulator answers for (emulator.iam denies their calls too).
+_PROTOCOLS = {
+    **{service: protocol for service, (protocol, _, _) in _SERVICES.items()},
+    "kms": "json",
+    "events": "json",
+    "lambda": "rest-json",
+    "cloudformation": "query",
+    "iam": "query",
 }
 
 
@@ -47,19 +58,27 @@ class _RawBody:
         yield self._body
 
 
-def _error_response(url: str, service: str, code: str, status: int, message: str) -> AWSResponse:
-    protocol = _SERVICES[service][0]
-    if protocol == "json":
-        body = f'{{"__type": "{code}", "message": "{message}"}}'.encode()
+def error_response(
+    url: str, service: str, code: str, status: int, message: str, query_code: str | None = None
+) -> AWSResponse:
+    """An error answer in the service's wire protocol, for botocore to parse as it parses AWS's.
+
+    `query_code`: the code a query-compatible JSON service (SQS) sends in `x-amzn-query-error`, which
+    botocore reports as the error's Code."""
+    protocol = _PROTOCOLS[service]
+    if protocol in ("json", "rest-json"):
+        body = json.dumps({"__type": code, "message": message}).encode()
         headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-ErrorType": code}
+        if query_code:
+            headers["x-amzn-query-error"] = f"{query_code};Sender"
     elif protocol == "query":
         body = (
-            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{escape(message)}</Message>"
             "</Error><RequestId>fault-injected</RequestId></ErrorResponse>"
         ).encode()
         headers = {"Content-Type": "text/xml"}
     else:
-        body = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>".encode()
+        body = f"<Error><Code>{code}</Code><Message>{escape(message)}</Message></Error>".encode()
         headers = {"Content-Type": "application/xml"}
     return AWSResponse(url, status, headers, _RawBody(body))
 
@@ -130,8 +149,8 @@ class FaultInjector:
             raise ReadTimeoutError(endpoint_url=request.url)
         if kind == "throttle":
             _, code, status = _SERVICES[service]
-            return _error_response(request.url, service, code, status, "Rate exceeded (injected)")
-        return _error_response(request.url, service, "ServiceUnavailable", 503, f"{operation} unavailable (injected)")
+            return error_response(request.url, service, code, status, "Rate exceeded (injected)")
+        return error_response(request.url, service, "ServiceUnavailable", 503, f"{operation} unavailable (injected)")
 
     def _after_call(self, http_response: Any, event_name: str, **kwargs: Any) -> None:
         if http_response is None or http_response.status_code >= 300:

@@ -1,5 +1,9 @@
 """Run a deployed Lambda function in-process like a warm Lambda fed by its SQS queue.
 
+Each invocation, cold start included, runs as the function's execution role (`emulator.iam`): a call
+its role does not grant is denied as AWS would deny it. The role's policies are read from moto's IAM at
+every cold start, as a new execution environment would see them.
+
 Time is simulated: moto's SQS reads the time through `moto.sqs.models.unix_time(_millis)`, which
 `SqsClock` replaces with real time plus an offset, so DelaySeconds (≤ 900 s) and visibility timeouts
 elapse on `advance(seconds)` instead of on the wall clock.
@@ -7,12 +11,13 @@ elapse on `advance(seconds)` instead of on the wall clock.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,10 +29,22 @@ from emulator.autopilot import AutopilotSimulator
 from emulator.aws import ACCOUNT_ID, REGION, LocalAws
 from emulator.event_builders import Event
 from emulator.faults import SimulatedCrash
-from emulator.stack import FunctionInfo
+from emulator.iam import ENFORCEMENT, Principal, acting_as
+from emulator.stack import FunctionInfo, role_principal
 
 Handler = Callable[[dict[str, Any], Any], Any]
 PublishEvents = Callable[[list[Event]], Any]
+PrincipalSource = Callable[[], Principal]
+
+
+@contextlib.contextmanager
+def running_as(principal: Principal | None) -> Iterator[None]:
+    """Run as `principal`, or unrestricted when there is none (a pipeline of a bare handler)."""
+    if principal is None:
+        yield
+        return
+    with acting_as(principal):
+        yield
 
 
 class SqsClock:
@@ -183,6 +200,7 @@ class LambdaPipeline:
         sqs_clock: SqsClock | None = None,
         simulator: AutopilotSimulator | None = None,
         publish_events: PublishEvents | None = None,
+        principal_source: PrincipalSource | None = None,
     ) -> None:
         self.aws = aws
         self.queue_arn = queue_arn
@@ -196,7 +214,11 @@ class LambdaPipeline:
         self.sqs_clock = sqs_clock or SqsClock().install()
         self.simulator = simulator
         self.publish_events = publish_events
+        self.principal_source = principal_source
+        self.principal: Principal | None = None
         self.stats = PipelineStats()
+        if principal_source is not None:
+            ENFORCEMENT.install()  # before the poller's client is made: clients copy their session's hooks
         self._sqs = aws.client("sqs")
         self._handler: Handler | None = None
         # Functions run on simulated time as it passes (e.g. the reconcile sweep's schedule).
@@ -208,6 +230,7 @@ class LambdaPipeline:
         if not function.mappings:
             raise ValueError(f"{function.name} has no SQS event source mapping")
         mapping = function.mappings[0]
+        as_role = (lambda: role_principal(aws, function)) if function.role_arn else None
         return cls(
             aws,
             queue_arn=mapping.queue_arn,
@@ -217,6 +240,7 @@ class LambdaPipeline:
             batch_size=mapping.batch_size,
             memory_mb=function.memory_mb,
             timeout_seconds=function.timeout_seconds,
+            principal_source=options.pop("principal_source", as_role),
             **options,
         )
 
@@ -228,22 +252,28 @@ class LambdaPipeline:
         os.environ.update(self.aws.environment())
         os.environ["AWS_LAMBDA_FUNCTION_NAME"] = self.function_name
         os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(self.memory_mb)
-        if callable(self.handler_spec):
-            self._handler = self.handler_spec
-        else:
-            self._handler = import_handler(self.handler_spec, cold=True)
+        self.principal = self.principal_source() if self.principal_source else None
+        with running_as(self.principal):
+            if callable(self.handler_spec):
+                self._handler = self.handler_spec
+            else:
+                self._handler = import_handler(self.handler_spec, cold=True)
         return self._handler
 
     def invoke_once(self) -> int:
         """Receive one batch and run the handler on it; returns the number of records (0: nothing visible)."""
         handler = self._handler or self.cold_start()
-        messages = self._sqs.receive_message(
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=min(self.batch_size, 10),
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-            WaitTimeSeconds=0,
-        ).get("Messages", [])
+        # Lambda's poller receives and deletes with the function's execution role, which needs
+        # sqs:ReceiveMessage, sqs:DeleteMessage and sqs:GetQueueAttributes
+        # (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html).
+        with running_as(self.principal):
+            messages = self._sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=min(self.batch_size, 10),
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+                WaitTimeSeconds=0,
+            ).get("Messages", [])
         if not messages:
             return 0
         event = {"Records": [sqs_record(message, self.queue_arn) for message in messages]}
@@ -257,7 +287,9 @@ class LambdaPipeline:
         self.stats.invocations += 1
         self.stats.records += len(messages)
         try:
-            failed = failed_message_ids(handler(event, context))
+            with running_as(self.principal):
+                result = handler(event, context)
+            failed = failed_message_ids(result)
         except SimulatedCrash as crash:  # the process died: nothing acknowledged, next call is a cold start
             print(f"[pipeline] {crash}", file=sys.stderr)
             self.stats.crashes += 1
@@ -274,12 +306,15 @@ class LambdaPipeline:
         """Delete what succeeded; make failures visible again at once (moto redrives after maxReceiveCount)."""
         for message in messages:
             if message["MessageId"] in failed:
+                # The emulator's shortcut for the visibility timeout: not a call of Lambda's poller, so
+                # not made as the function's role.
                 self.stats.failed_records += 1
                 self._sqs.change_message_visibility(
                     QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
                 )
             else:
-                self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                with running_as(self.principal):
+                    self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     def drain(self, max_batches: int = 100_000) -> int:
         """Invoke until no message is visible; returns the records processed."""

@@ -1,4 +1,5 @@
-"""Scheduled functions run in-process on simulated time (moto cannot invoke Lambda targets)."""
+"""Scheduled functions run in-process on simulated time (moto cannot invoke Lambda targets), each
+invocation (cold start included) as the function's execution role, read from moto's IAM at cold start."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import uuid
 from typing import Any
 
 from emulator.aws import ACCOUNT_ID, REGION, LocalAws
-from emulator.pipeline import Handler, LambdaContext, import_handler
-from emulator.stack import DeployedStack, FunctionInfo
+from emulator.iam import Principal
+from emulator.pipeline import Handler, LambdaContext, import_handler, running_as
+from emulator.stack import DeployedStack, FunctionInfo, role_principal
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
@@ -33,6 +35,7 @@ class ScheduledFunction:
         self.invocations = 0
         self.results: list[Any] = []
         self._handler: Handler | None = None
+        self.principal: Principal | None = None
         self._since_last_run = 0.0
 
     @classmethod
@@ -49,7 +52,9 @@ class ScheduledFunction:
         if self._handler is None:
             os.environ.update(self.environment)
             os.environ.update(self.aws.environment())
-            self._handler = import_handler(self.function.handler, cold=True)
+            self.principal = role_principal(self.aws, self.function) if self.function.role_arn else None
+            with running_as(self.principal):
+                self._handler = import_handler(self.function.handler, cold=True)
         context = LambdaContext(
             function_name=self.function.name,
             memory_limit_in_mb=self.function.memory_mb,
@@ -68,7 +73,8 @@ class ScheduledFunction:
             "detail": {},
         }
         self.invocations += 1
-        result = self._handler(event, context)
+        with running_as(self.principal):
+            result = self._handler(event, context)
         self.results.append(result)
         return result
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator.aws import ACCOUNT_ID, REGION, LocalAws
+from emulator.iam import Principal
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BOOTSTRAP_QUALIFIER = "hnb659fds"
@@ -44,6 +46,7 @@ class FunctionInfo:
     memory_mb: int
     timeout_seconds: int
     arn: str
+    role_arn: str = ""
     mappings: list[QueueMapping] = field(default_factory=list)
 
 
@@ -239,8 +242,49 @@ def describe_functions(aws: LocalAws, names: list[str]) -> dict[str, FunctionInf
             memory_mb=int(config.get("MemorySize", 128)),
             timeout_seconds=int(config.get("Timeout", 3)),
             arn=config["FunctionArn"],
+            role_arn=config["Role"],
         )
     return functions
+
+
+def policy_document(value: Any) -> dict[str, Any]:
+    """A policy document as moto's IAM returns it: a dict (boto3 decoded the JSON), or, for roles its
+    CloudFormation created, the Python repr of the dict (moto stores str(dict) there)."""
+    if isinstance(value, dict):
+        return value
+    try:
+        document = json.loads(value)
+    except json.JSONDecodeError:
+        document = ast.literal_eval(value)
+    if not isinstance(document, dict):
+        raise StackDeployError(f"not a policy document: {value!r}")
+    return document
+
+
+def role_policies(aws: LocalAws, role_arn: str) -> list[dict[str, Any]]:
+    """The role's deployed, resolved identity policies: inline ones and attached managed ones."""
+    iam = aws.client("iam")
+    role_name = role_arn.rsplit("/", 1)[-1]
+    documents = [
+        policy_document(iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"])
+        for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    ]
+    for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
+        version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
+        document = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"][
+            "Document"
+        ]
+        documents.append(policy_document(document))
+    return documents
+
+
+def role_principal(aws: LocalAws, function: FunctionInfo) -> Principal:
+    """The function's execution role as a principal (its session is named after the function, as Lambda's is)."""
+    if not function.role_arn:
+        raise ValueError(f"{function.name} has no role recorded")
+    return Principal.from_documents(
+        role_policies(aws, function.role_arn), arn=function.role_arn, session_name=function.name
+    )
 
 
 def disable_queue_mappings(aws: LocalAws, functions: dict[str, FunctionInfo]) -> None:

@@ -1,4 +1,9 @@
-"""One deployed stack per test module: synth, CloudFormation in moto, the exporter fed by its queue."""
+"""One deployed stack per test module: synth, CloudFormation in moto, the exporter fed by its queue.
+
+IAM is enforced: the pipeline and the sweep run every invocation as their function's deployed role
+(emulator.iam), so each e2e test runs under the real least-privilege rules. A module that ends with a
+denial it did not take (`ENFORCEMENT.take_denials()`) fails at teardown.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from emulator.autopilot import AutopilotSimulator
 from emulator.aws import LocalAws
 from emulator.clock import SimulatedClock
 from emulator.events import AlertsInbox, put_events
+from emulator.iam import ENFORCEMENT
 from emulator.pipeline import LambdaPipeline, SqsClock
 from emulator.scheduled import ScheduledFunction
 from emulator.stack import DeployedStack, deploy_stack
@@ -62,6 +68,8 @@ class DeployedArchive:
 @pytest.fixture(scope="module")
 def archive(local_aws: LocalAws) -> Iterator[DeployedArchive]:
     local_aws.reset()
+    ENFORCEMENT.install()
+    ENFORCEMENT.take_denials()
     logging.getLogger("moto").setLevel(logging.ERROR)
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -82,3 +90,5 @@ def archive(local_aws: LocalAws) -> Iterator[DeployedArchive]:
         (sweep,) = ScheduledFunction.from_stack(local_aws, stack)
         sweep.environment.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"})
         yield DeployedArchive(local_aws, stack, simulator, pipeline, inbox, sweep)
+    unexpected = ENFORCEMENT.take_denials()
+    assert not unexpected, f"calls AWS would deny: {unexpected}"

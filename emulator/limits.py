@@ -9,6 +9,7 @@ the caller sees exactly the exception class and code AWS would give, and botocor
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,8 +17,6 @@ from typing import Any
 
 import boto3
 from botocore.awsrequest import AWSResponse
-
-from automl_archive.dal.aws import dynamo_number
 
 # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items
 DYNAMODB_MAX_ITEM_BYTES = 400 * 1024
@@ -45,6 +44,33 @@ Check = Callable[[str, dict[str, Any]], Violation | None]
 
 
 # ---------------------------------------------------------------- DynamoDB
+
+
+# DynamoDB's number text: an optional sign, digits with an optional point, an optional exponent. Written
+# here from AWS's rules, not imported from the product, so the emulator can disagree with the product.
+_NUMBER_TEXT = re.compile(r"^\s*-?(?P<int>\d*)(?:\.(?P<frac>\d*))?(?:[eE](?P<exp>[+-]?\d+))?\s*$")
+DYNAMODB_MAX_DIGITS = 38
+DYNAMODB_MIN_MAGNITUDE_EXPONENT = -130  # 1E-130
+DYNAMODB_MAX_MAGNITUDE_EXPONENT = 125  # 9.9999999999999999999999999999999999999E+125
+
+
+def dynamodb_accepts_number(text: str) -> bool:
+    """True when DynamoDB stores `text` as a number: at most 38 significant digits (leading and trailing
+    zeros trimmed) and a magnitude of 1E-130 to 9.99...E+125, or zero."""
+    match = _NUMBER_TEXT.match(text)
+    if not match or not (match["int"] or match["frac"]):
+        return False
+    integer, fraction = match["int"] or "", match["frac"] or ""
+    digits = (integer + fraction).lstrip("0")
+    if not digits:
+        return True  # zero
+    leading_zeros = len(integer + fraction) - len(digits)
+    # magnitude exponent of the first significant digit
+    exponent = len(integer) - 1 - leading_zeros + int(match["exp"] or 0)
+    significant = digits.rstrip("0")
+    return len(significant) <= DYNAMODB_MAX_DIGITS and (
+        DYNAMODB_MIN_MAGNITUDE_EXPONENT <= exponent <= DYNAMODB_MAX_MAGNITUDE_EXPONENT
+    )
 
 
 def _attribute_numbers(value: Any) -> list[str]:
@@ -92,7 +118,7 @@ def item_size(item: dict[str, Any]) -> int:
 
 def _dynamodb(operation: str, params: dict[str, Any]) -> Violation | None:
     for text in _attribute_numbers(params):
-        if dynamo_number(text) is None:
+        if not dynamodb_accepts_number(text):
             # DynamoDB's own wording for an out-of-range number.
             return Violation(
                 "ValidationException",
@@ -215,7 +241,10 @@ class AwsLimits:
     def _check(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         service = model.service_model.service_name
         check = CHECKS.get(service)
-        violation = check(model.name, params) if check else None
+        try:
+            violation = check(model.name, params) if check else None
+        except (TypeError, ValueError, KeyError, AttributeError):
+            violation = None  # malformed parameters: botocore's own validation reports them
         if violation is not None:
             context[self._CONTEXT_KEY] = violation
             with self._lock:

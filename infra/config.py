@@ -63,9 +63,9 @@ QUEUE_AGE_ALARM_EVALUATION_PERIODS = 2
 SWEEP_LAG_ALARM_INTERVALS = 3
 # "No sweep ran" alarms after this many consecutive sweep intervals without an invocation.
 SWEEP_MISSING_ALARM_INTERVALS = 2
-# Finished jobs archived without their leaderboard, per hour, that raise the alarm (one is noise; a
-# denied or broken ListCandidatesForAutoMLJob misses every finished job's).
-LEADERBOARDS_UNAVAILABLE_ALARM_PER_HOUR = 2
+# Hours in a row with a finished job archived without its leaderboard that raise the alarm: a single
+# miss is noise (a burst of throttling); a denied or broken ListCandidatesForAutoMLJob keeps missing.
+LEADERBOARDS_UNAVAILABLE_ALARM_HOURS = 3
 # Statuses the exporter reports in the JobsFinished metric's `status` dimension.
 FINISHED_JOB_STATUSES = ("Completed", "Failed", "Stopped")
 

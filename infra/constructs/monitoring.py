@@ -222,11 +222,13 @@ class Monitoring(Construct):
         self._alarm(
             "LeaderboardsUnavailable",
             self._custom_metric(LEADERBOARDS_UNAVAILABLE, "Sum", Duration.hours(1)),
-            threshold=config.LEADERBOARDS_UNAVAILABLE_ALARM_PER_HOUR,
+            threshold=1,
             comparison=_Op.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             missing=_Missing.NOT_BREACHING,  # reported only when a leaderboard was missed
-            what=f"At least {config.LEADERBOARDS_UNAVAILABLE_ALARM_PER_HOUR} finished jobs in an hour were "
-            "archived without their candidate leaderboard (ListCandidatesForAutoMLJob denied or failing).",
+            evaluation_periods=config.LEADERBOARDS_UNAVAILABLE_ALARM_HOURS,
+            what=f"Finished jobs were archived without their candidate leaderboard in each of "
+            f"{config.LEADERBOARDS_UNAVAILABLE_ALARM_HOURS} consecutive hours (ListCandidatesForAutoMLJob "
+            "denied, refused or failing).",
             runbook="leaderboards-unavailable",
         )
         self._alarm(

@@ -16,16 +16,31 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 
+from automl_archive_cli.aws import resolve_stack
+from automl_archive_cli.operator_policy import operator_policy
 from emulator.autopilot import AutopilotSimulator
-from emulator.aws import LocalAws
+from emulator.aws import ACCOUNT_ID, REGION, LocalAws
 from emulator.clock import SimulatedClock
 from emulator.events import AlertsInbox, put_events
-from emulator.iam import ENFORCEMENT
+from emulator.iam import ENFORCEMENT, Principal, acting_as
 from emulator.pipeline import LambdaPipeline, SqsClock
 from emulator.scheduled import ScheduledFunction
 from emulator.stack import DeployedStack, deploy_stack
+
+
+@contextlib.contextmanager
+def as_operator(stack_name: str) -> Iterator[Principal]:
+    """Run the operator command as an operator holding exactly `automl-archive operator-policy`'s policy:
+    every call it makes is evaluated as AWS would, and a denied one fails the command."""
+    deployment = resolve_stack(boto3.client("cloudformation", region_name=REGION), stack_name, REGION)
+    principal = Principal.from_documents(
+        [operator_policy(deployment)], arn=f"arn:aws:iam::{ACCOUNT_ID}:role/automl-archive-operator"
+    )
+    with acting_as(principal):
+        yield principal
 
 
 @dataclass
@@ -36,6 +51,9 @@ class DeployedArchive:
     pipeline: LambdaPipeline
     inbox: AlertsInbox
     sweep: ScheduledFunction
+
+    def as_operator(self) -> contextlib.AbstractContextManager[Principal]:
+        return as_operator(self.stack.stack_name)
 
     def job_states(self) -> dict[str, dict[str, Any]]:
         table = self.stack.output("JobsTableName")

@@ -13,7 +13,12 @@ import pytest
 
 import automl_archive_cli.main as cli
 from automl_archive.dal.aws import SqsWorkQueue
+from automl_archive_cli.aws import resolve_stack
+from automl_archive_cli.operator_policy import operator_policy
+from emulator.aws import REGION
+from emulator.iam import ENFORCEMENT, Principal, acting_as
 from emulator.sqs_move_tasks import SqsMoveTasks
+from tests.e2e.conftest import as_operator
 
 
 def make_completed_jobs(simulator, prefix, count):
@@ -26,9 +31,10 @@ def make_completed_jobs(simulator, prefix, count):
 
 
 def run(*argv, stack):
-    return cli.main(
-        [*argv, "--stack-name", stack, "--no-progress"] if argv[0] == "backfill" else [*argv, "--stack-name", stack]
-    )
+    """The CLI as an operator runs it: under the operator policy, enforced as AWS would."""
+    args = [*argv, "--stack-name", stack, "--no-progress"] if argv[0] == "backfill" else [*argv, "--stack-name", stack]
+    with as_operator(stack):
+        return cli.main(args)
 
 
 def states_with_prefix(archive, prefix):
@@ -284,3 +290,20 @@ def test_a_stack_that_is_not_deployed_is_a_clear_error(archive, capsys, argv, ex
     assert code == 2
     assert expected in err and "make deploy" in err
     assert "Traceback" not in err
+
+
+def test_the_operator_command_is_denied_what_its_policy_does_not_grant(archive, capsys):
+    # Given an operator whose policy lacks the table statements `status` needs (the CLI runs under the
+    # documented operator policy in every other test; this shows the enforcement is real)
+    stack = archive.stack.stack_name
+    deployment = resolve_stack(archive.aws.client("cloudformation"), stack, REGION)
+    policy = operator_policy(deployment)
+    policy["Statement"] = [s for s in policy["Statement"] if not any(a.startswith("dynamodb:") for a in s["Action"])]
+    # When it runs `status`
+    with acting_as(Principal.from_documents([policy])):
+        code = cli.main(["status", "--stack-name", stack])
+    # Then the command fails with AWS's access-denied error on one line, no traceback
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "AccessDenied" in err and "Traceback" not in err
+    assert [denial.check.action for denial in ENFORCEMENT.take_denials()][:1] == ["dynamodb:Scan"]

@@ -53,7 +53,8 @@ def depth(archive, queue_url):
 
 
 def run_redrive(archive, *extra):
-    return cli.main(["redrive", "--stack-name", archive.stack.stack_name, *extra])
+    with archive.as_operator():  # the operator policy, enforced as AWS would
+        return cli.main(["redrive", "--stack-name", archive.stack.stack_name, *extra])
 
 
 def test_the_cli_finds_every_dead_letter_queue_the_stack_deployed(archive):

@@ -362,5 +362,6 @@ def test_leaderboards_unavailable_alarm_fires_when_finished_jobs_keep_missing_th
         "LeaderboardsUnavailable",
         "Sum",
     )
-    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanOrEqualToThreshold", 2)
-    assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["TreatMissingData"]) == (3600, 1, "notBreaching")
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
+    assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (3600, 3, 3)
+    assert alarm["TreatMissingData"] == "notBreaching"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 
 from automl_archive.dal.aws import DynamoJobStore, S3Archive, SageMakerApi, SnsNotifier, SqsWorkQueue, dynamo_number
@@ -182,3 +183,15 @@ def test_list_candidates_failures_become_candidates_unavailable(local_aws):
             with pytest.raises(CandidatesUnavailable) as raised:
                 api.list_candidates("churn")
             assert raised.value.reason == expected
+
+
+def test_list_candidates_timeouts_past_the_retries_become_candidates_unavailable(local_aws):
+    api = SageMakerApi("standard", 1)
+
+    def time_out(**_kwargs):
+        raise ReadTimeoutError(endpoint_url="https://api.sagemaker.us-east-1.amazonaws.com")
+
+    api._client.meta.events.register("before-send.sagemaker.ListCandidatesForAutoMLJob", time_out)
+    with pytest.raises(CandidatesUnavailable) as raised:
+        api.list_candidates("churn")
+    assert raised.value.reason == "ReadTimeoutError"

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.limits import DYNAMODB_MAX_ITEM_BYTES, SNS_MAX_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES, item_size
+from emulator.limits import (
+    DYNAMODB_MAX_ITEM_BYTES,
+    SNS_MAX_MESSAGE_BYTES,
+    SQS_MAX_MESSAGE_BYTES,
+    dynamodb_accepts_number,
+    item_size,
+)
 from tests.conftest import NO_RETRIES
 
 
@@ -48,12 +54,12 @@ def test_dynamodb_accepts_numbers_at_the_documented_bounds(table):
 
 
 def test_dynamodb_rejects_an_item_over_400_kb(table):
-    big = "x" * (DYNAMODB_MAX_ITEM_BYTES - 10)
-    assert item_size({"pk": {"S": "a"}, "v": {"S": big}}) > DYNAMODB_MAX_ITEM_BYTES - 10
-    assert _code(lambda: table.put_item(TableName="limits", Item={"pk": {"S": "a"}, "v": {"S": big + "y" * 20}})) == (
-        "ValidationException"
-    )
-    table.put_item(TableName="limits", Item={"pk": {"S": "a"}, "v": {"S": "x" * 1000}})
+    # names count: "pk" + "a" + "v" = 4 bytes besides the big value
+    over = {"pk": {"S": "a"}, "v": {"S": "x" * (DYNAMODB_MAX_ITEM_BYTES - 3)}}
+    assert item_size(over) == DYNAMODB_MAX_ITEM_BYTES + 1
+    assert _code(lambda: table.put_item(TableName="limits", Item=over)) == "ValidationException"
+    # moto itself refuses items above 405,000 bytes (stricter than AWS's 409,600): accepted below both
+    table.put_item(TableName="limits", Item={"pk": {"S": "a"}, "v": {"S": "x" * 400_000}})
 
 
 @pytest.fixture
@@ -72,7 +78,7 @@ def test_sns_rejects_subjects_aws_rejects(topic, subject):
 def test_sns_rejects_a_message_over_256_kb_and_accepts_the_limit(topic):
     sns, arn = topic
     assert _code(lambda: sns.publish(TopicArn=arn, Message="x" * (SNS_MAX_MESSAGE_BYTES + 1))) == "InvalidParameter"
-    sns.publish(TopicArn=arn, Subject="y" * 99, Message="x" * 1000)
+    sns.publish(TopicArn=arn, Subject="y" * 99, Message="x" * SNS_MAX_MESSAGE_BYTES)
 
 
 @pytest.fixture
@@ -89,4 +95,15 @@ def test_sqs_rejects_messages_over_256_kib(queue):
     half = "x" * (SQS_MAX_MESSAGE_BYTES // 2 + 1)
     entries = [{"Id": str(index), "MessageBody": half} for index in range(2)]
     assert _code(lambda: sqs.send_message_batch(QueueUrl=url, Entries=entries)) == "BatchRequestTooLong"
-    sqs.send_message(QueueUrl=url, MessageBody="x" * 1000)
+    sqs.send_message(QueueUrl=url, MessageBody="x" * SQS_MAX_MESSAGE_BYTES)
+
+
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [("0", True), ("-0.0", True), ("1E-130", True), ("1e-131", False), ("9.99E+125", True), ("1e126", False),
+     ("1" * 38, True), ("1" * 39, False), ("1" + "0" * 50, True), ("0.001e-128", False), ("1_000", False),
+     ("nan", False), ("Infinity", False)],
+)  # fmt: skip
+def test_the_emulator_reads_dynamodb_number_rules_on_its_own(text, accepted):
+    # Written from AWS's rules, not the product's dynamo_number, so the two can disagree
+    assert dynamodb_accepts_number(text) is accepted

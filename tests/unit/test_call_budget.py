@@ -26,16 +26,16 @@ def test_the_old_sagemaker_settings_could_outlast_the_exporter_timeout():
 
 def test_every_client_fits_the_exporter_timeout_with_margin():
     deployed_attempts = config.SAGEMAKER_MAX_ATTEMPTS
-    assert deployed_attempts <= SAGEMAKER.max_attempts
     for budget in (SAGEMAKER, STORAGE):
         # at most 60 % of the timeout for one call, whatever it meets
         assert budget.worst_case_seconds() <= 0.6 * config.EXPORTER_TIMEOUT_SECONDS
-    # A fresh invocation always has time for its first record, with room left over
-    assert record_reserve_seconds(deployed_attempts) < config.EXPORTER_TIMEOUT_SECONDS
-    assert slowest_call_seconds(deployed_attempts) < record_reserve_seconds(deployed_attempts)
+    # A fresh invocation always starts its first record, and then has a worst-case call's time left
+    reserve = record_reserve_seconds(deployed_attempts)
+    assert reserve < config.EXPORTER_TIMEOUT_SECONDS
+    assert config.EXPORTER_TIMEOUT_SECONDS - slowest_call_seconds(deployed_attempts) >= 20
 
 
-def test_the_sweep_stops_listing_while_a_worst_case_page_still_fits():
+def test_the_sweep_stops_listing_while_a_worst_case_call_still_fits():
     assert slowest_call_seconds() * 1000 <= sweep_handler.SAFETY_MARGIN_MILLIS
     assert sweep_handler.SAFETY_MARGIN_MILLIS < config.SWEEP_TIMEOUT_SECONDS * 1000 / 2
 

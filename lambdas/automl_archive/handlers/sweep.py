@@ -14,8 +14,9 @@ from automl_archive.dal.aws import DynamoJobStore, SageMakerApi, SqsWorkQueue
 from automl_archive.logic.reconcile import ReconcileSweep, SweepPolicy
 from automl_archive.observability import logger, metrics, tracer
 
-# Stop listing while one more page (a worst-case list call, then the batch writes) still fits: the
-# watermark decision is then made inside the timeout.
+# Stop listing with one worst-case call's time (plus headroom) left, so the watermark decision is made
+# inside the timeout in all but a pass whose every call degrades at once; a timed-out pass keeps the
+# watermark, and the next pass lists the same jobs again.
 SAFETY_MARGIN_MILLIS = record_reserve_seconds() * 1000
 
 

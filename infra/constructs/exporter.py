@@ -127,7 +127,6 @@ class Exporter(Construct):
                     "sqs:SendMessage",
                     "sqs:ReceiveMessage",
                     "sqs:DeleteMessage",
-                    "sqs:ChangeMessageVisibility",
                     "sqs:GetQueueAttributes",
                 ],
                 resources=[res.work_queue.queue_arn],

@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 from emulator.iam import ENFORCEMENT
 from emulator.scenarios import failing_job, schedule_all
 
-# Granted for the event source mapping. Lambda's poller receives and deletes with the role (so does the
-# pipeline); GetQueueAttributes (Lambda's check of the queue) and ChangeMessageVisibility are not made
-# as the role by the pipeline.
-POLLER_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}
+# Granted for the event source mapping: what Lambda's documentation lists for the execution role of an SQS
+# event source (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html). The poller
+# receives and deletes with the role (so does the pipeline); GetQueueAttributes is Lambda's check of the
+# queue, not made as the role by the pipeline.
+POLLER_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
 # Granted for the runtime (logs, traces), not called through boto3.
 PLATFORM_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 

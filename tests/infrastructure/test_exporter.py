@@ -111,7 +111,6 @@ def _expected_permissions(synthesized: Synthesized) -> set[tuple[str, str]]:
             "sqs:SendMessage",
             "sqs:ReceiveMessage",
             "sqs:DeleteMessage",
-            "sqs:ChangeMessageVisibility",
             "sqs:GetQueueAttributes",
         )
     }

@@ -25,11 +25,10 @@ from automl_archive.dal.interfaces import JobStore, SageMakerGateway, WorkQueue
 from automl_archive.logic.export import JobExporter, Outcome
 from automl_archive.logic.reconcile import job_reference, summaries_needing_export
 from automl_archive.logic.state import ordering_key
-from automl_archive.models.messages import JobReference
+from automl_archive.models.messages import BACKFILL_ORIGIN, JobReference
 from automl_archive_cli.checkpoint import Checkpoint
 from automl_archive_cli.progress import Progress
 
-BACKFILL_ORIGIN = "backfill"
 JOB_STATUSES = ("Completed", "InProgress", "Failed", "Stopped", "Stopping")
 SEND_BATCH_SIZE = 10  # SendMessageBatch's limit: one checkpoint record per batch
 

@@ -63,6 +63,9 @@ QUEUE_AGE_ALARM_EVALUATION_PERIODS = 2
 SWEEP_LAG_ALARM_INTERVALS = 3
 # "No sweep ran" alarms after this many consecutive sweep intervals without an invocation.
 SWEEP_MISSING_ALARM_INTERVALS = 2
+# The freshness alarm: p95 of ArchiveLagSeconds above 5 minutes in 3 consecutive 5-minute periods.
+ARCHIVE_LAG_ALARM_SECONDS = 300
+ARCHIVE_LAG_ALARM_EVALUATION_PERIODS = 3
 # Hours in a row with a finished job archived without its leaderboard that raise the alarm: a single
 # miss is noise (a burst of throttling); a denied or broken ListCandidatesForAutoMLJob keeps missing.
 LEADERBOARDS_UNAVAILABLE_ALARM_HOURS = 3

@@ -21,7 +21,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from automl_archive.metric_names import LEADERBOARDS_UNAVAILABLE, RECORDS_DEFERRED
+from automl_archive.metric_names import ARCHIVE_LAG_SECONDS, LEADERBOARDS_UNAVAILABLE, RECORDS_DEFERRED
 from infra import config
 from infra.config import ArchiveSettings
 from infra.constructs.alerts import subscribe_emails
@@ -220,6 +220,17 @@ class Monitoring(Construct):
             runbook="sweep-lag",
         )
         self._alarm(
+            "ArchiveLag",
+            self._custom_metric(ARCHIVE_LAG_SECONDS, "p95"),
+            threshold=config.ARCHIVE_LAG_ALARM_SECONDS,
+            comparison=_Op.GREATER_THAN_THRESHOLD,
+            missing=_Missing.NOT_BREACHING,  # no state archived, nothing late
+            evaluation_periods=config.ARCHIVE_LAG_ALARM_EVALUATION_PERIODS,
+            what=f"The p95 of ArchiveLagSeconds (a state's LastModifiedTime to its archive) stayed above "
+            f"{config.ARCHIVE_LAG_ALARM_SECONDS} s for {config.ARCHIVE_LAG_ALARM_EVALUATION_PERIODS} periods.",
+            runbook="archive-lag",
+        )
+        self._alarm(
             "LeaderboardsUnavailable",
             self._custom_metric(LEADERBOARDS_UNAVAILABLE, "Sum", Duration.hours(1)),
             threshold=1,
@@ -382,6 +393,13 @@ class Monitoring(Construct):
             ),
         )
         dashboard.add_widgets(
+            graph(
+                "Archive lag: LastModifiedTime to archived (s)",
+                [count(ARCHIVE_LAG_SECONDS, stat, label=f"{stat}") for stat in ("p50", "p95", "Maximum")],
+                left_annotations=[
+                    cloudwatch.HorizontalAnnotation(value=config.ARCHIVE_LAG_ALARM_SECONDS, label="ArchiveLag alarm")
+                ],
+            ),
             graph(
                 "Leaderboards missed, records deferred",
                 [

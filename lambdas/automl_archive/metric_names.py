@@ -5,3 +5,5 @@ Plain constants (no Powertools import), so the CDK app imports them as cheaply a
 
 LEADERBOARDS_UNAVAILABLE = "LeaderboardsUnavailable"  # a finished job archived without its leaderboard
 RECORDS_DEFERRED = "RecordsDeferred"  # a record handed back untouched: too little time left to start it
+# Seconds from a state's LastModifiedTime to its archive (the product's freshness), per archived state.
+ARCHIVE_LAG_SECONDS = "ArchiveLagSeconds"

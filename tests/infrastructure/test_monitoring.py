@@ -29,6 +29,7 @@ ALARMS = {
     "SweepLag",
     "SweepNotRunning",
     "LeaderboardsUnavailable",
+    "ArchiveLag",
 }
 
 
@@ -365,3 +366,17 @@ def test_leaderboards_unavailable_alarm_fires_when_finished_jobs_keep_missing_th
     assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
     assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (3600, 3, 3)
     assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_archive_lag_alarm_fires_when_the_p95_stays_above_five_minutes(synthesized: Synthesized) -> None:
+    alarm = _alarms(synthesized)["ArchiveLag"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["ExtendedStatistic"]) == (
+        "AutoMLArchive",
+        "ArchiveLagSeconds",
+        "p95",
+    )
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 300)
+    assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (300, 3, 3)
+    assert alarm["TreatMissingData"] == "notBreaching"
+    graphs = _graphs(synthesized)
+    assert [m[0] for m in _custom(graphs["Archive lag: LastModifiedTime to archived (s)"])] == ["ArchiveLagSeconds"] * 3

@@ -459,3 +459,36 @@ def test_a_leaderboard_sagemaker_will_not_list_does_not_block_the_final_state(wo
     assert record["candidate_count"] is None and record["best_candidate_rank"] is None
     assert not [k for k in world.archive.objects if k.startswith("records/automl-candidates/")]
     assert {"job_name": "churn-v1", "reason": reason} in warnings
+
+
+@pytest.fixture
+def lag_values():
+    """The ArchiveLagSeconds values the exporter recorded (metrics are never flushed in tests)."""
+    export_module.metrics.clear_metrics()
+    yield lambda: list(export_module.metrics.metric_set.get("ArchiveLagSeconds", {}).get("Value", []))
+    export_module.metrics.clear_metrics()
+
+
+def test_each_newly_archived_state_reports_how_late_the_archive_holds_it(world, lag_values):
+    # Given a job whose state changed 90 s before the exporter describes it
+    answer = v1_answer(status="InProgress", secondary="TrainingModels")
+    world.sagemaker.put_job(answer)
+    world.now = answer["LastModifiedTime"] + timedelta(seconds=90)
+    # When an event names it, and then a copy of the same state arrives
+    world.run(ref("churn-v1"))
+    world.run(ref("churn-v1"), message_id="m-2")
+    # Then one lag value was recorded, for the state that was newly archived
+    assert lag_values() == [90.0]
+
+
+@pytest.mark.parametrize(
+    ("origin", "age_seconds"),
+    [("backfill", 60), ("event:training", 2 * 86400)],
+)
+def test_history_reports_no_freshness(world, lag_values, origin, age_seconds):
+    # A backfilled state, or one older than a day (a first sweep's look-back), says nothing of freshness
+    answer = v1_answer(status="Completed")
+    world.sagemaker.put_job(answer)
+    world.now = answer["LastModifiedTime"] + timedelta(seconds=age_seconds)
+    assert world.run(JobReference(job_name="churn-v1", origin=origin)) is Outcome.ARCHIVED
+    assert lag_values() == []

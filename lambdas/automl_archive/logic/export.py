@@ -36,8 +36,8 @@ from automl_archive.logic.leaderboard import best_candidate_rank, candidate_rows
 from automl_archive.logic.normalise import DESCRIBE_V1, DESCRIBE_V2, iso, normalise
 from automl_archive.logic.resolve import ChildJobResolver, Resolution
 from automl_archive.logic.state import ordering_key, state_id
-from automl_archive.metric_names import LEADERBOARDS_UNAVAILABLE
-from automl_archive.models.messages import ChildJobEvent, JobReference, Recheck, WorkItem
+from automl_archive.metric_names import ARCHIVE_LAG_SECONDS, LEADERBOARDS_UNAVAILABLE
+from automl_archive.models.messages import BACKFILL_ORIGIN, ChildJobEvent, JobReference, Recheck, WorkItem
 from automl_archive.observability import count_with_dimension, logger, metrics
 
 RAW_PREFIX = "raw/automl-jobs"
@@ -45,6 +45,10 @@ RECORDS_PREFIX = "records/automl-jobs"
 CANDIDATES_PREFIX = "records/automl-candidates"
 STALE_CHAIN_GRACE_SECONDS = 900
 SEEN_EVENTS_LIMIT = 200  # fingerprints remembered per job state (a tuning phase emits many events)
+# Freshness is measured for states the product should have seen as they happened: not for history an
+# operator backfills, nor for states older than this (a first sweep's look-back archives weeks of them).
+FRESHNESS_HORIZON_SECONDS = 86_400
+HISTORY_ORIGINS = frozenset({BACKFILL_ORIGIN})
 _API_NAMES = {"v1": DESCRIBE_V1, "v2": DESCRIBE_V2}
 
 
@@ -158,6 +162,8 @@ class JobExporter:
         self._known_api[job_key] = api
         seen = _seen_entry(reference.fingerprint, message_id)
         archived = self._archive_if_newer(job_key, answer, api, state.ordering if state else None, seen)
+        if archived.written and reference.origin not in HISTORY_ORIGINS:
+            self._observe_freshness(answer["LastModifiedTime"])
         record = archived.record
         if seen and not archived.written and not record["is_terminal"]:
             self._store.remember_event(job_key, seen, SEEN_EVENTS_LIMIT)
@@ -171,6 +177,12 @@ class JobExporter:
             extra={"outcome": outcome.value, "status": record["status"], "state_id": record["state_id"]},
         )
         return outcome
+
+    def _observe_freshness(self, last_modified: datetime) -> None:
+        """How late the archive holds a state: one ArchiveLagSeconds value per newly archived state."""
+        lag = (self._clock() - last_modified).total_seconds()
+        if 0 <= lag <= FRESHNESS_HORIZON_SECONDS:
+            metrics.add_metric(name=ARCHIVE_LAG_SECONDS, unit=MetricUnit.Seconds, value=round(lag, 3))
 
     def _settled(self, state: StoredState, alerts_sent: frozenset[str]) -> bool:
         """True when a terminal state needs nothing more: no alert due, or it was sent."""

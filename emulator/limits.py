@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import botocore.handlers
 from botocore.awsrequest import AWSResponse
 
 # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items
@@ -254,20 +255,30 @@ class AwsLimits:
         violation = context.get(self._CONTEXT_KEY)
         return violation_response(violation) if violation is not None else None
 
+    def _hooks(self) -> list[tuple[str, Any]]:
+        return [("before-parameter-build", self._check), ("before-call", self._answer)]
+
     def install(self) -> AwsLimits:
+        """On the default session, and on every session created later (the operator CLI makes its own):
+        botocore registers its BUILTIN_HANDLERS on each new session."""
+        if self._session is not None:
+            return self
         if boto3.DEFAULT_SESSION is None:
             boto3.setup_default_session()
         self._session = boto3.DEFAULT_SESSION
-        events = self._session.events
-        events.register("before-parameter-build", self._check, unique_id="emulator-limits-check")
-        events.register("before-call", self._answer, unique_id="emulator-limits-answer")
+        for event, handler in self._hooks():
+            self._session.events.register(event, handler)
+            botocore.handlers.BUILTIN_HANDLERS.append((event, handler))
         return self
 
     def uninstall(self) -> None:
-        if self._session is not None:
-            self._session.events.unregister("before-parameter-build", unique_id="emulator-limits-check")
-            self._session.events.unregister("before-call", unique_id="emulator-limits-answer")
-            self._session = None
+        if self._session is None:
+            return
+        for event, handler in self._hooks():
+            self._session.events.unregister(event, handler)
+            if (event, handler) in botocore.handlers.BUILTIN_HANDLERS:
+                botocore.handlers.BUILTIN_HANDLERS.remove((event, handler))
+        self._session = None
 
     def __enter__(self) -> AwsLimits:
         return self.install()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -107,3 +108,14 @@ def test_sqs_rejects_messages_over_256_kib(queue):
 def test_the_emulator_reads_dynamodb_number_rules_on_its_own(text, accepted):
     # Written from AWS's rules, not the product's dynamo_number, so the two can disagree
     assert dynamodb_accepts_number(text) is accepted
+
+
+def test_clients_of_a_session_made_later_are_checked_too(queue, local_aws):
+    # The operator CLI builds its own boto3 session: its clients must meet the same limits
+    _, url = queue
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+    sqs = session.client("sqs", endpoint_url=local_aws.endpoint_url, config=NO_RETRIES)
+    body = "x" * (SQS_MAX_MESSAGE_BYTES + 1)
+    assert _code(lambda: sqs.send_message(QueueUrl=url, MessageBody=body)) == "InvalidParameterValue"

@@ -213,7 +213,7 @@ class ArchiveSettings:
     work_queue_max_receive_count: int = 5
     log_retention_days: int = 90
     child_link_ttl_days: int = 30
-    sweep_interval_minutes: int = 15
+    sweep_interval_minutes: int = 1
     sweep_overlap_seconds: int = 900
     sweep_initial_lookback_days: int = 30
     athena_bytes_scanned_cutoff: int = DEFAULT_ATHENA_BYTES_SCANNED_CUTOFF

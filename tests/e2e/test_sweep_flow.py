@@ -142,3 +142,40 @@ def test_a_metric_dynamodb_cannot_hold_is_archived_exactly_and_summarised_as_tex
     body = s3.get_object(Bucket=archive.stack.output("ArchiveBucketName"), Key=item["record_s3_key"]["S"])["Body"]
     assert json.loads(body.read())["best_objective_metric_value"] == value
     assert archive.queue_depth("DeadLetterQueueUrl") == 0
+
+
+def test_a_job_that_fails_long_after_its_last_event_alerts_within_two_minutes(archive):
+    # Given a job that has run for 40 simulated minutes since its only event (its re-check chain's delay
+    # has grown to the maximum), with the sweep on its deployed schedule
+    simulator = archive.simulator
+    real_now = datetime.now(UTC)  # the sweep reads the real clock: the job changes after its watermark
+    if simulator.clock.now() < real_now:
+        simulator.clock.advance_to(real_now + timedelta(minutes=1))
+    archive.inbox.read()
+    name = "quiet-then-fails"
+    simulator.create_job(name, api="v2")
+    archive.put([simulator.creation_event(name)])
+    archive.pipeline.drain()
+    archive.pipeline.scheduled = [archive.sweep]
+    try:
+        for _ in range(40 * 6):
+            archive.pipeline.advance(10)
+            archive.pipeline.drain()
+        # When it fails in AnalyzingData, before any child job: no event at all
+        simulator.analyze_data(name)
+        simulator.fail(name)
+        failed_at = simulator.jobs[name].last_modified_time
+        alerted_at = None
+        for _ in range(30 * 6):
+            archive.pipeline.advance(10)
+            archive.pipeline.drain()
+            if any(name in alert.subject for alert in archive.inbox.read()):
+                alerted_at = simulator.clock.now()
+                break
+    finally:
+        archive.pipeline.scheduled = []
+    # Then the failure is archived and alerted within two minutes of SageMaker recording it
+    assert alerted_at is not None, "no alert within 30 simulated minutes"
+    print(f"alert {(alerted_at - failed_at).total_seconds():.0f} s after the failure")
+    assert alerted_at - failed_at <= timedelta(seconds=120), alerted_at - failed_at
+    assert archive.status_of(name) == "Failed"

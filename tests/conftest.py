@@ -13,13 +13,13 @@ from emulator.autopilot import AutopilotSimulator
 from emulator.aws import LocalAws
 from emulator.clock import SimulatedClock
 
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Tests run the functions' code outside Lambda: give Powertools the namespace the stack sets (its
-    automatic flush at 100 metrics validates it) and keep EMF output out of test logs."""
-    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "AutoMLArchiveTests")
-    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "automl-archive-tests")
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+# Tests run the functions' code outside Lambda: give Powertools the namespace the stack sets (its
+# automatic flush at 100 metrics validates it) and keep EMF output out of test logs. Set when this
+# module is imported, not in pytest_configure: pytest imports the conftest of a directory named on the
+# command line (tests/e2e/conftest.py imports the CLI, hence Powertools' Metrics) before configure.
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "AutoMLArchiveTests")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "automl-archive-tests")
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
 
 NO_RETRIES = botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"})

@@ -33,10 +33,12 @@ class CallBudget:
         return self.max_attempts * (self.connect_timeout_seconds + self.read_timeout_seconds) + waits
 
 
-# DescribeAutoMLJob(V2) answers can be large (candidates, metrics): a longer read timeout than the writes.
+# DescribeAutoMLJob(V2) answers can be large (candidates, metrics).
 SAGEMAKER = CallBudget(connect_timeout_seconds=2, read_timeout_seconds=5, max_attempts=3)
-# DynamoDB, S3, SNS and SQS calls of one record: small requests, answered in milliseconds when healthy.
-STORAGE = CallBudget(connect_timeout_seconds=2, read_timeout_seconds=3, max_attempts=3)
+# DynamoDB, S3, SNS and SQS calls of one record: small requests, answered in milliseconds when healthy;
+# the same read timeout as SageMaker's so a slow moment (a large S3 object, a busy endpoint) is not
+# mistaken for a failure and retried.
+STORAGE = CallBudget(connect_timeout_seconds=2, read_timeout_seconds=5, max_attempts=3)
 
 
 def slowest_call_seconds(sagemaker_max_attempts: int = SAGEMAKER.max_attempts) -> int:

@@ -109,11 +109,13 @@ def test_list_candidates_granted_on_automl_job_arns_again_is_denied(archive):
         denials = denied("sagemaker:ListCandidatesForAutoMLJob")
     assert denials and {denial.code for denial in denials} == {"AccessDeniedException"}
     assert {denial.check.resource for denial in denials} == {"*"}
-    # Today's exporter fails the record on it; once enrichment can no longer block the state (issue 9,
-    # defect 2) the state is archived without a leaderboard. Either way the denial reached the function.
-    failed_on_it = any(e.operation_name == "ListCandidatesForAutoMLJob" for e in seen)
-    archived = archive.status_of("iam-old-candidates") == "Failed"
-    assert failed_on_it or archived
+    # The denial failed no record: enrichment never blocks the state, so the failed state is archived
+    # without a leaderboard and alerted once all the same
+    assert not [e for e in seen if e.operation_name == "ListCandidatesForAutoMLJob"]
+    assert archive.status_of("iam-old-candidates") == "Failed"
+    assert "candidate_count" not in archive.job_states()["JOB#iam-old-candidates"]
+    alerts = [a.subject for a in archive.inbox.read() if "iam-old-candidates" in (a.subject or "")]
+    assert alerts == ["AutoML job iam-old-candidates failed"]
 
 
 def test_without_the_alert_keys_grant_the_alert_cannot_be_published(archive):

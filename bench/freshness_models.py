@@ -20,7 +20,15 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from bench.common import percentile
-from emulator.workload import EventRecord, JobTruth, StateRecord, Truth, freshness_workload, record_truth
+from emulator.workload import (
+    EventRecord,
+    JobTruth,
+    StateRecord,
+    Truth,
+    distinct_states_per_job,
+    freshness_workload,
+    record_truth,
+)
 
 LIST_PAGE_SIZE = 100
 
@@ -127,6 +135,17 @@ class _Archive:
             states_archived=len(self.first_seen),
             describes_by_job=dict(self.describes),
         )
+
+
+def describe_budget(truth: Truth, slack: int = 2) -> dict[str, int]:
+    """Each job's describe allowance from the issue: its distinct states plus `slack`."""
+    return {name: count + slack for name, count in distinct_states_per_job(truth).items()}
+
+
+def over_budget(result: DesignResult, truth: Truth, slack: int = 2) -> list[str]:
+    """The jobs a design described more often than their budget allows, by name."""
+    budget = describe_budget(truth, slack)
+    return sorted(name for name, count in result.describes_by_job.items() if count > budget[name])
 
 
 def _list_pages(jobs: int) -> int:
@@ -281,11 +300,11 @@ def recheck_chain(
 # ---------------------------------------------------------------- report
 
 
-def table(results: list[DesignResult]) -> str:
-    """A small fixed-width table of the figures the designs are compared on."""
+def table(results: list[DesignResult], truth: Truth) -> str:
+    """A small fixed-width table of the figures the designs are compared on (lags in seconds)."""
     header = (
         f"{'design':<24}{'term p50':>9}{'p95':>7}{'max':>7}{'int p50':>9}{'p95':>7}{'max':>7}"
-        f"{'miss t/i':>10}{'desc/job':>10}{'list/h':>8}{'inv/h':>8}"
+        f"{'miss t/i':>10}{'desc/job':>10}{'>budget':>9}{'list/h':>8}{'inv/h':>8}"
     )
     lines = [header, "-" * len(header)]
     for result in results:
@@ -294,6 +313,7 @@ def table(results: list[DesignResult]) -> str:
             f"{result.name:<24}{terminal['p50']:>9.0f}{terminal['p95']:>7.0f}{terminal['max']:>7.0f}"
             f"{intermediate['p50']:>9.0f}{intermediate['p95']:>7.0f}{intermediate['max']:>7.0f}"
             f"{f'{result.missed_terminal}/{result.missed_intermediate}':>10}{result.describes_per_job:>10.1f}"
+            f"{len(over_budget(result, truth)):>9}"
             f"{result.list_calls_per_hour:>8.1f}{result.invocations_per_hour:>8.1f}"
         )
     return "\n".join(lines)
@@ -303,7 +323,7 @@ def main() -> None:
     truth = record_truth(freshness_workload())
     states = sum(len(job.states) for job in truth.jobs.values())
     print(f"{len(truth.jobs)} jobs, {states} distinct states, {len(truth.events)} events, {truth.end / 3600:.2f} h")
-    print(table([per_job_polling(truth), recheck_chain(truth)]))
+    print(table([per_job_polling(truth), recheck_chain(truth)], truth))
 
 
 if __name__ == "__main__":

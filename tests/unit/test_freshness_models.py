@@ -9,6 +9,8 @@ import pytest
 from bench.freshness_models import (
     DeliveryDelay,
     chain_delay,
+    describe_budget,
+    over_budget,
     per_job_polling,
     recheck_chain,
     summarise,
@@ -261,3 +263,15 @@ def test_chain_terminal_lag_on_the_workload_stays_under_cap_plus_delivery(truth:
     assert max(result.terminal_lags) <= 900 + 15
     polling = per_job_polling(truth)
     assert result.describes < polling.describes  # the chain's back-off is cheaper than describing every minute
+
+
+def test_describe_budget_is_distinct_states_plus_two() -> None:
+    truth = _silent_completion()
+    assert describe_budget(truth) == {"j": 5}
+    chained = recheck_chain(truth, sweep_period=NO_SWEEP, event_delay=NO_JITTER)  # 7 describes
+    assert over_budget(chained, truth) == ["j"]
+    swept = recheck_chain(truth, sweep_period=900, event_delay=NO_JITTER)  # 2 events + 4 links + sweep
+    assert swept.describes == 7
+    polled = per_job_polling(truth, period=600)  # runs at 0, 600, 1200, 1800
+    assert polled.describes == 4
+    assert over_budget(polled, truth) == []

@@ -154,8 +154,8 @@ class _Shape:
 
 SHAPES = {
     "v1-ensembling": _Shape("v1", "Tabular", "ENSEMBLING", (20, 35), (5, 10), 3),
-    "v1-hpo": _Shape("v1", "Tabular", "HYPERPARAMETER_TUNING", (100, 190), (10, 25), 5),
-    "v2-hpo": _Shape("v2", "Tabular", "HYPERPARAMETER_TUNING", (100, 190), (10, 25), 5),
+    "v1-hpo": _Shape("v1", "Tabular", "HYPERPARAMETER_TUNING", (110, 180), (10, 25), 5),
+    "v2-hpo": _Shape("v2", "Tabular", "HYPERPARAMETER_TUNING", (110, 180), (10, 25), 5),
     "v2-tabular": _Shape("v2", "Tabular", "ENSEMBLING", (20, 35), (5, 10), 3),
     "v2-timeseries": _Shape("v2", "TimeSeriesForecasting", "ENSEMBLING", (40, 80), (3, 6), 3),
     "v2-text": _Shape("v2", "TextClassification", "ENSEMBLING", (30, 60), (3, 6), 2),

@@ -158,7 +158,7 @@ def test_job_durations_are_realistic(truth: Truth) -> None:
 
     for job in truth.jobs.values():
         if job.kind in ("v1-hpo", "v2-hpo"):
-            assert 1.8 <= hours(job) <= 4.0, job.job_name
+            assert 2.0 <= hours(job) <= 4.0, job.job_name
         if job.kind in ("v1-ensembling", "v2-tabular"):
             assert 0.5 <= hours(job) <= 1.7, job.job_name
         gaps = [later.at - earlier.at for earlier, later in zip(job.states, job.states[1:], strict=False)]

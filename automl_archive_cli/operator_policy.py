@@ -86,7 +86,7 @@ def operator_policy(deployment: Deployment) -> dict[str, Any]:
             _statement("PublishAlerts", ["sns:Publish"], [deployment.alerts_topic_arn]),
             # The alerts topic is encrypted with a customer-managed key: publishing needs the key.
             _statement("AlertsKey", ["kms:GenerateDataKey", "kms:Decrypt"], [deployment.alerts_key_arn]),
-            # backfill enqueues, the exporter sends re-checks, redrive sends the rule DLQs' events and is a
+            # backfill enqueues, redrive sends the rule DLQs' events and is a
             # move task's destination; status and redrive read depths.
             _statement("WorkQueue", ["sqs:SendMessage", "sqs:GetQueueAttributes"], [deployment.work_queue_arn]),
             # redrive: the work queue's DLQ by an SQS move task.

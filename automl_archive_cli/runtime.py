@@ -61,7 +61,6 @@ def exporter_settings(deployment: Deployment, function_environment: dict[str, st
         "JOBS_TABLE_NAME": deployment.jobs_table_name,
         "ARCHIVE_BUCKET_NAME": deployment.archive_bucket_name,
         "ALERTS_TOPIC_ARN": deployment.alerts_topic_arn,
-        "WORK_QUEUE_URL": deployment.work_queue_url,
     }
     return ExporterSettings.from_environ(environ)
 

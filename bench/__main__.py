@@ -103,8 +103,6 @@ def build_rows(cold: dict[str, Any], cpu: dict[str, Any], emulated: dict[str, An
             None,
         ),
         Row("child-job describes per state", child_describes / states, None, "calls", "report", None),
-        Row("re-check sends per state", counts.get("sqs.SendMessage", 0) / states, None, "calls", "report", None),
-        Row("re-check claims per state", updates.get("re-check claim", 0) / states, None, "calls", "report", None),
         Row(
             f"backfill --direct ({backfill['workers']} workers) vs sequential loop",
             backfill["direct_jobs_per_second"],

@@ -31,13 +31,13 @@ GB = 1024**3
 class Workload:
     """Everything per exported job state (averages over a recorded run)."""
 
-    records: float  # SQS records handled (events, duplicates, re-checks)
+    records: float  # SQS records handled (events, duplicates, the sweep's references)
     batch_size: int
     cpu_ms_per_record: float
     aws_calls: float  # requests the exporter made
     call_latency_ms: float  # assumed wait per AWS call (the function waits, and is billed, for it)
     memory_gb: float
-    sqs_sends: float  # re-checks sent by the exporter (the events' own sends are `records`)
+    sqs_sends: float  # messages the exporter itself sends (none since the re-check chains went)
     dynamodb_writes: float  # write requests (UpdateItem, PutItem)
     write_units_each: float  # WRU per write (1 KB units)
     dynamodb_reads: float  # GetItem/Query, strongly consistent: 1 RRU per 4 KB

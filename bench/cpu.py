@@ -1,12 +1,13 @@
 """CPU per record: the exporter handler on 10-record SQS batches, with the in-memory fakes of the DAL.
 
 The workload is realistic for a tracked job's life: per job and phase, the child-job event that
-reveals the new state, an EventBridge duplicate of it (another message id), a second event of the same
-child at the same AutoML state, and the re-check the previous phase scheduled (fed back from the fake
-queue with its token). Phases: AnalyzingData, FeatureEngineering, ModelTuning, then Completed (with
-ten candidates) or Failed (one job in five: an alert). Records are shuffled into batches of ten and
-handed to `lambda_handler` (Powertools logger at INFO, metrics on; tracing off: X-Ray work is per
-invocation, not per record) with `build_exporter` returning a `JobExporter` wired to the fakes.
+reveals the new state, an EventBridge duplicate of it (another message id), and a second event of
+the same child at the same AutoML state (a state no event reveals reaches the exporter as the
+reconcile pass's reference, which costs what an event's first delivery costs). Phases: AnalyzingData,
+FeatureEngineering, ModelTuning, then Completed (with ten candidates) or Failed (one job in five: an
+alert). Records are shuffled into batches of ten and handed to `lambda_handler` (Powertools logger
+at INFO, metrics on; tracing off: X-Ray work is per invocation, not per record) with `build_exporter`
+returning a `JobExporter` wired to the fakes.
 
 Floor, for the same records: json-decode every body, json-decode the describe answer (its wire JSON)
 for every describe the product made, json-encode every output the product wrote (raw answer, record
@@ -55,7 +56,6 @@ LAMBDA_ENVIRONMENT = {
     "JOBS_TABLE_NAME": "bench-jobs",
     "ARCHIVE_BUCKET_NAME": "bench-archive",
     "ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:bench-alerts",
-    "WORK_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/bench-work",
 }
 
 
@@ -189,7 +189,7 @@ class Scenario:
 def new_world(scenario: Scenario) -> Any:
     from automl_archive.logic.export import ExportPolicy, JobExporter  # noqa: PLC0415
     from automl_archive.logic.resolve import ChildJobResolver  # noqa: PLC0415
-    from tests.unit.fakes import FakeArchive, FakeNotifier, FakeQueue, FakeSageMaker, FakeStore  # noqa: PLC0415
+    from tests.unit.fakes import FakeArchive, FakeNotifier, FakeSageMaker, FakeStore  # noqa: PLC0415
 
     class RecordingSageMaker(FakeSageMaker):
         def __init__(self) -> None:
@@ -202,16 +202,14 @@ def new_world(scenario: Scenario) -> Any:
             return answer
 
     sagemaker = RecordingSageMaker()
-    store, archive, notifier, queue = FakeStore(), FakeArchive(), FakeNotifier(), FakeQueue()
+    store, archive, notifier = FakeStore(), FakeArchive(), FakeNotifier()
     resolver = ChildJobResolver(sagemaker, store, 30 * 86400, lambda: int(NOW.timestamp()))
     policy = ExportPolicy(
         alert_on=frozenset({"Failed"}),
-        recheck_base_delay_seconds=60,
-        recheck_max_delay_seconds=900,
         alert_claim_lease_seconds=120,
     )
-    exporter = JobExporter(sagemaker, store, archive, notifier, queue, resolver, policy, lambda: NOW)
-    return {"sagemaker": sagemaker, "store": store, "archive": archive, "queue": queue, "exporter": exporter}
+    exporter = JobExporter(sagemaker, store, archive, notifier, resolver, policy, lambda: NOW)
+    return {"sagemaker": sagemaker, "store": store, "archive": archive, "exporter": exporter}
 
 
 def rounds(scenario: Scenario, rng: random.Random) -> Iterator[list[dict[str, Any]]]:
@@ -224,8 +222,6 @@ def rounds(scenario: Scenario, rng: random.Random) -> Iterator[list[dict[str, An
     serial = 0
     for number, (status, secondary, minutes) in enumerate(phases):
         records: list[dict[str, Any]] = []
-        rechecks = [body for body, _ in world["queue"].sent]
-        world["queue"].sent.clear()
         for index, name in enumerate(names):
             if status == "Terminal":
                 failed = index % 5 == 0
@@ -253,9 +249,6 @@ def rounds(scenario: Scenario, rng: random.Random) -> Iterator[list[dict[str, An
             for body in (first, first, second):  # the event, an EventBridge duplicate, the child's next event
                 serial += 1
                 records.append(sqs_record(f"{scenario.prefix}-m{serial:07d}", body))
-        for body in rechecks:
-            serial += 1
-            records.append(sqs_record(f"{scenario.prefix}-m{serial:07d}", json.dumps(body)))
         rng.shuffle(records)
         scenario.records += len(records)
         scenario.bodies += [record["body"] for record in records]

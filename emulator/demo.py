@@ -168,7 +168,8 @@ def run_operator_commands(
 
 
 def run_demo() -> int:
-    # SageMaker's simulated time starts shortly before now, so the sweep (real clock) sees these jobs.
+    # Simulated time starts shortly before now (the functions read it as their clock; the operator
+    # commands read the real one).
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
     with (
         LocalAws() as aws,
@@ -189,6 +190,11 @@ def run_demo() -> int:
         )  # fmt: skip
         # Keep the handler's structured logs and EMF metrics out of the demo's tables.
         pipeline.environment.update({"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"})
+        # The reconcile sweep runs every minute of simulated time, as its schedule would: it finds the
+        # states no event announces (every AutoML job's completion, for one).
+        (sweep,) = ScheduledFunction.from_stack(aws, stack)
+        sweep.environment.update(pipeline.environment)
+        pipeline.on_schedule([sweep])
         histories = demo_histories()
         schedule_all(simulator, histories)
         section("Playing the demo histories (simulated time)")
@@ -206,8 +212,6 @@ def run_demo() -> int:
         section("Reconcile sweep: a job whose events were never delivered")
         simulator.create_job("silent-v1-no-events", api="v1")
         simulator.run_to_completion("silent-v1-no-events")  # its events are dropped on purpose
-        (sweep,) = ScheduledFunction.from_stack(aws, stack)
-        sweep.environment.update(pipeline.environment)
         report = sweep.invoke()
         pipeline.run_until_idle(max_simulated_seconds=MAX_SIMULATED_SECONDS)
         swept = job_states(aws, table_name).get("JOB#silent-v1-no-events", {})

@@ -6,7 +6,9 @@ every cold start, as a new execution environment would see them.
 
 Time is simulated: moto's SQS reads the time through `moto.sqs.models.unix_time(_millis)`, which
 `SqsClock` replaces with real time plus an offset, so DelaySeconds (≤ 900 s) and visibility timeouts
-elapse on `advance(seconds)` instead of on the wall clock.
+elapse on `advance(seconds)` instead of on the wall clock. With `wall_clock` set, the functions read
+that clock too (`functions_read_time`), so the sweep's watermark and the records' `archived_at` are
+simulated time like the jobs' own timestamps.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import contextlib
 import importlib
 import os
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from unittest import mock
 
 import moto.sqs.models as moto_sqs_models
 from moto.sqs.models import sqs_backends
@@ -35,6 +39,51 @@ from emulator.stack import FunctionInfo, role_principal
 Handler = Callable[[dict[str, Any], Any], Any]
 PublishEvents = Callable[[list[Event]], Any]
 PrincipalSource = Callable[[], Principal]
+
+
+WallClock = Callable[[], datetime]
+
+
+_TIME_LOCK = threading.Lock()
+_TIME_USERS: list[WallClock] = []  # invocations (possibly in several threads) reading simulated time
+_TIME_PATCH: list[Any] = []  # the one installed patch, while there are users
+
+
+@contextlib.contextmanager
+def functions_read_time(clock: WallClock | None) -> Iterator[None]:
+    """Make the product's one wall-clock reading (automl_archive.wall_clock) return `clock()`.
+
+    Invocations may overlap in threads (two sweeps at once): the first installs the patch, the last
+    removes it; overlapping invocations must share one clock.
+    """
+    if clock is None:
+        yield
+        return
+    from automl_archive import wall_clock  # noqa: PLC0415 (the functions' package, on their path)
+
+    read: WallClock = clock  # narrowed for the class body below
+
+    class SimulatedDatetime(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> SimulatedDatetime:
+            moment = read()
+            return moment if tz is None else moment.astimezone(tz)  # type: ignore[return-value]
+
+    patch = mock.patch.object(wall_clock, "datetime", SimulatedDatetime)
+    with _TIME_LOCK:
+        if _TIME_USERS and _TIME_USERS[0] is not clock:
+            raise RuntimeError("overlapping invocations read different simulated clocks")
+        if not _TIME_USERS:
+            patch.start()
+            _TIME_PATCH.append(patch)
+        _TIME_USERS.append(clock)
+    try:
+        yield
+    finally:
+        with _TIME_LOCK:
+            _TIME_USERS.pop()
+            if not _TIME_USERS:
+                _TIME_PATCH.pop().stop()
 
 
 @contextlib.contextmanager
@@ -223,6 +272,8 @@ class LambdaPipeline:
         self._handler: Handler | None = None
         # Functions run on simulated time as it passes (e.g. the reconcile sweep's schedule).
         self.scheduled: list[Any] = []
+        # What the functions read as the wall clock (None: the real one).
+        self.wall_clock: WallClock | None = None
 
     @classmethod
     def for_function(cls, aws: LocalAws, function: FunctionInfo, **options: Any) -> LambdaPipeline:
@@ -243,6 +294,15 @@ class LambdaPipeline:
             principal_source=options.pop("principal_source", as_role),
             **options,
         )
+
+    def on_schedule(self, functions: list[Any]) -> None:
+        """Run `functions` (ScheduledFunction) on their schedules as simulated time passes; they and
+        this pipeline's function read the simulator's clock as the wall clock."""
+        clock = self.simulator.clock.now if self.simulator is not None else None
+        self.scheduled = list(functions)
+        self.wall_clock = clock
+        for function in self.scheduled:
+            function.wall_clock = clock
 
     # ------------------------------------------------------------ invocation
 
@@ -287,7 +347,7 @@ class LambdaPipeline:
         self.stats.invocations += 1
         self.stats.records += len(messages)
         try:
-            with running_as(self.principal):
+            with running_as(self.principal), functions_read_time(self.wall_clock):
                 result = handler(event, context)
             failed = failed_message_ids(result)
         except SimulatedCrash as crash:  # the process died: nothing acknowledged, next call is a cold start
@@ -371,15 +431,40 @@ class LambdaPipeline:
                 waits.append(max(0.0, (due - self.simulator.clock.now()).total_seconds()))
         return min(waits) if waits else None
 
-    def run_until_idle(self, max_simulated_seconds: float = 6 * 3600, max_iterations: int = 2000) -> PipelineStats:
-        """Drain, then jump simulated time to the next wake-up, until nothing is left to do."""
+    def _scheduled_errors(self) -> int:
+        return sum(len(function.errors) for function in self.scheduled)
+
+    def _seconds_until_next_scheduled_run(self) -> float | None:
+        waits = [function.seconds_until_next_run() for function in self.scheduled]
+        return min(waits) if waits else None
+
+    def run_until_idle(self, max_simulated_seconds: float = 6 * 3600, max_iterations: int = 5000) -> PipelineStats:
+        """Drain, then move simulated time to the next wake-up, until nothing is left to do.
+
+        With scheduled functions attached, time never jumps past one of their runs (each runs at its
+        own simulated moment), and the pipeline is idle only once a round of them, after the last
+        message and history step, left nothing to process: states no event announced are found then.
+        """
         start = self.stats.simulated_seconds
         self.run_due_steps()
+        settling = False  # the last move of time was to a scheduled run, with nothing else due
+        errors_before = 0
         for _ in range(max_iterations):
-            self.drain()
+            processed = self.drain()
             wait = self._seconds_until_next_wake()
+            scheduled_wait = self._seconds_until_next_scheduled_run()
             if wait is None:
-                return self.stats
+                # A round that failed (e.g. a throttled list) settles nothing: the next one must run.
+                settled = settling and processed == 0 and self._scheduled_errors() == errors_before
+                if scheduled_wait is None or settled:
+                    return self.stats
+                settling = True
+                errors_before = self._scheduled_errors()
+                wait = scheduled_wait
+            else:
+                settling = False
+                if scheduled_wait is not None:
+                    wait = min(wait, scheduled_wait)
             if self.stats.simulated_seconds - start + wait > max_simulated_seconds:
                 raise TimeoutError(f"still busy after {max_simulated_seconds} simulated seconds")
             self.advance(wait)

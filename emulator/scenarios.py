@@ -87,6 +87,20 @@ def failing_job(name: str, api: str = "v1", offset: float = 0.0, reason: str | N
     return JobHistory(name, api, "Failed", steps)
 
 
+def failing_before_any_child_job(name: str, api: str = "v2", offset: float = 0.0) -> JobHistory:
+    """Fails while Starting (e.g. the input data cannot be read): no child job, so no event but the
+    CloudTrail creation event; only the reconcile pass can find the failure."""
+
+    def fail(sim: AutopilotSimulator) -> list[Event]:
+        return sim.fail(name, reason="ClientError: Could not read the input data from the S3 location.")
+
+    steps = [
+        HistoryStep(offset, "CreateAutoMLJob" + ("V2" if api == "v2" else ""), _create(name, api)),
+        HistoryStep(offset + 90, "Failed (silent)", fail),
+    ]
+    return JobHistory(name, api, "Failed", steps)
+
+
 def stopped_job(name: str, api: str = "v2", offset: float = 0.0) -> JobHistory:
     steps = _running_until_tuning(name, api, offset)[:3]
     steps += [

@@ -9,8 +9,9 @@ import uuid
 from typing import Any
 
 from emulator.aws import ACCOUNT_ID, REGION, LocalAws
+from emulator.faults import SimulatedCrash
 from emulator.iam import Principal
-from emulator.pipeline import Handler, LambdaContext, import_handler, running_as
+from emulator.pipeline import Handler, LambdaContext, WallClock, functions_read_time, import_handler, running_as
 from emulator.stack import DeployedStack, FunctionInfo, role_principal
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
@@ -34,8 +35,10 @@ class ScheduledFunction:
         self.environment = dict(function.environment)
         self.invocations = 0
         self.results: list[Any] = []
+        self.errors: list[str] = []  # scheduled runs that raised or crashed (EventBridge runs the next one)
         self._handler: Handler | None = None
         self.principal: Principal | None = None
+        self.wall_clock: WallClock | None = None  # what the function reads as now (None: the real clock)
         self._since_last_run = 0.0
 
     @classmethod
@@ -73,10 +76,28 @@ class ScheduledFunction:
             "detail": {},
         }
         self.invocations += 1
-        with running_as(self.principal):
+        with running_as(self.principal), functions_read_time(self.wall_clock):
             result = self._handler(event, context)
         self.results.append(result)
         return result
+
+    def restart(self) -> None:
+        """The next invocation is a cold start (re-reads the environment and the role)."""
+        self._handler = None
+
+    def seconds_until_next_run(self) -> float:
+        return max(0.0, self.interval_seconds - self._since_last_run)
+
+    def _scheduled_invoke(self) -> None:
+        """A run the schedule started: a failure is the run's own (Lambda retries an asynchronous
+        invocation twice, then drops it), and the next scheduled run starts as usual."""
+        try:
+            self.invoke()
+        except SimulatedCrash as crash:  # the process died: the next run is a cold start
+            self.errors.append(str(crash))
+            self._handler = None
+        except Exception as error:  # any error of the run is that run's result
+            self.errors.append(f"{type(error).__name__}: {error}")
 
     def elapse(self, seconds: float) -> int:
         """Simulated time passed: run once per interval crossed; returns the runs made."""
@@ -84,6 +105,6 @@ class ScheduledFunction:
         runs = 0
         while self._since_last_run >= self.interval_seconds:
             self._since_last_run -= self.interval_seconds
-            self.invoke()
+            self._scheduled_invoke()
             runs += 1
         return runs

@@ -54,7 +54,10 @@ SWEEP_TARGET_RETRY_ATTEMPTS = 2
 SWEEP_TARGET_MAX_EVENT_AGE_MINUTES = 60
 
 # --- Monitoring (operations topic, alarms, dashboard) ---------------------------------------------
-DEFAULT_QUEUE_AGE_ALARM_SECONDS = 1800
+# Nothing waits in the work queue by design (no delayed messages); a message older than this has
+# failed at least twice (each retry waits one visibility timeout, 6 x 60 s) or the exporter is behind.
+DEFAULT_QUEUE_AGE_ALARM_SECONDS = 900
+MIN_QUEUE_AGE_ALARM_SECONDS = 60
 MAX_QUEUE_AGE_ALARM_SECONDS = 14 * 24 * 3600  # the work queue keeps a message 14 days at most
 # Alarm periods: short for the always-busy paths, the sweep interval for the scheduled sweep.
 ALARM_PERIOD_SECONDS = 300
@@ -137,7 +140,6 @@ AUTOML_API_CALLS = ("CreateAutoMLJob", "CreateAutoMLJobV2", "StopAutoMLJob")
 
 # --- Limits used by validation -------------------------------------------------------------------
 ALERTABLE_STATUSES = ("Failed", "Stopped", "CompletedWithProblems")
-SQS_MAX_DELAY_SECONDS = 900
 ESM_MIN_MAX_CONCURRENCY = 2  # SQS event source MaximumConcurrency range is 2..1000
 ESM_MAX_MAX_CONCURRENCY = 1000
 SQS_ESM_MAX_BATCH_SIZE = 10_000
@@ -206,8 +208,6 @@ class ArchiveSettings:
     stack_name: str = DEFAULT_STACK_NAME
     alert_emails: tuple[str, ...] = ()
     alert_on_statuses: tuple[str, ...] = ("Failed",)
-    recheck_base_delay_seconds: int = 60
-    recheck_max_delay_seconds: int = 900
     exporter_max_concurrency: int = 5
     exporter_batch_size: int = 10
     work_queue_max_receive_count: int = 5
@@ -251,15 +251,10 @@ class ArchiveSettings:
             raise _fail("alert_on_statuses", statuses, f"a non-empty subset of {allowed}")
         statuses = list(dict.fromkeys(statuses))
 
-        max_delay = _as_int("recheck_max_delay_seconds", value("recheck_max_delay_seconds"), 1, SQS_MAX_DELAY_SECONDS)
-        base_delay = _as_int("recheck_base_delay_seconds", value("recheck_base_delay_seconds"), 1, max_delay)
-
-        # A delayed re-check waits up to recheck_max_delay_seconds in the queue by design; the age
-        # alarm must not fire on that.
         queue_age_alarm = _as_int(
             "queue_age_alarm_seconds",
             value("queue_age_alarm_seconds"),
-            max_delay + 1,
+            MIN_QUEUE_AGE_ALARM_SECONDS,
             MAX_QUEUE_AGE_ALARM_SECONDS,
         )
 
@@ -275,8 +270,6 @@ class ArchiveSettings:
             stack_name=stack_name,
             alert_emails=tuple(emails),
             alert_on_statuses=tuple(statuses),
-            recheck_base_delay_seconds=base_delay,
-            recheck_max_delay_seconds=max_delay,
             exporter_max_concurrency=_as_int(
                 "exporter_max_concurrency",
                 value("exporter_max_concurrency"),

@@ -124,7 +124,6 @@ class Exporter(Construct):
             iam.PolicyStatement(
                 sid="WorkQueue",
                 actions=[
-                    "sqs:SendMessage",
                     "sqs:ReceiveMessage",
                     "sqs:DeleteMessage",
                     "sqs:GetQueueAttributes",
@@ -183,10 +182,7 @@ class Exporter(Construct):
             "JOBS_TABLE_NAME": res.table.table_name,
             "ARCHIVE_BUCKET_NAME": res.archive_bucket.bucket_name,
             "ALERTS_TOPIC_ARN": res.alerts_topic.topic_arn,
-            "WORK_QUEUE_URL": res.work_queue.queue_url,
             "ALERT_ON_STATUSES": ",".join(settings.alert_on_statuses),
-            "RECHECK_BASE_DELAY_SECONDS": str(settings.recheck_base_delay_seconds),
-            "RECHECK_MAX_DELAY_SECONDS": str(settings.recheck_max_delay_seconds),
             "CHILD_LINK_TTL_DAYS": str(settings.child_link_ttl_days),
             "ALERT_CLAIM_LEASE_SECONDS": str(config.EXPORTER_TIMEOUT_SECONDS * config.ALERT_CLAIM_LEASE_FACTOR),
             "SAGEMAKER_RETRY_MODE": config.SAGEMAKER_RETRY_MODE,

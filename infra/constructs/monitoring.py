@@ -202,7 +202,7 @@ class Monitoring(Construct):
             missing=_Missing.NOT_BREACHING,  # an idle queue publishes nothing
             evaluation_periods=config.QUEUE_AGE_ALARM_EVALUATION_PERIODS,
             what=f"The oldest work-queue message is older than {settings.queue_age_alarm_seconds} s "
-            f"(delayed re-checks wait at most {settings.recheck_max_delay_seconds} s).",
+            "(nothing waits there by design: messages are failing or the exporter is behind).",
             runbook="work-queue-age",
         )
         lag_threshold = config.SWEEP_LAG_ALARM_INTERVALS * self._sweep_interval.to_seconds()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from automl_archive.config import ExporterSettings
-from automl_archive.dal.aws import DynamoJobStore, S3Archive, SageMakerApi, SnsNotifier, SqsWorkQueue
+from automl_archive.dal.aws import DynamoJobStore, S3Archive, SageMakerApi, SnsNotifier
 from automl_archive.logic.export import ExportPolicy, JobExporter
 from automl_archive.logic.resolve import ChildJobResolver
+from automl_archive.wall_clock import epoch_seconds, utc_now
 
 
 def build_job_exporter(
@@ -19,26 +18,23 @@ def build_job_exporter(
     store = DynamoJobStore(settings.jobs_table_name)
     archive = S3Archive(settings.archive_bucket_name)
     notifier = SnsNotifier(settings.alerts_topic_arn)
-    queue = SqsWorkQueue(settings.work_queue_url)
     if connect_now:
-        for dal in (sagemaker, store, archive, notifier, queue):
+        for dal in (sagemaker, store, archive, notifier):
             dal.connect()
     return JobExporter(
         sagemaker=sagemaker,
         store=store,
         archive=archive,
         notifier=notifier,
-        queue=queue,
         resolver=ChildJobResolver(
             sagemaker,
             store,
             link_ttl_seconds=settings.child_link_ttl_days * 86400,
-            epoch_seconds=lambda: int(datetime.now(UTC).timestamp()),
+            epoch_seconds=epoch_seconds,
         ),
         policy=ExportPolicy(
             alert_on=settings.alert_on,
-            recheck_base_delay_seconds=settings.recheck_base_delay_seconds,
-            recheck_max_delay_seconds=settings.recheck_max_delay_seconds,
             alert_claim_lease_seconds=settings.alert_claim_lease_seconds,
         ),
+        clock=utc_now,
     )

@@ -14,7 +14,6 @@ from automl_archive.call_budget import SAGEMAKER
 
 ALERTABLE_CATEGORIES = frozenset({"Failed", "Stopped", "CompletedWithProblems"})
 RETRY_MODES = frozenset({"legacy", "standard", "adaptive"})
-MAX_SQS_DELAY_SECONDS = 900
 
 
 class ConfigurationError(RuntimeError):
@@ -26,10 +25,7 @@ class ExporterSettings:
     jobs_table_name: str
     archive_bucket_name: str
     alerts_topic_arn: str
-    work_queue_url: str
     alert_on: frozenset[str]
-    recheck_base_delay_seconds: int
-    recheck_max_delay_seconds: int
     child_link_ttl_days: int
     alert_claim_lease_seconds: int
     sagemaker_retry_mode: str
@@ -42,12 +38,7 @@ class ExporterSettings:
             jobs_table_name=reader.text("JOBS_TABLE_NAME"),
             archive_bucket_name=reader.text("ARCHIVE_BUCKET_NAME"),
             alerts_topic_arn=reader.text("ALERTS_TOPIC_ARN"),
-            work_queue_url=reader.text("WORK_QUEUE_URL"),
             alert_on=reader.choices("ALERT_ON_STATUSES", ALERTABLE_CATEGORIES, default="Failed"),
-            recheck_base_delay_seconds=reader.integer("RECHECK_BASE_DELAY_SECONDS", 60, 1, 900),
-            recheck_max_delay_seconds=reader.integer(
-                "RECHECK_MAX_DELAY_SECONDS", MAX_SQS_DELAY_SECONDS, 1, MAX_SQS_DELAY_SECONDS
-            ),
             child_link_ttl_days=reader.integer("CHILD_LINK_TTL_DAYS", 30, 1, 3650),
             alert_claim_lease_seconds=reader.integer("ALERT_CLAIM_LEASE_SECONDS", 120, 1, 3600),
             sagemaker_retry_mode=reader.choice("SAGEMAKER_RETRY_MODE", RETRY_MODES, default="adaptive"),

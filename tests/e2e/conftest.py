@@ -107,6 +107,8 @@ def archive(local_aws: LocalAws) -> Iterator[DeployedArchive]:
         inbox = AlertsInbox(local_aws, stack.output("AlertsTopicArn"))
         (sweep,) = ScheduledFunction.from_stack(local_aws, stack)
         sweep.environment.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"})
+        # As deployed: the sweep runs every minute of simulated time, and both functions read it as now.
+        pipeline.on_schedule([sweep])
         yield DeployedArchive(local_aws, stack, simulator, pipeline, inbox, sweep)
     unexpected = ENFORCEMENT.take_denials()
     assert not unexpected, f"calls AWS would deny: {unexpected}"

@@ -1,6 +1,7 @@
 """Faults on every external call of the record path: the archive ends complete, nothing lost or regressed.
 
-For each call (describe, DynamoDB write, S3 put, SNS publish, the re-check's SQS send) and each fault
+For each call (describe, DynamoDB write, S3 put, SNS publish, the reconcile pass's list and its SQS
+send, where a job fails with no event that announces it) and each fault
 (throttling, 5xx, read timeouts — more of them than botocore retries — and a crash of the function right
 after the call succeeded), a failing AutoML job is played through the deployed stack. After the retries
 the queue makes: its final state is archived, the DLQ and the work queue are empty, and it alerted
@@ -18,14 +19,15 @@ import botocore.endpoint
 import pytest
 
 from emulator.faults import FaultInjector
-from emulator.scenarios import failing_job, schedule_all
+from emulator.scenarios import failing_before_any_child_job, failing_job, schedule_all
 
 CALLS = {
     "describe": ("sagemaker", "DescribeAutoMLJob"),
     "ddb-write": ("dynamodb", "UpdateItem"),
     "s3-put": ("s3", "PutObject"),
     "sns-publish": ("sns", "Publish"),
-    "recheck-send": ("sqs", "SendMessage"),
+    "sweep-list": ("sagemaker", "ListAutoMLJobs"),
+    "sweep-send": ("sqs", "SendMessageBatch"),
 }
 KINDS = {"throttle": 10, "server-error": 10, "timeout": 10, "crash-after": 1}
 SURVIVED: Counter[str] = Counter()
@@ -39,8 +41,11 @@ def faults(archive):
     botocore.endpoint.time = no_sleep  # type: ignore[assignment]
     # Standard retry mode (4 attempts for the DAL's other clients, SAGEMAKER_MAX_ATTEMPTS for SageMaker):
     # adaptive mode's client-side rate limiter would make this test wait in real time.
-    archive.pipeline.environment.update({"SAGEMAKER_RETRY_MODE": "standard", "SAGEMAKER_MAX_ATTEMPTS": "3"})
+    standard = {"SAGEMAKER_RETRY_MODE": "standard", "SAGEMAKER_MAX_ATTEMPTS": "3"}
+    archive.pipeline.environment.update(standard)
     archive.pipeline.cold_start()
+    archive.sweep.environment.update(standard)
+    archive.sweep.restart()
     with FaultInjector() as injector:
         yield injector
     botocore.endpoint.time = real_time
@@ -55,8 +60,10 @@ def test_a_failing_job_survives_the_fault(archive, faults, call, kind):
     faults.inject(service, operation, kind, times=KINDS[kind])
     alerts_before = Counter(a.subject for a in archive.inbox.received)
     crashes_before = archive.pipeline.stats.crashes
+    sweep_errors_before = len(archive.sweep.errors)
     # When its history plays through rules, queue and exporter, with the queue's retries
-    schedule_all(archive.simulator, [failing_job(name)])
+    history = failing_before_any_child_job(name) if call.startswith("sweep") else failing_job(name)
+    schedule_all(archive.simulator, [history])
     archive.run_until_idle()
     archive.inbox.read()
     # Then the fault was really hit (except where nothing of this job needed that call)
@@ -75,8 +82,10 @@ def test_a_failing_job_survives_the_fault(archive, faults, call, kind):
         SURVIVED["duplicate alerts (crash right after Publish)"] += sent - 1
     else:
         assert sent == 1
-    if kind == "crash-after":
+    if kind == "crash-after" and not call.startswith("sweep"):
         assert archive.pipeline.stats.crashes > crashes_before
+    if kind == "crash-after" and call.startswith("sweep"):
+        assert any("process died" in error for error in archive.sweep.errors[sweep_errors_before:])
     SURVIVED["faults injected"] += injected
 
 

@@ -6,7 +6,7 @@ import json
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -55,18 +55,14 @@ def test_scheduled_sweeps_run_on_simulated_time_and_catch_a_job_that_finishes_si
     simulator = archive.simulator
     simulator.create_job("late-finisher", api="v1")
     archive.put([simulator.creation_event("late-finisher")])
-    archive.pipeline.drain()  # not until idle: a running job's re-check chain never idles
+    archive.pipeline.drain()
     assert archive.status_of("late-finisher") == "InProgress"
-    # When it completes with no event and simulated time passes with the schedule attached
+    # When it completes with no event and one sweep interval of simulated time passes
     simulator.run_to_completion("late-finisher")
-    archive.pipeline.scheduled = [archive.sweep]
     runs_before = archive.sweep.invocations
-    try:
-        archive.pipeline.advance(archive.sweep.interval_seconds)
-        archive.run_until_idle()
-    finally:
-        archive.pipeline.scheduled = []
-    # Then the scheduled sweep (or the job's re-check) brought the archive to Completed
+    archive.pipeline.advance(archive.sweep.interval_seconds)
+    archive.pipeline.drain()
+    # Then the one scheduled sweep brought the archive to Completed (nothing else follows a running job)
     assert archive.sweep.invocations == runs_before + 1
     assert archive.status_of("late-finisher") == "Completed"
 
@@ -76,9 +72,6 @@ def test_two_overlapping_sweeps_archive_each_job_once_and_alert_once(archive, mo
     simulator = archive.simulator
     archive.sweep.invoke()
     archive.run_until_idle()
-    real_now = datetime.now(UTC)  # the sweep reads the real clock: the jobs change after its watermark
-    if simulator.clock.now() < real_now:
-        simulator.clock.advance_to(real_now + timedelta(minutes=1))
     simulator.create_job("overlap-ok", api="v2")
     simulator.run_to_completion("overlap-ok")
     simulator.create_job("overlap-fails", api="v1")
@@ -100,6 +93,9 @@ def test_two_overlapping_sweeps_archive_each_job_once_and_alert_once(archive, mo
     # When both run at once and the queue is drained
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(lambda _: archive.sweep.invoke(), range(2)))
+    # (the watermark holds the later of the two starts: it never moves back)
+    stored = sweep._store.get_watermark("sweep")
+    monkeypatch.undo()  # the scheduled sweeps that follow run unheld
     archive.run_until_idle()
     archive.inbox.read()
     # Then both passes completed, each enqueued the jobs, and each job was archived once and alerted once
@@ -112,8 +108,7 @@ def test_two_overlapping_sweeps_archive_each_job_once_and_alert_once(archive, mo
     assert [a.subject for a in archive.inbox.received if "overlap-fails" in a.subject] == [
         "AutoML job overlap-fails failed"
     ]
-    # And the watermark holds the later of the two starts (it never moves back)
-    stored = sweep._store.get_watermark("sweep")
+    # And the watermark held the later of the two starts (it never moves back)
     assert stored == max(datetime.fromisoformat(r["watermark"]) for r in results)
 
 
@@ -123,9 +118,6 @@ def test_a_metric_dynamodb_cannot_hold_is_archived_exactly_and_summarised_as_tex
     # does; the old exporter failed the record until the DLQ)
     simulator = archive.simulator
     name = f"tiny-metric-{'small' if value < 1 else 'large'}"
-    real_now = datetime.now(UTC)
-    if simulator.clock.now() < real_now:
-        simulator.clock.advance_to(real_now + timedelta(minutes=1))
     simulator.create_job(name, api="v1")
     simulator.run_to_completion(name)
     for candidate in simulator.jobs[name].candidates:
@@ -145,35 +137,28 @@ def test_a_metric_dynamodb_cannot_hold_is_archived_exactly_and_summarised_as_tex
 
 
 def test_a_job_that_fails_long_after_its_last_event_alerts_within_two_minutes(archive):
-    # Given a job that has run for 40 simulated minutes since its only event (its re-check chain's delay
-    # has grown to the maximum), with the sweep on its deployed schedule
+    # Given a job that has run for 40 simulated minutes since its only event, with the sweep on its
+    # deployed schedule
     simulator = archive.simulator
-    real_now = datetime.now(UTC)  # the sweep reads the real clock: the job changes after its watermark
-    if simulator.clock.now() < real_now:
-        simulator.clock.advance_to(real_now + timedelta(minutes=1))
     archive.inbox.read()
     name = "quiet-then-fails"
     simulator.create_job(name, api="v2")
     archive.put([simulator.creation_event(name)])
     archive.pipeline.drain()
-    archive.pipeline.scheduled = [archive.sweep]
-    try:
-        for _ in range(40 * 6):
-            archive.pipeline.advance(10)
-            archive.pipeline.drain()
-        # When it fails in AnalyzingData, before any child job: no event at all
-        simulator.analyze_data(name)
-        simulator.fail(name)
-        failed_at = simulator.jobs[name].last_modified_time
-        alerted_at = None
-        for _ in range(30 * 6):
-            archive.pipeline.advance(10)
-            archive.pipeline.drain()
-            if any(name in alert.subject for alert in archive.inbox.read()):
-                alerted_at = simulator.clock.now()
-                break
-    finally:
-        archive.pipeline.scheduled = []
+    for _ in range(40 * 6):
+        archive.pipeline.advance(10)
+        archive.pipeline.drain()
+    # When it fails in AnalyzingData, before any child job: no event at all
+    simulator.analyze_data(name)
+    simulator.fail(name)
+    failed_at = simulator.jobs[name].last_modified_time
+    alerted_at = None
+    for _ in range(30 * 6):
+        archive.pipeline.advance(10)
+        archive.pipeline.drain()
+        if any(name in alert.subject for alert in archive.inbox.read()):
+            alerted_at = simulator.clock.now()
+            break
     # Then the failure is archived and alerted within two minutes of SageMaker recording it
     assert alerted_at is not None, "no alert within 30 simulated minutes"
     print(f"alert {(alerted_at - failed_at).total_seconds():.0f} s after the failure")
@@ -184,9 +169,6 @@ def test_a_job_that_fails_long_after_its_last_event_alerts_within_two_minutes(ar
 def test_a_burst_of_twenty_jobs_finishing_in_one_minute_is_archived_within_two_minutes(archive):
     # Given 20 running jobs archived InProgress, with the sweep on its deployed schedule
     simulator = archive.simulator
-    real_now = datetime.now(UTC)  # the sweep reads the real clock: the jobs change after its watermark
-    if simulator.clock.now() < real_now:
-        simulator.clock.advance_to(real_now + timedelta(minutes=1))
     names = [f"burst-{index:02d}" for index in range(20)]
     for index, name in enumerate(names):
         simulator.create_job(name, api="v1" if index % 2 else "v2")
@@ -194,27 +176,23 @@ def test_a_burst_of_twenty_jobs_finishing_in_one_minute_is_archived_within_two_m
             phase(name)  # their child-job events are not delivered
     archive.put([simulator.creation_event(name) for name in names])
     archive.pipeline.drain()
-    archive.pipeline.scheduled = [archive.sweep]
-    try:
-        for _ in range(30 * 6):  # half an hour: the re-check chains' delays grow
-            archive.pipeline.advance(10)
-            archive.pipeline.drain()
-        # When all 20 finish within one minute, with no event (each a few seconds after the last)
-        finished_at = {}
+    for _ in range(30 * 6):  # half an hour of running
+        archive.pipeline.advance(10)
+        archive.pipeline.drain()
+    # When all 20 finish within one minute, with no event (each a few seconds after the last)
+    finished_at = {}
+    for name in names:
+        simulator.finish_tuning(name, explainability=False)
+        simulator.complete(name)
+        finished_at[name] = simulator.jobs[name].last_modified_time
+        archive.pipeline.advance(3)
+    archive_time = {}
+    for _ in range(5 * 6):
+        archive.pipeline.advance(10)
+        archive.pipeline.drain()
         for name in names:
-            simulator.finish_tuning(name, explainability=False)
-            simulator.complete(name)
-            finished_at[name] = simulator.jobs[name].last_modified_time
-            archive.pipeline.advance(3)
-        archive_time = {}
-        for _ in range(5 * 6):
-            archive.pipeline.advance(10)
-            archive.pipeline.drain()
-            for name in names:
-                if name not in archive_time and archive.status_of(name) == "Completed":
-                    archive_time[name] = simulator.clock.now()
-    finally:
-        archive.pipeline.scheduled = []
+            if name not in archive_time and archive.status_of(name) == "Completed":
+                archive_time[name] = simulator.clock.now()
     # Then every one is archived Completed within two minutes of finishing
     assert sorted(archive_time) == names
     lags = sorted((archive_time[name] - finished_at[name]).total_seconds() for name in names)

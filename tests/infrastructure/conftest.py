@@ -18,8 +18,6 @@ TEST_CONTEXT: dict[str, Any] = {
     "stack_name": "AutoMLJobArchiveTest",
     "alert_emails": ["ops@example.com", "ml-team@example.com"],
     "alert_on_statuses": ["Failed", "Stopped"],
-    "recheck_base_delay_seconds": 30,
-    "recheck_max_delay_seconds": 600,
     "exporter_max_concurrency": 7,
     "exporter_batch_size": 8,
     "work_queue_max_receive_count": 4,

@@ -16,7 +16,7 @@ def test_defaults_match_the_documented_values() -> None:
     assert settings.stack_name == "AutoMLJobArchive"
     assert settings.alert_emails == ()
     assert settings.alert_on_statuses == ("Failed",)
-    assert (settings.recheck_base_delay_seconds, settings.recheck_max_delay_seconds) == (60, 900)
+    assert settings.sweep_interval_minutes == 1
     assert settings.exporter_max_concurrency == 5
     assert settings.exporter_batch_size == 10
     assert settings.work_queue_max_receive_count == 5
@@ -49,8 +49,7 @@ def test_command_line_strings_are_accepted() -> None:
 @pytest.mark.parametrize(
     ("key", "value", "expected_in_message"),
     [
-        ("recheck_max_delay_seconds", 2000, "between 1 and 900"),
-        ("recheck_base_delay_seconds", 1000, "between 1 and 900"),
+        ("sweep_interval_minutes", 0, "between 1 and 1440"),
         ("exporter_max_concurrency", 1, "between 2 and 1000"),
         ("exporter_batch_size", 0, "between 1 and 10000"),
         ("alert_on_statuses", ["Failed", "Completed"], "subset of Failed, Stopped, CompletedWithProblems"),
@@ -73,20 +72,12 @@ def test_bad_value_fails_with_a_clear_message(key: str, value: object, expected_
     assert expected_in_message in message
 
 
-def test_base_delay_above_max_delay_is_rejected() -> None:
-    # Given a base delay longer than the maximum delay
-    # When parsed
-    # Then it fails, naming the base delay and the bound
-    with pytest.raises(SettingsError, match=r"recheck_base_delay_seconds.*between 1 and 120"):
-        ArchiveSettings.from_context({"recheck_base_delay_seconds": 300, "recheck_max_delay_seconds": 120})
-
-
 def test_app_refuses_to_build_with_a_bad_context_value() -> None:
-    # Given the app built with recheck_max_delay_seconds above the SQS DelaySeconds maximum
+    # Given the app built with a sweep interval above a day
     # When the app is built
     # Then it fails before any resource is created, with the settings error
     with pytest.raises(SettingsError) as error:
-        cdk_app.build_app({"recheck_max_delay_seconds": 2000})
+        cdk_app.build_app({"sweep_interval_minutes": 2000})
     assert str(error.value) == (
-        "CDK context 'recheck_max_delay_seconds' = 2000 is invalid: expected an integer between 1 and 900."
+        "CDK context 'sweep_interval_minutes' = 2000 is invalid: expected an integer between 1 and 1440."
     )

@@ -36,16 +36,12 @@ def test_function_environment_is_exactly_what_the_code_reads(synthesized: Synthe
     _, function = synthesized.function(EXPORTER_HANDLER)
     variables = {k: render(v) for k, v in function["Properties"]["Environment"]["Variables"].items()}
     # Then the names are exactly the contract with lambdas/, with values from resources and context
-    work_queue = _id(synthesized, "AWS::SQS::Queue", {"RedrivePolicy": Match.any_value()})
     archive_bucket = _id(synthesized, "AWS::S3::Bucket", {"VersioningConfiguration": Match.any_value()})
     assert variables == {
         "JOBS_TABLE_NAME": f"${{{_id(synthesized, 'AWS::DynamoDB::Table')}}}",
         "ARCHIVE_BUCKET_NAME": f"${{{archive_bucket}}}",
         "ALERTS_TOPIC_ARN": f"${{{_id(synthesized, 'AWS::SNS::Topic', {'DisplayName': 'AutoML job alerts'})}}}",
-        "WORK_QUEUE_URL": f"${{{work_queue}}}",
         "ALERT_ON_STATUSES": "Failed,Stopped",
-        "RECHECK_BASE_DELAY_SECONDS": "30",
-        "RECHECK_MAX_DELAY_SECONDS": "600",
         "CHILD_LINK_TTL_DAYS": "14",
         "ALERT_CLAIM_LEASE_SECONDS": "120",
         "SAGEMAKER_RETRY_MODE": "adaptive",
@@ -60,8 +56,8 @@ def test_event_source_mapping_batches_reports_failures_and_caps_concurrency(synt
     # Given the one event source mapping
     _, mapping = synthesized.only("AWS::Lambda::EventSourceMapping")
     properties = mapping["Properties"]
-    # Then it reads the work queue with the context's batch size and concurrency cap
     work_queue = _id(synthesized, "AWS::SQS::Queue", {"RedrivePolicy": Match.any_value()})
+    # Then it reads the work queue with the context's batch size and concurrency cap
     assert render(properties["EventSourceArn"]) == f"${{{work_queue}.Arn}}"
     assert properties["BatchSize"] == 8
     assert properties["MaximumBatchingWindowInSeconds"] == 5
@@ -108,7 +104,6 @@ def _expected_permissions(synthesized: Synthesized) -> set[tuple[str, str]]:
     expected |= {
         (action, f"${{{work_queue}.Arn}}")
         for action in (
-            "sqs:SendMessage",
             "sqs:ReceiveMessage",
             "sqs:DeleteMessage",
             "sqs:GetQueueAttributes",

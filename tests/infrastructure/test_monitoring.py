@@ -58,18 +58,17 @@ def test_monitoring_settings_default_and_parse() -> None:
     parsed = ArchiveSettings.from_context(
         {"ops_emails": "a@example.com,b@example.org", "queue_age_alarm_seconds": "3600"}
     )
-    # Then the defaults are no subscriber and 30 minutes, and command-line strings are accepted
-    assert (defaults.ops_emails, defaults.queue_age_alarm_seconds) == ((), 1800)
+    # Then the defaults are no subscriber and 15 minutes, and command-line strings are accepted
+    assert (defaults.ops_emails, defaults.queue_age_alarm_seconds) == ((), 900)
     assert (parsed.ops_emails, parsed.queue_age_alarm_seconds) == (("a@example.com", "b@example.org"), 3600)
 
 
 @pytest.mark.parametrize(
     ("context", "expected_in_message"),
     [
-        # a re-check waits up to recheck_max_delay_seconds (900 by default) in the queue by design
-        ({"queue_age_alarm_seconds": 900}, "between 901 and 1209600"),
-        ({"recheck_max_delay_seconds": 300, "queue_age_alarm_seconds": 300}, "between 301 and"),
-        ({"queue_age_alarm_seconds": 2_000_000}, "between 901 and 1209600"),
+        # nothing waits in the work queue by design; a minute is the shortest meaningful age
+        ({"queue_age_alarm_seconds": 59}, "between 60 and 1209600"),
+        ({"queue_age_alarm_seconds": 2_000_000}, "between 60 and 1209600"),
         ({"ops_emails": ["oncall"]}, "e-mail addresses"),
         ({"ops_emails": ["a@example.com", "a@example.com"]}, "each address at most once"),
     ],
@@ -200,7 +199,7 @@ def test_function_errors_and_throttles_alarm_from_the_first(
     assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["TreatMissingData"]) == (300, 1, "notBreaching")
 
 
-def test_work_queue_age_alarm_uses_the_context_threshold_above_the_recheck_delay(synthesized: Synthesized) -> None:
+def test_work_queue_age_alarm_uses_the_context_threshold(synthesized: Synthesized) -> None:
     alarm = _alarms(synthesized)["WorkQueueAge"]
     assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (
         "AWS/SQS",
@@ -212,8 +211,6 @@ def test_work_queue_age_alarm_uses_the_context_threshold_above_the_recheck_delay
         "GreaterThanThreshold",
         TEST_CONTEXT["queue_age_alarm_seconds"],
     )
-    # a delayed re-check legitimately waits up to the re-check delay cap
-    assert alarm["Threshold"] > TEST_CONTEXT["recheck_max_delay_seconds"]
     assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["TreatMissingData"]) == (300, 2, "notBreaching")
 
 

@@ -54,26 +54,6 @@ def test_state_write_is_conditional_on_ordering(store):
     assert "duration_seconds" not in stored.attributes
 
 
-def test_recheck_claim_allows_one_live_chain(store):
-    store.save_state("churn", 100, SUMMARY)
-    # Given a chain claimed by event-0
-    assert store.claim_recheck("churn", "event-0", None, 0, due_at=1_000, stale_before=0) is True
-    # Then another event cannot start a second chain, but event-0's redelivery can re-claim
-    assert store.claim_recheck("churn", "event-1", None, 0, due_at=1_000, stale_before=0) is False
-    assert store.claim_recheck("churn", "event-0", None, 0, due_at=1_000, stale_before=0) is True
-    # And the chain's next link continues it
-    assert store.claim_recheck("churn", "link-1", "event-0", 1, due_at=2_000, stale_before=0) is True
-    assert store.load_job("churn").state.recheck_token == "link-1"
-    # And an overdue chain can be replaced
-    assert store.claim_recheck("churn", "event-2", None, 0, due_at=9_000, stale_before=5_000) is True
-
-
-def test_recheck_claim_refused_for_terminal_or_unknown_job(store):
-    assert store.claim_recheck("ghost", "e", None, 0, 1, 0) is False
-    store.save_state("done", 100, {**SUMMARY, "is_terminal": True, "status": "Completed"})
-    assert store.claim_recheck("done", "e", None, 0, 1, 0) is False
-
-
 def test_alert_claim_lease_and_sent_marker(store):
     # Given no archived state, no claim can be made (the alert follows the terminal state's write)
     assert store.claim_alert("churn", "Failed", "m-1", now=100, lease_until=220) is False
@@ -108,9 +88,10 @@ def test_archive_notifier_and_queue_reach_their_resources(fresh_aws):
 
     sqs = fresh_aws.client("sqs")
     url = sqs.create_queue(QueueName="work")["QueueUrl"]
-    SqsWorkQueue(url).send({"AutoMLJobName": "x"}, delay_seconds=0)
-    message = sqs.receive_message(QueueUrl=url)["Messages"][0]
-    assert json.loads(message["Body"]) == {"AutoMLJobName": "x"}
+    SqsWorkQueue(url).send_batch([{"AutoMLJobName": f"job-{n}"} for n in range(12)])  # two batches
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    received += sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert sorted(json.loads(m["Body"])["AutoMLJobName"] for m in received) == sorted(f"job-{n}" for n in range(12))
 
     sns = fresh_aws.client("sns")
     topic = sns.create_topic(Name="alerts")["TopicArn"]

@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
+from automl_archive.wall_clock import utc_now
 from emulator.autopilot import AutopilotSimulator
 from emulator.aws import LocalAws
 from emulator.event_builders import cloudtrail_event
 from emulator.events import AlertsInbox, put_events
-from emulator.pipeline import LambdaPipeline, SqsClock
+from emulator.pipeline import LambdaPipeline, SqsClock, functions_read_time
 from emulator.stack import deploy_stack, synthesize
 
 TINY_APP = textwrap.dedent(
@@ -215,6 +216,69 @@ def test_run_until_idle_follows_rechecks_and_history_steps(
     # Then the job was seen InProgress, then Completed after a delayed re-check, in simulated time only
     assert statuses[0] == "InProgress" and statuses[-1] == "Completed"
     assert 1200 <= pipeline.stats.simulated_seconds <= 3 * 3600
+
+
+class _Poller:
+    """A scheduled function's stand-in: every run reads the wall clock the functions read, and
+    enqueues a reference for each job whose status changed since its last run."""
+
+    def __init__(self, sqs: Any, url: str, simulator: AutopilotSimulator, fail_runs: int = 0) -> None:
+        self.sqs, self.url, self.simulator, self.fail_runs = sqs, url, simulator, fail_runs
+        self.errors: list[str] = []
+        self.wall_clock: Any = None
+        self.run_times: list[Any] = []
+        self.seen: dict[str, str] = {}
+        self._since = 0.0
+
+    def seconds_until_next_run(self) -> float:
+        return 60 - self._since
+
+    def elapse(self, seconds: float) -> int:
+        self._since += seconds
+        runs = 0
+        while self._since >= 60:
+            self._since -= 60
+            runs += 1
+            if self.fail_runs:
+                self.fail_runs -= 1
+                self.errors.append("ThrottlingException")
+                continue
+            with functions_read_time(self.wall_clock):
+                self.run_times.append(utc_now())
+            for name, job in self.simulator.jobs.items():
+                if self.seen.get(name) != job.status:
+                    self.seen[name] = job.status
+                    self.sqs.send_message(QueueUrl=self.url, MessageBody=name)
+        return runs
+
+
+@pytest.mark.parametrize("failing_runs", [0, 3])
+def test_run_until_idle_runs_schedules_at_their_moments_and_settles_after_a_quiet_round(
+    fresh_aws: LocalAws, autopilot: AutopilotSimulator, sqs_clock: SqsClock, failing_runs: int
+) -> None:
+    # Given a job that completes 20 simulated minutes from now with no event, a poller on a one-minute
+    # schedule (its first runs failing, in one case), and a handler that records what it is sent
+    url, arn = make_queue(fresh_aws, f"scheduled-{failing_runs}")
+    autopilot.create_job("silent")
+    autopilot.schedule_step(autopilot.clock.now() + timedelta(minutes=20), "complete",
+                            lambda sim: sim.run_to_completion("silent", 0))  # fmt: skip
+    handled: list[str] = []
+    pipeline = LambdaPipeline(fresh_aws, arn, lambda e, c: handled.extend(r["body"] for r in e["Records"]),
+                              sqs_clock=sqs_clock, simulator=autopilot)  # fmt: skip
+    poller = _Poller(fresh_aws.client("sqs"), url, autopilot, fail_runs=failing_runs)
+    pipeline.on_schedule([poller])
+    start = autopilot.clock.now()
+    # When run until idle
+    pipeline.run_until_idle(max_simulated_seconds=3600)
+    # Then the poller ran once a minute on simulated time and read it as its clock, the completion was
+    # handed over, and the pipeline stopped after the first round that found nothing (not before, even
+    # when rounds failed)
+    gaps = {(later - earlier).total_seconds() for earlier, later in zip(poller.run_times, poller.run_times[1:])}
+    assert gaps == {60.0}
+    assert handled == ["silent", "silent"]  # InProgress, then Completed
+    assert poller.errors == ["ThrottlingException"] * failing_runs
+    assert poller.run_times[-1] - start <= timedelta(minutes=23 + failing_runs)
+    assert autopilot.jobs["silent"].status == "Completed"
 
 
 def test_alerts_inbox_reads_subject_and_attributes(fresh_aws: LocalAws) -> None:

@@ -114,7 +114,6 @@ class FakeStore:
                 is_terminal=item["is_terminal"],
                 describe_api=item.get("describe_api_short"),
                 alert_category=item.get("alert_category"),
-                recheck_token=item.get("recheck_token"),
                 seen_events=frozenset(item.get("seen_events") or ()),
                 attributes=item,
             )
@@ -134,23 +133,6 @@ class FakeStore:
         item["ordering"] = ordering
         item["describe_api_short"] = "v2" if summary["describe_api"].endswith("V2") else "v1"
         self.states[job_key] = item
-        return True
-
-    def claim_recheck(
-        self, job_key: str, token: str, parent_token: str | None, attempt: int, due_at: int, stale_before: int
-    ) -> bool:
-        self.calls["claim_recheck"] += 1
-        item = self.states.get(job_key)
-        if item is None or item["is_terminal"]:
-            return False
-        current = item.get("recheck_token")
-        if (
-            current is not None
-            and current not in (token, parent_token or token)
-            and item["recheck_due_at"] >= stale_before
-        ):
-            return False
-        item.update(recheck_token=token, recheck_due_at=due_at, recheck_attempt=attempt)
         return True
 
     def remember_event(self, job_key: str, fingerprint: str, limit: int) -> None:
@@ -209,9 +191,6 @@ class FakeNotifier:
 @dataclass
 class FakeQueue:
     sent: list[tuple[dict[str, Any], int]] = field(default_factory=list)
-
-    def send(self, body: dict[str, Any], delay_seconds: int) -> None:
-        self.sent.append((body, delay_seconds))
 
     def send_batch(self, bodies: list[dict[str, Any]]) -> None:
         self.sent.extend((body, 0) for body in bodies)

@@ -78,7 +78,6 @@ def test_window_counts_half_open_seconds():
 
 
 def test_update_items_are_classified_by_their_expression():
-    assert update_kind({"UpdateExpression": "SET recheck_token = :token"}) == "re-check claim"
     assert update_kind({"UpdateExpression": "ADD seen_events :fingerprint"}) == "duplicate-event fingerprint"
     assert update_kind({"UpdateExpression": "SET claim_owner = :owner"}) == "alert claim"
     assert update_kind({"UpdateExpression": "SET sent_at = :sent"}) == "alert sent mark"

@@ -8,7 +8,6 @@ VALID = {
     "JOBS_TABLE_NAME": "jobs",
     "ARCHIVE_BUCKET_NAME": "archive",
     "ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:alerts",
-    "WORK_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/work",
     "ALERT_ON_STATUSES": "Failed, Stopped",
 }
 
@@ -16,19 +15,19 @@ VALID = {
 def test_valid_environment_parses_with_defaults():
     settings = ExporterSettings.from_environ(VALID)
     assert settings.alert_on == frozenset({"Failed", "Stopped"})
-    assert settings.recheck_max_delay_seconds == 900
+    assert settings.alert_claim_lease_seconds == 120
     assert settings.sagemaker_retry_mode == "adaptive"
 
 
 def test_every_problem_is_named_at_once():
     # Given an environment missing the table and with bad values
-    env = {**VALID, "JOBS_TABLE_NAME": "", "RECHECK_MAX_DELAY_SECONDS": "1200", "ALERT_ON_STATUSES": "Failed,Exploded"}
+    env = {**VALID, "JOBS_TABLE_NAME": "", "ALERT_CLAIM_LEASE_SECONDS": "7200", "ALERT_ON_STATUSES": "Failed,Exploded"}
     # When it is validated / Then one error lists every problem
     with pytest.raises(ConfigurationError) as error:
         ExporterSettings.from_environ(env)
     message = str(error.value)
     assert "JOBS_TABLE_NAME is required" in message
-    assert "RECHECK_MAX_DELAY_SECONDS must be between 1 and 900" in message
+    assert "ALERT_CLAIM_LEASE_SECONDS must be between 1 and 3600" in message
     assert "Exploded" in message
 
 

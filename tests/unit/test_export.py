@@ -11,7 +11,7 @@ from automl_archive.dal.interfaces import CandidatesUnavailable, ChildLink
 from automl_archive.logic import export as export_module
 from automl_archive.logic.export import ExportPolicy, JobExporter, Outcome
 from automl_archive.logic.resolve import ChildJobResolver
-from automl_archive.models.messages import ChildJobEvent, ChildKind, JobReference, Recheck
+from automl_archive.models.messages import ChildJobEvent, ChildKind, JobReference
 from tests.unit.answers import arn, best_candidate, v1_answer, v2_answer
 from tests.unit.fakes import FakeArchive, FakeNotifier, FakeQueue, FakeSageMaker, FakeStore
 
@@ -34,13 +34,9 @@ class World:
         resolver = ChildJobResolver(self.sagemaker, self.store, 86400, lambda: int(self.now.timestamp()))
         policy = ExportPolicy(
             alert_on=self.alert_on,
-            recheck_base_delay_seconds=60,
-            recheck_max_delay_seconds=900,
             alert_claim_lease_seconds=120,
         )
-        return JobExporter(
-            self.sagemaker, self.store, self.archive, self.notifier, self.queue, resolver, policy, lambda: self.now
-        )
+        return JobExporter(self.sagemaker, self.store, self.archive, self.notifier, resolver, policy, lambda: self.now)
 
     def run(self, item, message_id: str = "m-1") -> Outcome:
         return self.exporter.process(item, message_id, set())
@@ -178,85 +174,6 @@ def test_completed_with_problems_alerts_when_configured():
     world.sagemaker.put_job(v1_answer(status="Completed", secondary="ModelDeploymentError"))
     world.run(ref("churn-v1"))
     assert world.notifier.published[0]["attributes"]["alert_category"] == "CompletedWithProblems"
-
-
-def test_running_job_gets_one_recheck_chain_with_backoff(world):
-    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="TrainingModels"))
-    # When three events arrive for the running job
-    for i in range(3):
-        world.run(ref("churn-v1"), f"event-{i}")
-    # Then one delayed re-check is queued, carrying the claiming message's token
-    assert world.queue.sent == [
-        (
-            {
-                "AutoMLJobName": "churn-v1",
-                "Origin": "recheck",
-                "DescribeApi": "v1",
-                "Recheck": {"Token": "event-0", "Attempt": 0},
-            },
-            60,
-        )
-    ]
-    # When the re-check arrives and the job is still running / Then the chain continues with a longer delay
-    world.run(ref("churn-v1", recheck=Recheck("event-0", 0)), "recheck-1")
-    assert world.queue.sent[-1] == (
-        {
-            "AutoMLJobName": "churn-v1",
-            "Origin": "recheck",
-            "DescribeApi": "v1",
-            "Recheck": {"Token": "recheck-1", "Attempt": 1},
-        },
-        120,
-    )
-
-
-def test_recheck_delay_is_capped():
-    policy = ExportPolicy(frozenset(), 60, 900, 120)
-    assert [policy.recheck_delay(a) for a in range(6)] == [60, 120, 240, 480, 900, 900]
-    assert policy.recheck_delay(10_000) == 900
-
-
-def test_superseded_recheck_link_costs_no_describe(world):
-    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="TrainingModels"))
-    world.run(ref("churn-v1"), "event-0")
-    before = world.describes
-    # When a link of a forked chain (token no longer live) arrives
-    outcome = world.run(ref("churn-v1", recheck=Recheck("someone-else", 3)), "recheck-x")
-    # Then it ends without describing and without queueing
-    assert outcome is Outcome.SUPERSEDED_RECHECK
-    assert world.describes == before
-    assert len(world.queue.sent) == 1
-
-
-def test_redelivered_claimer_resends_its_recheck(world):
-    # Given the claim succeeded but the send failed (the record is redelivered with the same id)
-    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="TrainingModels"))
-    world.run(ref("churn-v1"), "event-0")
-    world.queue.sent.clear()
-    world.run(ref("churn-v1"), "event-0")
-    assert len(world.queue.sent) == 1
-
-
-def test_stale_chain_is_replaced_by_a_new_event(world):
-    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="TrainingModels"))
-    world.run(ref("churn-v1"), "event-0")
-    # When the chain's message is lost and far overdue
-    world.now += timedelta(hours=2)
-    world.run(ref("churn-v1"), "event-1")
-    # Then the new event starts a new chain
-    assert world.queue.sent[-1][0]["Recheck"] == {"Token": "event-1", "Attempt": 0}
-
-
-def test_job_completing_after_its_last_event_is_caught_by_the_recheck(world):
-    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="ModelTuning"))
-    world.run(ref("churn-v1"), "event-0")
-    # When the job completes with no further event, and the queued re-check comes due
-    world.sagemaker.put_job(v1_answer(status="Completed", minutes=95))
-    body, _ = world.queue.sent[-1]
-    world.run(ref("churn-v1", recheck=Recheck(body["Recheck"]["Token"], 0)), "recheck-1")
-    # Then the archive holds Completed and the chain stops
-    assert world.store.states["churn-v1"]["status"] == "Completed"
-    assert len(world.queue.sent) == 1
 
 
 def test_v2_job_costs_one_describe_after_the_first(world):
@@ -403,23 +320,6 @@ def test_a_copy_first_in_a_redelivered_batch_does_not_swallow_the_alert(world):
     world.exporter.process(_training_event("F"), "A", batch, first_delivery=False)
     # Then the alert is sent, once
     assert len(world.notifier.published) == 1
-
-
-def test_a_redelivered_chain_holder_is_not_skipped_as_same_batch(world):
-    # Given message A wrote a running state and claimed the re-check chain, but its send failed
-    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="ModelTuning"))
-    original_send = world.queue.send
-    world.queue.send = lambda body, delay: (_ for _ in ()).throw(TimeoutError("sqs"))  # type: ignore[method-assign]
-    with pytest.raises(TimeoutError):
-        world.exporter.process(ref("churn-v1"), "A", set())
-    world.queue.send = original_send  # type: ignore[method-assign]
-    # When a new event G and A's redelivery share the next batch, G first
-    batch: set[str] = set()
-    world.exporter.process(ref("churn-v1"), "G", batch)
-    outcome = world.exporter.process(ref("churn-v1"), "A", batch, first_delivery=False)
-    # Then A is processed (not skipped) and sends the re-check it holds the claim for
-    assert outcome is Outcome.UNCHANGED
-    assert [body["Recheck"]["Token"] for body, _ in world.queue.sent] == ["A"]
 
 
 def test_non_finite_metric_values_become_null_and_raw_json_stays_valid(world):

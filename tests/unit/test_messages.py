@@ -10,7 +10,6 @@ from automl_archive.models.messages import (
     ChildKind,
     JobReference,
     MalformedMessage,
-    Recheck,
     UnrelatedMessage,
     parse_message,
 )
@@ -115,7 +114,8 @@ def test_failed_api_call_is_unrelated():
         parse_message(_event("AWS API Call via CloudTrail", detail))
 
 
-def test_job_reference_with_recheck_and_hint():
+def test_a_re_check_sent_by_an_earlier_version_is_an_ordinary_reference():
+    # Given a re-check link still queued from the version that kept per-job chains
     body = json.dumps(
         {
             "AutoMLJobName": "sales-7",
@@ -124,9 +124,8 @@ def test_job_reference_with_recheck_and_hint():
             "Recheck": {"Token": "m-1", "Attempt": 3},
         }
     )
-    assert parse_message(body) == JobReference(
-        job_name="sales-7", origin="recheck", api_hint="v2", recheck=Recheck("m-1", 3)
-    )
+    # Then it is exported once like any reference (its chain fields are ignored, never rejected)
+    assert parse_message(body) == JobReference(job_name="sales-7", origin="recheck", api_hint="v2")
 
 
 @pytest.mark.parametrize(
@@ -138,7 +137,6 @@ def test_job_reference_with_recheck_and_hint():
         ('{"AutoMLJobName": "../../etc/passwd"}', "not a valid AutoML job name"),
         ('{"AutoMLJobName": "' + "a" * 33 + '"}', "not a valid AutoML job name"),
         ('{"AutoMLJobName": 42}', "not a valid AutoML job name"),
-        ('{"AutoMLJobName": "ok", "Recheck": {"Token": "", "Attempt": 1}}', "Recheck needs"),
         ('{"AutoMLJobName": "ok", "DescribeApi": "v3"}', "DescribeApi"),
         ('{"detail-type": "SageMaker Training Job State Change", "detail": "x"}', "no detail object"),
         ('{"detail-type": "SageMaker Training Job State Change", "detail": {"TrainingJobName": 7}}', "TrainingJobName"),

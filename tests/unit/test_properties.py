@@ -8,7 +8,7 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from automl_archive.models.messages import JobReference, Recheck
+from automl_archive.models.messages import JobReference
 from tests.unit.answers import v1_answer, v2_answer
 from tests.unit.test_export import World
 
@@ -30,9 +30,10 @@ jobs = st.lists(
     st.tuples(st.sampled_from(["v1", "v2"]), st.integers(1, 4), st.sampled_from(ENDINGS)), min_size=1, max_size=3
 )
 # An operation: (job index, kind) with kind "advance" (the job moves on), "event" (a message for the
-# job arrives), "stale" (a describe that raced returns an older state) or "recheck" (a queued re-check)
+# job arrives), "stale" (a describe that raced returns an older state) or "sweep" (the reconcile pass
+# hands the job over)
 operations = st.lists(
-    st.tuples(st.integers(0, 2), st.sampled_from(["advance", "event", "event", "stale", "recheck"])), max_size=60
+    st.tuples(st.integers(0, 2), st.sampled_from(["advance", "event", "event", "stale", "sweep"])), max_size=60
 )
 
 
@@ -58,12 +59,10 @@ def test_archive_converges_without_regression(jobs, ops, seed):
     world.store.save_state = recording_save  # type: ignore[method-assign]
     message = 0
 
-    def deliver(name: str, recheck: bool = False) -> None:
+    def deliver(name: str, origin: str = "test") -> None:
         nonlocal message
         message += 1
-        token = world.store.states.get(name, {}).get("recheck_token")
-        item = JobReference(job_name=name, origin="test", recheck=Recheck(token, 0) if recheck and token else None)
-        world.exporter.process(item, f"m-{message}", set())
+        world.exporter.process(JobReference(job_name=name, origin=origin), f"m-{message}", set())
 
     # When the operations happen in the drawn order (duplicates included)
     for index, kind in ops:
@@ -76,13 +75,13 @@ def test_archive_converges_without_regression(jobs, ops, seed):
             world.sagemaker.put_job(history[seed.randrange(position[name])], api=apis[name])
             deliver(name)
             world.sagemaker.put_job(history[position[name]], api=apis[name])
-        elif kind in ("event", "recheck"):
-            deliver(name, recheck=kind == "recheck")
+        elif kind in ("event", "sweep"):
+            deliver(name, origin=kind)
         world.now += timedelta(seconds=seed.randrange(1, 90))
-    # And every job then finishes and is observed once more (the re-check chain's last link)
+    # And every job then finishes and is observed once more (the reconcile pass), then again (a late event)
     for name, history in histories.items():
         world.sagemaker.put_job(history[-1], api=apis[name])
-        deliver(name, recheck=True)
+        deliver(name, origin="sweep")
         deliver(name)
 
     # Then each job's archived state is its final state, and its stored states only ever moved forward

@@ -169,7 +169,6 @@ class DynamoJobStore(_BotoClient):
             is_terminal=bool(item.get("is_terminal")),
             describe_api=_SHORT_API_NAMES.get(item.get("describe_api", "")),
             alert_category=item.get("alert_category"),
-            recheck_token=item.get("recheck_token"),
             seen_events=frozenset(item.get("seen_events") or ()),
             attributes=item,
         )
@@ -195,27 +194,6 @@ class DynamoJobStore(_BotoClient):
             condition="attribute_not_exists(pk) OR #ordering < :ordering",
             names=names,
             values=attribute_values,
-        )
-
-    def claim_recheck(
-        self, job_key: str, token: str, parent_token: str | None, attempt: int, due_at: int, stale_before: int
-    ) -> bool:
-        return self._conditional_update(
-            key={"pk": {"S": job_pk(job_key)}, "sk": {"S": STATE_SK}},
-            expression="SET recheck_token = :token, recheck_due_at = :due, recheck_attempt = :attempt",
-            condition=(
-                "attribute_exists(pk) AND is_terminal = :false AND (attribute_not_exists(recheck_token)"
-                " OR recheck_token IN (:token, :parent) OR recheck_due_at < :stale)"
-            ),
-            names=None,
-            values={
-                ":token": {"S": token},
-                ":parent": {"S": parent_token or token},
-                ":due": to_dynamo(due_at),
-                ":attempt": to_dynamo(attempt),
-                ":stale": to_dynamo(stale_before),
-                ":false": {"BOOL": False},
-            },
         )
 
     def remember_event(self, job_key: str, fingerprint: str, limit: int) -> None:
@@ -375,9 +353,6 @@ class SqsWorkQueue(_BotoClient):
 
     def __init__(self, queue_url: str) -> None:
         self._queue_url = queue_url
-
-    def send(self, body: dict[str, Any], delay_seconds: int) -> None:
-        self._client.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps(body), DelaySeconds=delay_seconds)
 
     def send_batch(self, bodies: list[dict[str, Any]]) -> None:
         for start in range(0, len(bodies), 10):  # SendMessageBatch's limit

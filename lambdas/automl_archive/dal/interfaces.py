@@ -47,7 +47,6 @@ class StoredState:
     is_terminal: bool
     describe_api: str | None
     alert_category: str | None
-    recheck_token: str | None = None
     seen_events: frozenset[str] = frozenset()  # fingerprints of events already handled at this state
     attributes: dict[str, Any] = field(default_factory=dict)
 
@@ -91,10 +90,6 @@ class JobStore(Protocol):
         """Write the state if it is newer than the stored one; False when it was not."""
         ...
 
-    def claim_recheck(
-        self, job_key: str, token: str, parent_token: str | None, attempt: int, due_at: int, stale_before: int
-    ) -> bool: ...
-
     def remember_event(self, job_key: str, fingerprint: str, limit: int) -> None:
         """Add an event's fingerprint to the stored state's seen events (while fewer than `limit`)."""
         ...
@@ -129,8 +124,6 @@ class Notifier(Protocol):
 
 
 class WorkQueue(Protocol):
-    def send(self, body: dict[str, Any], delay_seconds: int) -> None: ...
-
     def send_batch(self, bodies: list[dict[str, Any]]) -> None:
         """Send every body (in batches of 10); raises if any could not be sent."""
         ...

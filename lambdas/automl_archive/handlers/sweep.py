@@ -13,6 +13,7 @@ from automl_archive.config import SweepSettings
 from automl_archive.dal.aws import DynamoJobStore, SageMakerApi, SqsWorkQueue
 from automl_archive.logic.reconcile import ReconcileSweep, SweepPolicy
 from automl_archive.observability import logger, metrics, tracer
+from automl_archive.wall_clock import utc_now
 
 # Stop listing with one worst-case call's time (plus headroom) left, so the watermark decision is made
 # inside the timeout in all but a pass whose every call degrades at once; a timed-out pass keeps the
@@ -31,6 +32,7 @@ def build_sweep() -> ReconcileSweep:
             overlap=timedelta(seconds=settings.overlap_seconds),
             initial_lookback=timedelta(days=settings.initial_lookback_days),
         ),
+        clock=utc_now,
     )
 
 

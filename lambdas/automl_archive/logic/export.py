@@ -1,11 +1,12 @@
-"""Exports one AutoML job's current state: describe, archive, keep the latest, alert, follow up.
+"""Exports one AutoML job's current state: describe, archive, keep the latest, alert.
 
 The rules that make duplicated, out-of-order events safe:
 - every DynamoDB write is conditional on the state's ordering key, so nothing regresses;
 - S3 keys are derived from the state, so a repeated write lands on the same key;
-- an alert is claimed per job and terminal status before it is published (see `_alert`);
-- a running job keeps exactly one live re-check chain (see `_follow_up`), because SageMaker emits
-  no AutoML event and the job usually finishes after the last child-job event.
+- an alert is claimed per job and terminal status before it is published (see `_alert`).
+
+A running job is not followed here: SageMaker emits no AutoML event, and the states no event
+announces are found by the reconcile pass (logic/reconcile.py), which runs every minute.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -28,7 +29,6 @@ from automl_archive.dal.interfaces import (
     Notifier,
     SageMakerGateway,
     StoredState,
-    WorkQueue,
 )
 from automl_archive.logic.alerts import build_alert
 from automl_archive.logic.describe import describe_job
@@ -37,13 +37,12 @@ from automl_archive.logic.normalise import DESCRIBE_V1, DESCRIBE_V2, iso, normal
 from automl_archive.logic.resolve import ChildJobResolver, Resolution
 from automl_archive.logic.state import ordering_key, state_id
 from automl_archive.metric_names import ARCHIVE_LAG_SECONDS, LEADERBOARDS_UNAVAILABLE
-from automl_archive.models.messages import BACKFILL_ORIGIN, ChildJobEvent, JobReference, Recheck, WorkItem
+from automl_archive.models.messages import BACKFILL_ORIGIN, ChildJobEvent, JobReference, WorkItem
 from automl_archive.observability import count_with_dimension, logger, metrics
 
 RAW_PREFIX = "raw/automl-jobs"
 RECORDS_PREFIX = "records/automl-jobs"
 CANDIDATES_PREFIX = "records/automl-candidates"
-STALE_CHAIN_GRACE_SECONDS = 900
 SEEN_EVENTS_LIMIT = 200  # fingerprints remembered per job state (a tuning phase emits many events)
 # Freshness is measured for states the product should have seen as they happened: not for history an
 # operator backfills, nor for states older than this (a first sweep's look-back archives weeks of them).
@@ -56,7 +55,6 @@ class Outcome(StrEnum):
     ARCHIVED = "archived"  # a newer state was written
     UNCHANGED = "unchanged"  # described, but the archive already held this state
     ALREADY_FINAL = "already-final"  # the archive holds a terminal state: no describe needed
-    SUPERSEDED_RECHECK = "superseded-recheck"  # a re-check link of a chain that was replaced
     NOT_AUTOML = "not-automl"  # a child job that belongs to no AutoML job
     JOB_NOT_FOUND = "job-not-found"
     SAME_BATCH = "same-batch"  # the job was already exported by an earlier record of this batch
@@ -66,12 +64,7 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class ExportPolicy:
     alert_on: frozenset[str]
-    recheck_base_delay_seconds: int
-    recheck_max_delay_seconds: int
     alert_claim_lease_seconds: int
-
-    def recheck_delay(self, attempt: int) -> int:
-        return int(min(self.recheck_base_delay_seconds * 2 ** min(attempt, 20), self.recheck_max_delay_seconds))
 
 
 @dataclass(frozen=True)
@@ -90,16 +83,14 @@ class JobExporter:
         store: JobStore,
         archive: Archive,
         notifier: Notifier,
-        queue: WorkQueue,
         resolver: ChildJobResolver,
         policy: ExportPolicy,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime],
     ) -> None:
         self._sagemaker = sagemaker
         self._store = store
         self._archive = archive
         self._notifier = notifier
-        self._queue = queue
         self._resolver = resolver
         self._policy = policy
         self._clock = clock
@@ -112,7 +103,7 @@ class JobExporter:
 
         `exported_in_batch` holds the jobs an earlier record of this batch described and finished; a
         later first delivery for the same job is skipped. A redelivered message is never skipped: it
-        may hold a claim (alert, re-check chain) that only it can finish.
+        may hold an alert claim that only it can finish.
         """
         resolution = Resolution(job_name=None)
         if isinstance(item, ChildJobEvent):
@@ -122,7 +113,7 @@ class JobExporter:
                 return Outcome.NOT_AUTOML
             item = JobReference(job_name=resolution.job_name, origin=f"event:{item.kind}", fingerprint=item.fingerprint)
         job_key = item.job_name.lower()
-        if job_key in exported_in_batch and item.recheck is None and first_delivery:
+        if job_key in exported_in_batch and first_delivery:
             return Outcome.SAME_BATCH
         outcome = self._export(item, message_id, resolution)
         if outcome in (Outcome.ARCHIVED, Outcome.UNCHANGED):
@@ -147,12 +138,6 @@ class JobExporter:
             # message failed afterwards, its own redelivery finishes the work.
             metrics.add_metric(name="DuplicateEventsSkipped", unit=MetricUnit.Count, value=1)
             return Outcome.DUPLICATE_EVENT
-        if (
-            reference.recheck
-            and state is not None
-            and not _is_live_link(reference.recheck, state.recheck_token, message_id)
-        ):
-            return Outcome.SUPERSEDED_RECHECK
         try:
             answer, api = self._describe(reference, resolution, state.describe_api if state else None)
         except JobNotFound:
@@ -170,8 +155,6 @@ class JobExporter:
         outcome = Outcome.ARCHIVED if archived.written else Outcome.UNCHANGED
         if record["is_terminal"]:
             self._alert(job_key, archived, message_id)
-        else:
-            self._follow_up(job_key, record["job_name"], api, reference.recheck, message_id)
         logger.info(
             "Job state exported",
             extra={"outcome": outcome.value, "status": record["status"], "state_id": record["state_id"]},
@@ -274,31 +257,6 @@ class JobExporter:
         metrics.add_metric(name="AlertsSent", unit=MetricUnit.Count, value=1)
         logger.info("Alert sent", extra={"alert_category": category, "notification_id": notification_id})
 
-    def _follow_up(self, job_key: str, job_name: str, api: str, recheck: Recheck | None, message_id: str) -> None:
-        """Keep one delayed re-check chain alive per running job.
-
-        A chain link claims the job's `recheck_token` (its own message id) if it continues the live
-        chain, repeats its own earlier claim (a redelivery), or finds the chain stale (its message
-        was lost to the DLQ). Otherwise another chain is alive and this message adds none.
-        """
-        attempt = recheck.attempt + 1 if recheck else 0
-        delay = self._policy.recheck_delay(attempt)
-        now = int(self._clock().timestamp())
-        stale_before = now - self._policy.recheck_max_delay_seconds - STALE_CHAIN_GRACE_SECONDS
-        claimed = self._store.claim_recheck(
-            job_key, message_id, recheck.token if recheck else None, attempt, now + delay, stale_before
-        )
-        if not claimed:
-            return
-        body = {
-            "AutoMLJobName": job_name,
-            "Origin": "recheck",
-            "DescribeApi": api,
-            "Recheck": {"Token": message_id, "Attempt": attempt},
-        }
-        self._queue.send(body, delay)
-        metrics.add_metric(name="RechecksScheduled", unit=MetricUnit.Count, value=1)
-
 
 def _seen_entry(fingerprint: str | None, message_id: str) -> str | None:
     """What the state remembers of a handled event: its fingerprint and the message that carried it."""
@@ -311,10 +269,6 @@ def _is_copy(fingerprint: str | None, message_id: str, seen_events: frozenset[st
         return False
     prefix = f"{fingerprint}|"
     return any(entry.startswith(prefix) and entry != prefix + message_id for entry in seen_events)
-
-
-def _is_live_link(recheck: Recheck, stored_token: str | None, message_id: str) -> bool:
-    return stored_token is None or stored_token in (recheck.token, message_id)
 
 
 _SUMMARY_FIELDS = (

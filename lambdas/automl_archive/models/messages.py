@@ -2,7 +2,7 @@
 
 The queue carries three kinds of message: EventBridge events for SageMaker child jobs, CloudTrail
 API-call events for AutoML jobs, and plain job references (`{"AutoMLJobName": "..."}`) sent by the
-exporter's own re-checks and by operator tools. Anything else is rejected with a reason.
+reconcile pass and by operator tools. Anything else is rejected with a reason.
 """
 
 from __future__ import annotations
@@ -67,21 +67,12 @@ class UnrelatedMessage(RejectedMessage):
 
 
 @dataclass(frozen=True)
-class Recheck:
-    """Marks a message as a link of a job's re-check chain (see logic/recheck.py)."""
-
-    token: str
-    attempt: int
-
-
-@dataclass(frozen=True)
 class JobReference:
     """A message that names its AutoML job directly."""
 
     job_name: str
     origin: str
     api_hint: str | None = None  # "v1" or "v2" when the message proves which API created the job
-    recheck: Recheck | None = None
     force: bool = False
     fingerprint: str | None = None  # set for events: duplicates of one event share it
 
@@ -128,15 +119,6 @@ def parse_message(body: str) -> WorkItem:
 
 def _parse_reference(payload: dict[str, Any]) -> JobReference:
     name = _job_name(payload.get("AutoMLJobName"), "AutoMLJobName")
-    recheck_field = payload.get("Recheck")
-    recheck = None
-    if recheck_field is not None:
-        if not isinstance(recheck_field, dict):
-            raise MalformedMessage("Recheck must be an object")
-        token, attempt = recheck_field.get("Token"), recheck_field.get("Attempt")
-        if not isinstance(token, str) or not token or not isinstance(attempt, int) or attempt < 0:
-            raise MalformedMessage("Recheck needs a Token string and a non-negative integer Attempt")
-        recheck = Recheck(token=token, attempt=attempt)
     api_hint = payload.get("DescribeApi")
     if api_hint not in (None, "v1", "v2"):
         raise MalformedMessage("DescribeApi must be 'v1' or 'v2'")
@@ -145,7 +127,6 @@ def _parse_reference(payload: dict[str, Any]) -> JobReference:
         job_name=name,
         origin=str(origin)[:64],
         api_hint=api_hint,
-        recheck=recheck,
         force=payload.get("Force") is True,
     )
 

@@ -151,8 +151,37 @@ def build_rows(cold: dict[str, Any], cpu: dict[str, Any], emulated: dict[str, An
     return rows, extra
 
 
+def freshness_rows(report: dict[str, Any]) -> list[Row]:
+    """Issue 10's goals for this product, from bench/freshness.py's run (simulated seconds)."""
+    product = report["rows"][0]
+    terminal, intermediate, alerts = product["terminal"], product["intermediate"], product["alerts"]
+    rows = [
+        Row("freshness p95, terminal states", terminal["p95"], 60.0, "s", "<= floor", None),
+        Row("freshness max, terminal states", terminal["max"], 120.0, "s", "<= floor", None),
+        Row("freshness p95, intermediate states", intermediate["p95"], 120.0, "s", "<= floor", None),
+        Row("alert max after the failure", alerts["max"], 120.0, "s", "<= floor", None),
+        Row("states never archived", product["missed_terminal"] + product["missed_intermediate"], 0.0, "states",
+            "= 0", None),
+        Row("SageMaker describes per job (floor: distinct states + 2)", product["describes_per_job"],
+            report["mean_describe_budget"], "calls", "<= floor", None,
+            note=f"{product['jobs_over_describe_budget']} of {report['jobs']} jobs over their own budget"),
+        Row("ListAutoMLJobs calls per hour (O(1): one page a minute)", product["list_calls_per_hour"], 61.0, "calls",
+            "<= floor", None),
+        Row("idle cost per month (no jobs)", product["idle_usd_per_month"], None, "USD", "report", None),
+    ]  # fmt: skip
+    return rows
+
+
+def print_freshness(report: dict[str, Any]) -> None:
+    from bench.freshness import print_table  # noqa: PLC0415 (imports the emulator; only needed here)
+
+    print_table(report)
+
+
 def judge(row: Row, backfill: dict[str, Any]) -> bool | None:
     ratio = row.ratio
+    if row.target == "<= floor":
+        return row.floor is not None and row.product <= row.floor
     if row.target == "<= 1.25x":
         return ratio is not None and ratio <= 1.25
     if row.target == "<= 2x":
@@ -201,8 +230,13 @@ def main(argv: list[str] | None = None) -> int:
     cpu = run_piece("bench.cpu", "--repeats", "3")
     print("AWS calls and backfill in the local emulator...", file=sys.stderr)
     emulated = run_piece("bench.emulated", "--jobs", str(args.jobs))
+    print("freshness: three designs on a 6-hour simulated workload...", file=sys.stderr)
+    fresh = run_piece("bench.freshness", timeout=1800)
     rows, extra = build_rows(cold, cpu, emulated)
+    rows += freshness_rows(fresh)
     print(render(rows, host))
+    print()
+    print_freshness(fresh)
     seconds = time.perf_counter() - began
     print(f"\n(bench took {seconds:.0f} s)")
     results = {
@@ -210,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": seconds,
         "rows": [row.as_json() for row in rows],
         **extra,
-        "raw": {"coldstart": cold, "cpu": cpu, "emulated": emulated},
+        "raw": {"coldstart": cold, "cpu": cpu, "emulated": emulated, "freshness": fresh},
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     if args.record:

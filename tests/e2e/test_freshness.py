@@ -1,0 +1,55 @@
+"""Issue 10's goals on a smaller version of `make bench`'s freshness workload (simulated time).
+
+30 jobs over 4 simulated hours (silent completions 1-20 min after the last child event, failures before
+any child job and mid-tuning, stops, a burst of 20 completions in one minute), every event delivered
+twice and shuffled, through the deployed stack with IAM enforced and the sweep on its schedule; the
+two baseline designs are modelled on the same recorded truth (bench/freshness_models.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.freshness import comparison
+from emulator.iam import ENFORCEMENT
+
+
+@pytest.fixture(scope="module")
+def report(local_aws):
+    ENFORCEMENT.install()
+    ENFORCEMENT.take_denials()
+    result = comparison(jobs=30, hours=4.0, seed=11, aws=local_aws)
+    result["denials"] = ENFORCEMENT.take_denials()
+    return result
+
+
+def _design(report, name: str) -> dict:
+    return next(row for row in report["rows"] if row["design"] == name)
+
+
+def test_every_state_is_archived_and_every_failure_alerted_within_the_bounds(report):
+    product = _design(report, "this product")
+    # Then terminal states: p95 within a minute, none later than two; intermediate p95 within two
+    assert product["terminal"]["p95"] <= 60, product["terminal"]
+    assert product["terminal"]["max"] <= 120, product["terminal"]
+    assert product["intermediate"]["p95"] <= 120, product["intermediate"]
+    # And no state was missed (the data lake sees each phase of each job), every failure alerted in 2 min
+    assert (product["missed_terminal"], product["missed_intermediate"]) == (0, 0)
+    assert report["product_missed_alerts"] == 0
+    assert product["alerts"]["max"] <= 120, product["alerts"]
+    # And nothing the deployed roles do was denied
+    assert report["denials"] == []
+
+
+def test_listing_is_independent_of_the_number_of_jobs_and_per_job_polling_is_gone(report):
+    product, polling = _design(report, "this product"), _design(report, "per-job polling")
+    # One ListAutoMLJobs page a minute for the whole account (30 jobs fit in one page)
+    assert product["list_calls_per_hour"] <= 61
+    # And far fewer describes than polling every running job every minute
+    assert product["describes_per_job"] < polling["describes_per_job"] / 4
+
+
+def test_the_product_is_fresher_than_the_re_check_chains_it_replaced(report):
+    product, chain = _design(report, "this product"), _design(report, "event + re-check chain")
+    assert product["terminal"]["p95"] < chain["terminal"]["p95"] / 4
+    assert product["missed_intermediate"] < chain["missed_intermediate"]

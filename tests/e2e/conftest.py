@@ -92,8 +92,8 @@ def archive(local_aws: LocalAws) -> Iterator[DeployedArchive]:
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         stack = deploy_stack(local_aws)
-    # Simulated SageMaker time starts shortly before real time: the sweep (which reads the real clock)
-    # then finds the simulated jobs inside its look-back window.
+    # Simulated time starts shortly before real time: the functions read simulated time, the operator
+    # commands (CLI tests) the real clock, and both then fall inside the sweep's look-back window.
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
     with AutopilotSimulator(clock=SimulatedClock(start=start)) as simulator, SqsClock() as sqs_clock:
         pipeline = LambdaPipeline.for_function(

@@ -9,8 +9,6 @@ the statements of the role the deployed template gives that function.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from emulator.iam import ENFORCEMENT
 from emulator.scenarios import failing_job, schedule_all
 
@@ -46,7 +44,7 @@ def test_the_exporter_calls_exactly_what_its_role_grants(archive):
     archive.pipeline.cold_start()
     role = archive.stack.function().role_arn
     ENFORCEMENT.authorized.clear()
-    # When it follows a V2 job that fails (child events of every kind, re-checks, candidates, an alert)
+    # When it follows a V2 job that fails (child events of every kind, sweep references, candidates, an alert)
     schedule_all(archive.simulator, [failing_job("perm-v2-fails", api="v2")])
     archive.run_until_idle()
     # And a job whose tuning job's name was cut to 32 characters: the name hint names no job, so the
@@ -69,11 +67,7 @@ def test_the_sweep_calls_exactly_what_its_role_grants(archive):
     archive.sweep.invoke()  # cold start: builds the sweep
     role = archive.sweep.function.role_arn
     ENFORCEMENT.authorized.clear()
-    # When it runs over jobs the archive lacks (so it enqueues) and advances its watermark; the job
-    # changes after the last sweep's watermark (the sweep reads the real clock)
-    real_now = datetime.now(UTC)
-    if archive.simulator.clock.now() < real_now:
-        archive.simulator.clock.advance_to(real_now + timedelta(minutes=1))
+    # When it runs over jobs the archive lacks (so it enqueues) and advances its watermark
     archive.simulator.create_job("perm-sweep-only", api="v2")
     archive.simulator.run_to_completion("perm-sweep-only")
     result = archive.sweep.invoke()

@@ -11,10 +11,11 @@ minute) is played three ways, side by side:
   truth (`bench/freshness_models.py`).
 
 Freshness is archive time minus the state's LastModifiedTime, for terminal and for intermediate states;
-a state a design never archived is counted as missed. Alert latency is the SNS publish's simulated time
-minus the failed state's LastModifiedTime. Costs come from one control-plane model (`control_cost`)
-applied to each design's invocations and calls; the archive's own writes (S3, DynamoDB state, SNS) are
-the same per state for every design and are left out of the comparison (docs/performance.md has them).
+a state a design never archived is counted as missed, and as infinitely late in the percentiles.
+Alert latency is the SNS publish's simulated time minus the failed state's LastModifiedTime. Costs
+come from one control-plane model (`control_cost`) applied to each design's invocations and calls; the
+archive's own writes (S3, DynamoDB state, SNS) are the same per state for every design and are left
+out of the comparison (docs/performance.md has them).
 
 Not modelled, on purpose stated: EventBridge's delivery latency and the event source mapping's batching
 window (≤ 5 s) are not simulated for the product (the pipeline receives at once); ListAutoMLJobs is
@@ -120,6 +121,7 @@ class ProductRun:
     exporter_invocations: int
     sweep_invocations: int
     records: int
+    missed_states: list[str]
 
 
 class _Recorder:
@@ -224,6 +226,7 @@ def _score(
     terminal: list[float] = []
     intermediate: list[float] = []
     missed_terminal = missed_intermediate = 0
+    missed_states: list[str] = []
     alert_lags: list[float] = []
     missed_alerts = 0
     last_terminal = 0.0
@@ -232,6 +235,7 @@ def _score(
             key = (job.job_name.lower(), state.status, state.secondary_status or "", state.last_modified_time)
             seen = archived.get(key)
             if seen is None:
+                missed_states.append(f"{job.job_name} {state.status}/{state.secondary_status} at {state.at:.0f} s")
                 if state.is_terminal:
                     missed_terminal += 1
                 else:
@@ -270,7 +274,14 @@ def _score(
         describes_by_job={name: recorder.describes.get(name.lower(), 0) for name in truth.jobs},
     )
     return ProductRun(
-        result, alert_lags, missed_alerts, recorder.calls, exporter_invocations, sweep_invocations, len(records)
+        result,
+        alert_lags,
+        missed_alerts,
+        recorder.calls,
+        exporter_invocations,
+        sweep_invocations,
+        len(records),
+        missed_states,
     )
 
 
@@ -314,8 +325,9 @@ def comparison(jobs: int, hours: float, seed: int, aws: LocalAws | None = None) 
         rows.append(
             {
                 "design": result.name,
-                "terminal": summarise(result.terminal_lags),
-                "intermediate": summarise(result.intermediate_lags),
+                # a state never archived counts as infinitely late
+                "terminal": summarise(result.terminal_lags, result.missed_terminal),
+                "intermediate": summarise(result.intermediate_lags, result.missed_intermediate),
                 "alerts": summarise(product.alert_lags) if run is not None else None,
                 "missed_terminal": result.missed_terminal,
                 "missed_intermediate": result.missed_intermediate,
@@ -334,6 +346,7 @@ def comparison(jobs: int, hours: float, seed: int, aws: LocalAws | None = None) 
         "events": len(truth.events),
         "hours": truth.end / 3600,
         "product_missed_alerts": product.missed_alerts,
+        "product_missed_states": product.missed_states,
         "product_describes": product.result.describes,
         "product_states_archived": product.result.states_archived,
         "mean_describe_budget": sum(describe_budget(truth).values()) / max(1, len(truth.jobs)),
@@ -343,7 +356,9 @@ def comparison(jobs: int, hours: float, seed: int, aws: LocalAws | None = None) 
 
 
 def _fmt(value: float | None, digits: int = 0) -> str:
-    return "-" if value is None or value != value else f"{value:.{digits}f}"
+    if value is None or value != value:
+        return "-"
+    return "never" if value == float("inf") else f"{value:.{digits}f}"
 
 
 def print_table(report: dict[str, Any]) -> None:

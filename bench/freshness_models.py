@@ -53,11 +53,20 @@ class DesignResult:
     describes_by_job: dict[str, int] = field(default_factory=dict)
 
 
-def summarise(lags: list[float]) -> dict[str, float]:
-    """count, nearest-rank p50 and p95, and max of lags in seconds (NaN statistics when there are none)."""
-    if not lags:
+def summarise(lags: list[float], missed: int = 0) -> dict[str, float]:
+    """count, nearest-rank p50 and p95, and max of lags in seconds (NaN statistics when there are none).
+
+    A state never archived counts as infinitely late: it is in the percentiles, not left out of them.
+    """
+    values = [*lags, *([math.inf] * missed)]
+    if not values:
         return {"count": 0.0, "p50": math.nan, "p95": math.nan, "max": math.nan}
-    return {"count": float(len(lags)), "p50": percentile(lags, 0.50), "p95": percentile(lags, 0.95), "max": max(lags)}
+    return {
+        "count": float(len(values)),
+        "p50": percentile(values, 0.50),
+        "p95": percentile(values, 0.95),
+        "max": max(values),
+    }
 
 
 class _Timeline:
@@ -308,7 +317,8 @@ def table(results: list[DesignResult], truth: Truth) -> str:
     )
     lines = [header, "-" * len(header)]
     for result in results:
-        terminal, intermediate = summarise(result.terminal_lags), summarise(result.intermediate_lags)
+        terminal = summarise(result.terminal_lags, result.missed_terminal)
+        intermediate = summarise(result.intermediate_lags, result.missed_intermediate)
         lines.append(
             f"{result.name:<24}{terminal['p50']:>9.0f}{terminal['p95']:>7.0f}{terminal['max']:>7.0f}"
             f"{intermediate['p50']:>9.0f}{intermediate['p95']:>7.0f}{intermediate['max']:>7.0f}"

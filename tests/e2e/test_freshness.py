@@ -29,12 +29,15 @@ def _design(report, name: str) -> dict:
 
 def test_every_state_is_archived_and_every_failure_alerted_within_the_bounds(report):
     product = _design(report, "this product")
-    # Then terminal states: p95 within a minute, none later than two; intermediate p95 within two
+    # Then terminal states: p95 within a minute, none later than two (none missed); intermediate p95
+    # within two, a state never archived counting as infinitely late
     assert product["terminal"]["p95"] <= 60, product["terminal"]
     assert product["terminal"]["max"] <= 120, product["terminal"]
     assert product["intermediate"]["p95"] <= 120, product["intermediate"]
-    # And no state was missed (the data lake sees each phase of each job), every failure alerted in 2 min
-    assert (product["missed_terminal"], product["missed_intermediate"]) == (0, 0)
+    # And the data lake sees (almost) every phase: a state shorter than a minute whose only announcement
+    # was absorbed can be missed (docs/reliability.md); at most 1 % of the states
+    assert product["missed_terminal"] == 0
+    assert product["missed_intermediate"] <= 0.01 * report["states"], report["product_missed_states"]
     assert report["product_missed_alerts"] == 0
     assert product["alerts"]["max"] <= 120, product["alerts"]
     # And nothing the deployed roles do was denied
@@ -45,7 +48,9 @@ def test_listing_is_independent_of_the_number_of_jobs_and_per_job_polling_is_gon
     product, polling = _design(report, "this product"), _design(report, "per-job polling")
     # One ListAutoMLJobs page a minute for the whole account (30 jobs fit in one page)
     assert product["list_calls_per_hour"] <= 61
-    # And far fewer describes than polling every running job every minute
+    # And no job costs more SageMaker describes than its distinct states + 2 (child-job describes that
+    # resolve events aside), far fewer than polling every running job every minute
+    assert product["jobs_over_describe_budget"] == 0
     assert product["describes_per_job"] < polling["describes_per_job"] / 4
 
 

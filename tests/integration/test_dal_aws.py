@@ -113,9 +113,15 @@ def test_seen_events_are_a_bounded_set_reset_by_a_new_state(store):
     store.remember_event("churn", "fp-3", limit=3)
     store.remember_event("churn", "fp-4", limit=3)  # over the limit: not kept
     assert store.load_job("churn").state.seen_events == frozenset({"fp-1", "fp-2", "fp-3"})
-    # When a newer state is written by a reference (no event) / Then the memory is cleared
-    store.save_state("churn", 200, {**SUMMARY, "seen_events": frozenset()})
+    # When a progress event probes the state / Then the state is marked probed
+    assert store.load_job("churn").state.probed_kinds == frozenset()
+    store.remember_event("churn", "fp-1", limit=10, probed_kind="training")
+    store.remember_event("churn", "fp-5", limit=10, probed_kind="tuning")
+    assert store.load_job("churn").state.probed_kinds == frozenset({"training", "tuning"})
+    # When a newer state is written by a reference (no event) / Then the memory and the probe are cleared
+    store.save_state("churn", 200, {**SUMMARY, "seen_events": frozenset(), "probed_kinds": None})
     assert store.load_job("churn").state.seen_events == frozenset()
+    assert store.load_job("churn").state.probed_kinds == frozenset()
     # And remembering for a job never archived does nothing
     store.remember_event("ghost", "fp-9", limit=3)
     assert store.load_job("ghost").state is None

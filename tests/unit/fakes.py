@@ -115,6 +115,7 @@ class FakeStore:
                 describe_api=item.get("describe_api_short"),
                 alert_category=item.get("alert_category"),
                 seen_events=frozenset(item.get("seen_events") or ()),
+                probed_kinds=frozenset(item.get("probed_kinds") or ()),
                 attributes=item,
             )
         sent = frozenset(
@@ -129,17 +130,21 @@ class FakeStore:
             return False
         item = dict(current or {})
         item.update({k: v for k, v in summary.items() if v is not None})
+        for absent in [k for k, v in summary.items() if v is None]:  # as DynamoDB's REMOVE
+            item.pop(absent, None)
         item["seen_events"] = summary.get("seen_events") or frozenset()
         item["ordering"] = ordering
         item["describe_api_short"] = "v2" if summary["describe_api"].endswith("V2") else "v1"
         self.states[job_key] = item
         return True
 
-    def remember_event(self, job_key: str, fingerprint: str, limit: int) -> None:
+    def remember_event(self, job_key: str, fingerprint: str, limit: int, probed_kind: str | None = None) -> None:
         self.calls["remember_event"] += 1
         item = self.states.get(job_key)
         if item is not None and len(item.get("seen_events") or ()) < limit:
             item["seen_events"] = frozenset(item.get("seen_events") or ()) | {fingerprint}
+            if probed_kind:
+                item["probed_kinds"] = frozenset(item.get("probed_kinds") or ()) | {probed_kind}
 
     def claim_alert(self, job_key: str, status: str, owner: str, now: int, lease_until: int) -> bool:
         self.calls["claim_alert"] += 1

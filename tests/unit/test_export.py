@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -228,6 +229,23 @@ def test_tuning_job_name_hint_is_confirmed_by_the_describe_the_export_uses(world
     assert world.describes == 1
 
 
+def test_a_v2_jobs_tuning_hint_is_confirmed_with_the_api_already_known_to_work(world):
+    # Given a V2 job the exporter has already described (it knows V1 cannot describe it)
+    world.sagemaker.put_job(
+        v2_answer(name="images", status="InProgress", secondary="FeatureEngineering", minutes=20), api="v2"
+    )
+    world.run(ref("images"), "m-1")
+    world.sagemaker.put_job(
+        v2_answer(name="images", status="InProgress", secondary="ModelTuning", minutes=40), api="v2"
+    )
+    before = dict(world.sagemaker.calls)
+    # When its tuning job's first event arrives (the name hint is confirmed by a describe)
+    assert world.run(ChildJobEvent(ChildKind.TUNING, "imagesTA", "InProgress"), "m-2") is Outcome.ARCHIVED
+    # Then that describe is one DescribeAutoMLJobV2, with no V1 attempt first
+    assert world.sagemaker.calls["describe_v1"] == before.get("describe_v1", 0)
+    assert world.sagemaker.calls["describe_v2"] == before.get("describe_v2", 0) + 1
+
+
 def test_tuning_job_with_cut_name_is_proven_through_its_training_job(world):
     # Given a 32-character job whose tuning job name was cut, so the hint names no job
     name = "a" * 32
@@ -261,8 +279,8 @@ def test_dynamodb_summary_stays_small_for_the_largest_answer(world):
     assert item["raw_s3_key"].startswith("raw/automl-jobs/churn-v1/")
 
 
-def _training_event(fingerprint: str) -> ChildJobEvent:
-    return ChildJobEvent(ChildKind.TRAINING, "churn-v1-dpp1-1-ab", "Completed", fingerprint=fingerprint)
+def _training_event(fingerprint: str, status: str = "Completed") -> ChildJobEvent:
+    return ChildJobEvent(ChildKind.TRAINING, "churn-v1-dpp1-1-ab", status, fingerprint=fingerprint)
 
 
 def test_a_duplicate_event_of_a_running_job_costs_no_describe(world):
@@ -292,19 +310,60 @@ def test_a_redelivery_of_the_same_message_is_not_a_copy(world):
     assert len(world.notifier.published) == 1
 
 
+def _tuning_event(fingerprint: str, status: str = "InProgress") -> ChildJobEvent:
+    return ChildJobEvent(ChildKind.TUNING, "churn-v1TA", status, fingerprint=fingerprint)
+
+
 def test_a_new_event_at_an_unchanged_state_is_remembered_and_a_new_state_resets_the_memory(world):
+    # Given a running job archived by a training job's event (which counts as that kind's probe)
     world.sagemaker.put_job(v1_answer(status="InProgress", secondary="FeatureEngineering", minutes=10))
     world.sagemaker.child_links[(ChildKind.TRAINING, "churn-v1-dpp1-1-ab")] = arn("automl-job", "churn-v1")
-    world.run(_training_event("fp-1"), "m-1")
-    # When a different event finds the job unchanged / Then it is remembered (its copies will be skipped)
-    assert world.run(_training_event("fp-2"), "m-2") is Outcome.UNCHANGED
+    world.sagemaker.child_links[(ChildKind.TUNING, "churn-v1TA")] = arn("automl-job", "churn-v1")
+    assert world.run(_training_event("fp-1"), "m-1") is Outcome.ARCHIVED
+    # When an event of another kind finds the job unchanged / Then it is remembered (its copies will be
+    # skipped) and its kind has probed this state
+    assert world.run(_tuning_event("fp-2"), "m-2") is Outcome.UNCHANGED
     assert world.store.states["churn-v1"]["seen_events"] == {"fp-1|m-1", "fp-2|m-2"}
-    # When the job moves on and an event brings the new state / Then the memory holds only that event
+    assert world.store.states["churn-v1"]["probed_kinds"] == {"training", "tuning"}
+    # And further progress of either kind at this state costs no describe
+    before = world.describes
+    assert world.run(_training_event("fp-3"), "m-3") is Outcome.PROGRESS_ABSORBED
+    assert world.run(_tuning_event("fp-4"), "m-4") is Outcome.PROGRESS_ABSORBED
+    assert world.describes == before
+    # When the job moves on and the reconcile pass hands it over / Then the new state starts unprobed and
+    # with no memory of events
     world.sagemaker.put_job(v1_answer(status="InProgress", secondary="ModelTuning", minutes=20))
-    assert world.run(_training_event("fp-3"), "m-3") is Outcome.ARCHIVED
-    assert world.store.states["churn-v1"]["seen_events"] == {"fp-3|m-3"}
+    assert world.run(ref("churn-v1"), "m-5") is Outcome.ARCHIVED
+    assert world.store.states["churn-v1"]["seen_events"] == frozenset()
+    assert "probed_kinds" not in world.store.states["churn-v1"]
     # And an old event's copy arriving now is described again (the job may have changed since)
-    assert world.run(_training_event("fp-1"), "m-4") is Outcome.UNCHANGED
+    assert world.run(_training_event("fp-1"), "m-6") is Outcome.UNCHANGED
+
+
+def test_failure_evidence_is_described_even_at_a_probed_state(world):
+    # Given a running job whose state a training job's progress already probed
+    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="ModelTuning", minutes=10))
+    world.sagemaker.child_links[(ChildKind.TRAINING, "churn-v1-dpp1-1-ab")] = arn("automl-job", "churn-v1")
+    world.run(_training_event("fp-1"), "m-1")
+    assert world.store.states["churn-v1"]["probed_kinds"] == {"training"}
+    # When the job fails and a training job's failure event arrives / Then it is described and alerted
+    world.sagemaker.put_job(v1_answer(status="Failed", secondary="Failed", minutes=30))
+    assert world.run(_training_event("fp-3", status="Failed"), "m-3") is Outcome.ARCHIVED
+    assert len(world.notifier.published) == 1
+
+
+def test_a_listed_state_the_archive_already_holds_costs_no_describe(world):
+    # Given a running job archived at its current state (an event got there first)
+    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="ModelTuning", minutes=10))
+    world.run(ref("churn-v1"), "m-1")
+    held = world.store.states["churn-v1"]["ordering"]
+    before = world.describes
+    # When the reconcile pass's reference for that very state arrives / Then nothing is described
+    assert world.run(ref("churn-v1", listed_ordering=held), "m-2") is Outcome.ALREADY_CURRENT
+    assert world.describes == before
+    # And a reference listing a newer state is described and archived
+    world.sagemaker.put_job(v1_answer(status="Completed", minutes=40))
+    assert world.run(ref("churn-v1", listed_ordering=held + 1), "m-3") is Outcome.ARCHIVED
 
 
 def test_a_copy_first_in_a_redelivered_batch_does_not_swallow_the_alert(world):
@@ -392,3 +451,21 @@ def test_history_reports_no_freshness(world, lag_values, origin, age_seconds):
     world.now = answer["LastModifiedTime"] + timedelta(seconds=age_seconds)
     assert world.run(JobReference(job_name="churn-v1", origin=origin)) is Outcome.ARCHIVED
     assert lag_values() == []
+
+
+def test_progress_that_happened_by_the_stored_state_costs_no_describe(world):
+    # Given a running job archived at a state SageMaker recorded at `recorded`
+    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="ModelTuning", minutes=20))
+    world.sagemaker.child_links[(ChildKind.TRAINING, "churn-v1-dpp1-1-ab")] = arn("automl-job", "churn-v1")
+    world.run(ref("churn-v1"), "m-1")
+    recorded = datetime.fromisoformat(world.store.states["churn-v1"]["last_modified_time"])
+    before = world.describes
+    # When a child job's progress stamped at that moment arrives (the phase's own first events, or late)
+    old_news = dataclasses.replace(_training_event("fp-1"), occurred_at=recorded)
+    # Then it costs no describe
+    assert world.run(old_news, "m-2") is Outcome.PROGRESS_ABSORBED
+    assert world.describes == before
+    # And progress stamped after the archive's look at the job (its archiving, here) is described
+    news = dataclasses.replace(_training_event("fp-2"), occurred_at=world.now + timedelta(seconds=1))
+    assert world.run(news, "m-3") is Outcome.UNCHANGED
+    assert world.describes == before + 1

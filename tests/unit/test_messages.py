@@ -16,8 +16,10 @@ from automl_archive.models.messages import (
 
 
 def without_fingerprint(item):
+    """The parsed event without what every event carries (its fingerprint and its envelope's time)."""
     assert item.fingerprint, "every event carries a fingerprint"
-    return dataclasses.replace(item, fingerprint=None)
+    assert item.occurred_at is not None, "every event carries its time"
+    return dataclasses.replace(item, fingerprint=None, occurred_at=None)
 
 
 def _event(detail_type: str, detail: dict) -> str:
@@ -84,7 +86,7 @@ def test_child_event_with_automl_arn_names_the_job_with_its_real_case():
     # When it is parsed
     item = without_fingerprint(parse_message(_event("SageMaker Training Job State Change", detail)))
     # Then the job is referenced directly, its case recovered from the child's name
-    assert item == JobReference(job_name="ChurnJob", origin="event:training")
+    assert item == JobReference(job_name="ChurnJob", origin="event:training", child_kind="training")
 
 
 @pytest.mark.parametrize(
@@ -128,6 +130,20 @@ def test_a_re_check_sent_by_an_earlier_version_is_an_ordinary_reference():
     assert parse_message(body) == JobReference(job_name="sales-7", origin="recheck", api_hint="v2")
 
 
+def test_the_reconcile_pass_reference_carries_the_listed_ordering_and_events_their_child_status():
+    # Given the reference the reconcile pass sends and a child event that names its AutoML job
+    reference = parse_message('{"AutoMLJobName": "sales-7", "Origin": "sweep", "ListedOrdering": 42}')
+    detail = {
+        "TrainingJobName": "sales-7-dpp1-1-ab",
+        "TrainingJobStatus": "Failed",
+        "AutoMLJobArn": "arn:aws:sagemaker:us-east-1:123456789012:automl-job/sales-7",
+    }
+    event = parse_message(_event("SageMaker Training Job State Change", detail))
+    # Then each keeps what the exporter decides a describe by
+    assert (reference.listed_ordering, reference.child_status) == (42, None)
+    assert (event.job_name, event.child_kind, event.child_status) == ("sales-7", "training", "Failed")
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
@@ -138,6 +154,8 @@ def test_a_re_check_sent_by_an_earlier_version_is_an_ordinary_reference():
         ('{"AutoMLJobName": "' + "a" * 33 + '"}', "not a valid AutoML job name"),
         ('{"AutoMLJobName": 42}', "not a valid AutoML job name"),
         ('{"AutoMLJobName": "ok", "DescribeApi": "v3"}', "DescribeApi"),
+        ('{"AutoMLJobName": "ok", "ListedOrdering": -1}', "ListedOrdering"),
+        ('{"AutoMLJobName": "ok", "ListedOrdering": "9"}', "ListedOrdering"),
         ('{"detail-type": "SageMaker Training Job State Change", "detail": "x"}', "no detail object"),
         ('{"detail-type": "SageMaker Training Job State Change", "detail": {"TrainingJobName": 7}}', "TrainingJobName"),
         (
@@ -182,3 +200,27 @@ def test_copies_of_an_event_share_a_fingerprint_and_other_events_do_not():
     # Then the copies match and the other event differs
     assert fingerprints[0] == fingerprints[1] != fingerprints[2]
     assert fingerprints[0] is not None
+
+
+@pytest.mark.parametrize(
+    ("body", "cause"),
+    [
+        ('{"detail-type": ' + "[" * 60_000 + "]" * 60_000 + "}", "RecursionError"),  # deeper than the recursion limit
+        ('{"AutoMLJobName": ' + "7" * 5_000 + "}", "ValueError"),  # over Python's int conversion limit
+        (
+            json.dumps(
+                {
+                    "detail-type": "AWS API Call via CloudTrail",
+                    "detail": {"eventSource": "sagemaker.amazonaws.com", "eventName": ["CreateAutoMLJob"]},
+                }
+            ),
+            "TypeError",
+        ),
+    ],
+)
+def test_a_body_that_breaks_the_parser_is_rejected_not_retried(body, cause):
+    # Given a body that valid JSON tooling cannot turn into a work item (found by an adversarial review:
+    # each used to raise, be retried five times and dead-letter)
+    # When it is parsed / Then it is rejected with its cause, like any malformed message
+    with pytest.raises(MalformedMessage, match=cause):
+        parse_message(body)

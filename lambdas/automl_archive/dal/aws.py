@@ -170,6 +170,7 @@ class DynamoJobStore(_BotoClient):
             describe_api=_SHORT_API_NAMES.get(item.get("describe_api", "")),
             alert_category=item.get("alert_category"),
             seen_events=frozenset(item.get("seen_events") or ()),
+            probed_kinds=frozenset(item.get("probed_kinds") or ()),
             attributes=item,
         )
         alerts_sent = frozenset(status for status in TERMINAL_STATUSES if item.get(f"alert_{status}_sent_at"))
@@ -196,14 +197,19 @@ class DynamoJobStore(_BotoClient):
             values=attribute_values,
         )
 
-    def remember_event(self, job_key: str, fingerprint: str, limit: int) -> None:
+    def remember_event(self, job_key: str, fingerprint: str, limit: int, probed_kind: str | None = None) -> None:
         # A bounded set: past `limit` fingerprints at one state, duplicates cost a describe again.
+        values: dict[str, Any] = {":fingerprint": {"SS": [fingerprint]}, ":limit": to_dynamo(limit)}
+        expression = "ADD seen_events :fingerprint"
+        if probed_kind:
+            expression += ", probed_kinds :kind"
+            values[":kind"] = {"SS": [probed_kind]}
         self._conditional_update(
             key={"pk": {"S": job_pk(job_key)}, "sk": {"S": STATE_SK}},
-            expression="ADD seen_events :fingerprint",
+            expression=expression,
             condition="attribute_exists(pk) AND (attribute_not_exists(seen_events) OR size(seen_events) < :limit)",
             names=None,
-            values={":fingerprint": {"SS": [fingerprint]}, ":limit": to_dynamo(limit)},
+            values=values,
         )
 
     def claim_alert(self, job_key: str, status: str, owner: str, now: int, lease_until: int) -> bool:

@@ -48,6 +48,8 @@ class StoredState:
     describe_api: str | None
     alert_category: str | None
     seen_events: frozenset[str] = frozenset()  # fingerprints of events already handled at this state
+    # child-job kinds whose progress event already described this state and found it current
+    probed_kinds: frozenset[str] = frozenset()
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
@@ -90,8 +92,9 @@ class JobStore(Protocol):
         """Write the state if it is newer than the stored one; False when it was not."""
         ...
 
-    def remember_event(self, job_key: str, fingerprint: str, limit: int) -> None:
-        """Add an event's fingerprint to the stored state's seen events (while fewer than `limit`)."""
+    def remember_event(self, job_key: str, fingerprint: str, limit: int, probed_kind: str | None = None) -> None:
+        """Add an event's fingerprint to the stored state's seen events (while fewer than `limit`);
+        `probed_kind` also records that a progress event of that child-job kind found the state current."""
         ...
 
     def claim_alert(self, job_key: str, status: str, owner: str, now: int, lease_until: int) -> bool: ...

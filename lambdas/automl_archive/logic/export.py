@@ -48,6 +48,8 @@ SEEN_EVENTS_LIMIT = 200  # fingerprints remembered per job state (a tuning phase
 # operator backfills, nor for states older than this (a first sweep's look-back archives weeks of them).
 FRESHNESS_HORIZON_SECONDS = 86_400
 HISTORY_ORIGINS = frozenset({BACKFILL_ORIGIN})
+# Child-job statuses that suggest the AutoML job itself failed or stopped: always worth a describe.
+FAILURE_EVIDENCE = frozenset({"Failed", "Stopped", "Stopping"})
 _API_NAMES = {"v1": DESCRIBE_V1, "v2": DESCRIBE_V2}
 
 
@@ -58,6 +60,8 @@ class Outcome(StrEnum):
     NOT_AUTOML = "not-automl"  # a child job that belongs to no AutoML job
     JOB_NOT_FOUND = "job-not-found"
     SAME_BATCH = "same-batch"  # the job was already exported by an earlier record of this batch
+    ALREADY_CURRENT = "already-current"  # the reconcile pass listed a state the archive already holds
+    PROGRESS_ABSORBED = "progress-absorbed"  # child-job progress that cannot announce a new state
     DUPLICATE_EVENT = "duplicate-event"  # a copy of an event already handled at the stored state
 
 
@@ -107,11 +111,18 @@ class JobExporter:
         """
         resolution = Resolution(job_name=None)
         if isinstance(item, ChildJobEvent):
-            resolution = self._resolver.resolve(item)
+            resolution = self._resolver.resolve(item, known_api=lambda name: self._known_api.get(name.lower()))
             if resolution.job_name is None:
                 metrics.add_metric(name="ChildJobsSkipped", unit=MetricUnit.Count, value=1)
                 return Outcome.NOT_AUTOML
-            item = JobReference(job_name=resolution.job_name, origin=f"event:{item.kind}", fingerprint=item.fingerprint)
+            item = JobReference(
+                job_name=resolution.job_name,
+                origin=f"event:{item.kind}",
+                fingerprint=item.fingerprint,
+                child_kind=item.kind.value,
+                child_status=item.child_status,
+                occurred_at=item.occurred_at,
+            )
         job_key = item.job_name.lower()
         if job_key in exported_in_batch and first_delivery:
             return Outcome.SAME_BATCH
@@ -138,6 +149,11 @@ class JobExporter:
             # message failed afterwards, its own redelivery finishes the work.
             metrics.add_metric(name="DuplicateEventsSkipped", unit=MetricUnit.Count, value=1)
             return Outcome.DUPLICATE_EVENT
+        if state is not None and not state.is_terminal and not reference.force:
+            skipped = self._needless_describe(reference, state)
+            if skipped is not None:
+                metrics.add_metric(name="DescribesSkipped", unit=MetricUnit.Count, value=1)
+                return skipped
         try:
             answer, api = self._describe(reference, resolution, state.describe_api if state else None)
         except JobNotFound:
@@ -146,12 +162,13 @@ class JobExporter:
             return Outcome.JOB_NOT_FOUND
         self._known_api[job_key] = api
         seen = _seen_entry(reference.fingerprint, message_id)
-        archived = self._archive_if_newer(job_key, answer, api, state.ordering if state else None, seen)
+        probed_kind = reference.child_kind if _is_progress(reference) else None
+        archived = self._archive_if_newer(job_key, answer, api, state.ordering if state else None, seen, probed_kind)
         if archived.written and reference.origin not in HISTORY_ORIGINS:
             self._observe_freshness(answer["LastModifiedTime"])
         record = archived.record
         if seen and not archived.written and not record["is_terminal"]:
-            self._store.remember_event(job_key, seen, SEEN_EVENTS_LIMIT)
+            self._store.remember_event(job_key, seen, SEEN_EVENTS_LIMIT, probed_kind=probed_kind)
         outcome = Outcome.ARCHIVED if archived.written else Outcome.UNCHANGED
         if record["is_terminal"]:
             self._alert(job_key, archived, message_id)
@@ -160,6 +177,29 @@ class JobExporter:
             extra={"outcome": outcome.value, "status": record["status"], "state_id": record["state_id"]},
         )
         return outcome
+
+    @staticmethod
+    def _needless_describe(reference: JobReference, state: StoredState) -> Outcome | None:
+        """Why describing this running job now would learn nothing new, if it would not.
+
+        - The reconcile pass listed a state the archive already holds (an event got there first).
+        - A child job's progress (not its failure or stop) that happened no later than the archive's
+          look at the stored state (its LastModifiedTime, or when it was archived): the describe made
+          then already saw what the event could announce (a phase's own first events, late events).
+        - A child job's progress at a state that a progress event of the same kind of child job
+          (training, tuning, processing, transform) already described and found current: each state
+          pays for at most one such probe per kind. Autopilot's phases change the kind of child job
+          that runs, so a new phase's first event still describes; a change announced only by a
+          repeated kind is listed by the next reconcile pass, within a minute (a state shorter than
+          that can be missed: docs/reliability.md).
+        """
+        if reference.listed_ordering is not None and state.ordering >= reference.listed_ordering:
+            return Outcome.ALREADY_CURRENT
+        if _is_progress(reference) and (
+            reference.child_kind in state.probed_kinds or _happened_by(reference.occurred_at, state)
+        ):
+            return Outcome.PROGRESS_ABSORBED
+        return None
 
     def _observe_freshness(self, last_modified: datetime) -> None:
         """How late the archive holds a state: one ArchiveLagSeconds value per newly archived state."""
@@ -181,7 +221,13 @@ class JobExporter:
         return describe_job(self._sagemaker, reference.job_name, known_api)
 
     def _archive_if_newer(
-        self, job_key: str, answer: dict[str, Any], api: str, stored_ordering: int | None, seen: str | None
+        self,
+        job_key: str,
+        answer: dict[str, Any],
+        api: str,
+        stored_ordering: int | None,
+        seen: str | None,
+        probed_kind: str | None,
     ) -> ArchivedState:
         ordering = ordering_key(answer["AutoMLJobStatus"], answer["LastModifiedTime"])
         now = self._clock()
@@ -201,6 +247,8 @@ class JobExporter:
             self._archive.put_json(record_key, (_to_json(record) + "\n").encode(), "application/x-ndjson")
             summary = _summary(record, record_key)
             summary["seen_events"] = frozenset({seen} if seen else ())  # reset at each new state
+            # A new state is probed only by the progress event that found it (None removes the attribute).
+            summary["probed_kinds"] = frozenset({probed_kind}) if probed_kind else None
             written = self._store.save_state(job_key, ordering, summary)
             if written and record["is_terminal"]:
                 count_with_dimension("JobsFinished", "status", record["status"])
@@ -256,6 +304,25 @@ class JobExporter:
         self._store.mark_alert_sent(job_key, status, iso(self._clock()) or "", notification_id)
         metrics.add_metric(name="AlertsSent", unit=MetricUnit.Count, value=1)
         logger.info("Alert sent", extra={"alert_category": category, "notification_id": notification_id})
+
+
+def _happened_by(moment: datetime | None, state: StoredState) -> bool:
+    """True when `moment` is no later than the archive's look at the stored state.
+
+    EventBridge stamps events to the second (truncated), so an event in the same second as the look
+    counts as seen by it.
+    """
+    looks = [
+        datetime.fromisoformat(value)
+        for value in (state.attributes.get("last_modified_time"), state.attributes.get("archived_at"))
+        if isinstance(value, str)
+    ]
+    return moment is not None and bool(looks) and moment <= max(looks)
+
+
+def _is_progress(reference: JobReference) -> bool:
+    """A child-job event that reports progress (started, completed), not a failure or a stop."""
+    return reference.child_status is not None and reference.child_status not in FAILURE_EVIDENCE
 
 
 def _seen_entry(fingerprint: str | None, message_id: str) -> str | None:

@@ -33,7 +33,12 @@ def summaries_needing_export(summaries: Iterable[dict[str, Any]], stored: dict[s
 
 
 def job_reference(summary: dict[str, Any], origin: str) -> dict[str, Any]:
-    return {"AutoMLJobName": summary["AutoMLJobName"], "Origin": origin}
+    """The job's reference; from a listed summary it carries the ordering key SageMaker listed, so an
+    exporter that already holds that state (an event got there first) skips the describe."""
+    reference: dict[str, Any] = {"AutoMLJobName": summary["AutoMLJobName"], "Origin": origin}
+    if "AutoMLJobStatus" in summary and "LastModifiedTime" in summary:
+        reference["ListedOrdering"] = ordering_key(summary["AutoMLJobStatus"], summary["LastModifiedTime"])
+    return reference
 
 
 @dataclass(frozen=True)

@@ -41,14 +41,16 @@ class ChildJobResolver:
         self._now = epoch_seconds
         self._memory: OrderedDict[tuple[ChildKind, str], ChildLink] = OrderedDict()
 
-    def resolve(self, event: ChildJobEvent) -> Resolution:
+    def resolve(self, event: ChildJobEvent, known_api: Callable[[str], str | None] = lambda _name: None) -> Resolution:
+        """The event's AutoML job; `known_api` names the describe API already known to work for a job
+        (the exporter's warm memory), so confirming a name hint costs no V1-then-V2 fallback."""
         memory_key = (event.kind, event.child_name.lower())
         link = self._memory.get(memory_key) or self._store.get_child_link(event.kind, event.child_name)
         if link is not None:
             self._remember(memory_key, link)
             return Resolution(job_name=link.job_name)
         try:
-            resolution = self._resolve_from_sagemaker(event)
+            resolution = self._resolve_from_sagemaker(event, known_api)
         except ChildJobNotFound:
             return Resolution(job_name=None)  # not cached: it may be visible on the next event
         link = ChildLink(job_name=resolution.job_name)
@@ -56,18 +58,18 @@ class ChildJobResolver:
         self._remember(memory_key, link)
         return resolution
 
-    def _resolve_from_sagemaker(self, event: ChildJobEvent) -> Resolution:
+    def _resolve_from_sagemaker(self, event: ChildJobEvent, known_api: Callable[[str], str | None]) -> Resolution:
         if event.kind is ChildKind.TUNING:
-            return self._resolve_tuning_job(event.child_name)
+            return self._resolve_tuning_job(event.child_name, known_api)
         arn = self._sagemaker.automl_job_arn_of_child(event.kind, event.child_name)
         return Resolution(job_name=exact_job_name(arn, event.child_name))
 
-    def _resolve_tuning_job(self, tuning_job_name: str) -> Resolution:
+    def _resolve_tuning_job(self, tuning_job_name: str, known_api: Callable[[str], str | None]) -> Resolution:
         """DescribeHyperParameterTuningJob has no AutoMLJobArn: try the name hint, then prove it."""
         if tuning_job_name.endswith(TUNING_NAME_SUFFIX) and len(tuning_job_name) > len(TUNING_NAME_SUFFIX):
             candidate = tuning_job_name[: -len(TUNING_NAME_SUFFIX)]
             try:
-                answer, api = describe_job(self._sagemaker, candidate, known_api=None)
+                answer, api = describe_job(self._sagemaker, candidate, known_api=known_api(candidate))
             except JobNotFound:
                 pass
             else:

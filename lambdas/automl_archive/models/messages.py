@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -75,6 +76,10 @@ class JobReference:
     api_hint: str | None = None  # "v1" or "v2" when the message proves which API created the job
     force: bool = False
     fingerprint: str | None = None  # set for events: duplicates of one event share it
+    child_kind: str | None = None  # set for child-job events: training, tuning, processing, transform
+    child_status: str | None = None  # set for child-job events: the child's status (progress or failure)
+    listed_ordering: int | None = None  # set by the reconcile pass: the ordering key SageMaker listed
+    occurred_at: datetime | None = None  # set for events: the envelope's `time` (when the change happened)
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,7 @@ class ChildJobEvent:
     child_name: str
     child_status: str | None
     fingerprint: str | None = None
+    occurred_at: datetime | None = None
 
 
 WorkItem = JobReference | ChildJobEvent
@@ -102,6 +108,19 @@ def job_name_from_arn(arn: str) -> str | None:
 
 
 def parse_message(body: str) -> WorkItem:
+    """The body's work item; any body that cannot become one raises a RejectedMessage (never retried:
+    a retry would fail the same way and only reach the dead-letter queue)."""
+    try:
+        return _parse(body)
+    except RejectedMessage:
+        raise
+    except (ValueError, TypeError, AttributeError, RecursionError) as error:
+        # e.g. JSON nested deeper than the interpreter's recursion limit, an integer literal over
+        # Python's 4,300-digit conversion limit, a field of an unexpected JSON type.
+        raise MalformedMessage(f"body cannot be parsed: {type(error).__name__}: {str(error)[:200]}") from None
+
+
+def _parse(body: str) -> WorkItem:
     if len(body.encode("utf-8", errors="replace")) > MAX_BODY_BYTES:
         raise MalformedMessage(f"body larger than {MAX_BODY_BYTES} bytes")
     try:
@@ -123,11 +142,15 @@ def _parse_reference(payload: dict[str, Any]) -> JobReference:
     if api_hint not in (None, "v1", "v2"):
         raise MalformedMessage("DescribeApi must be 'v1' or 'v2'")
     origin = payload.get("Origin", "reference")
+    listed = payload.get("ListedOrdering")
+    if listed is not None and (not isinstance(listed, int) or isinstance(listed, bool) or listed < 0):
+        raise MalformedMessage("ListedOrdering must be a non-negative integer")
     return JobReference(
         job_name=name,
         origin=str(origin)[:64],
         api_hint=api_hint,
         force=payload.get("Force") is True,
+        listed_ordering=listed,
     )
 
 
@@ -137,27 +160,37 @@ def _parse_event(payload: dict[str, Any]) -> WorkItem:
     if not isinstance(detail, dict):
         raise MalformedMessage(f"event {detail_type!r} has no detail object")
     fingerprint = event_fingerprint(str(detail_type), detail)
+    occurred_at = _event_time(payload.get("time"))
     if detail_type == CLOUDTRAIL_DETAIL_TYPE:
-        return replace(_parse_api_call(detail), fingerprint=fingerprint)
+        return replace(_parse_api_call(detail), fingerprint=fingerprint, occurred_at=occurred_at)
     fields = CHILD_EVENT_FIELDS.get(str(detail_type))
     if fields is None:
         raise UnrelatedMessage(f"event detail-type {detail_type!r} is not handled")
     kind, name_field, status_field = fields
     automl_arn = detail.get("AutoMLJobArn")
     child_name = detail.get(name_field)
+    status = detail.get(status_field)
+    child_status = status if isinstance(status, str) else None
     if isinstance(automl_arn, str) and (arn_name := job_name_from_arn(automl_arn)):
         # The ARN's name is lower-cased; the child's name keeps the job name's real case as prefix.
         exact = child_name[: len(arn_name)] if isinstance(child_name, str) else arn_name
         name = exact if exact.lower() == arn_name.lower() else arn_name
-        return JobReference(job_name=_job_name(name, "AutoMLJobArn"), origin=f"event:{kind}", fingerprint=fingerprint)
+        return JobReference(
+            job_name=_job_name(name, "AutoMLJobArn"),
+            origin=f"event:{kind}",
+            fingerprint=fingerprint,
+            child_kind=kind.value,
+            child_status=child_status,
+            occurred_at=occurred_at,
+        )
     if not isinstance(child_name, str) or not CHILD_JOB_NAME.match(child_name):
         raise MalformedMessage(f"{name_field} is missing or not a valid job name")
-    status = detail.get(status_field)
     return ChildJobEvent(
         kind=kind,
         child_name=child_name,
-        child_status=status if isinstance(status, str) else None,
+        child_status=child_status,
         fingerprint=fingerprint,
+        occurred_at=occurred_at,
     )
 
 
@@ -176,6 +209,17 @@ def _parse_api_call(detail: dict[str, Any]) -> JobReference:
         origin=f"cloudtrail:{event_name}",
         api_hint=AUTOML_API_CALLS[str(event_name)],
     )
+
+
+def _event_time(value: Any) -> datetime | None:
+    """The envelope's `time` (ISO 8601, e.g. 2026-11-30T21:05:09Z); None when absent or unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _job_name(value: Any, field: str) -> str:

@@ -7,6 +7,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from automl_archive.table_keys import ALERT_DUE_ATTRIBUTE, ALERTS_DUE_INDEX, ALERTS_DUE_PROJECTED
 from infra import config
 
 
@@ -20,7 +21,7 @@ class Storage(Construct):
         self.archive_bucket = self._build_archive_bucket(self.access_log_bucket)
 
     def _build_table(self) -> dynamodb.Table:
-        return dynamodb.Table(
+        table = dynamodb.Table(
             self,
             "JobsTable",
             partition_key=dynamodb.Attribute(name=config.TABLE_PARTITION_KEY, type=dynamodb.AttributeType.STRING),
@@ -33,6 +34,14 @@ class Storage(Construct):
             encryption=dynamodb.TableEncryption.DEFAULT,
             removal_policy=RemovalPolicy.RETAIN,
         )
+        # Sparse: only terminal states whose alert is still due carry the key (automl_archive/table_keys.py).
+        table.add_global_secondary_index(
+            index_name=ALERTS_DUE_INDEX,
+            partition_key=dynamodb.Attribute(name=ALERT_DUE_ATTRIBUTE, type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.INCLUDE,
+            non_key_attributes=list(ALERTS_DUE_PROJECTED),
+        )
+        return table
 
     def _build_access_log_bucket(self) -> s3.Bucket:
         # No access logging of its own: cdk-nag (S1) accepts a bucket that is a log destination.

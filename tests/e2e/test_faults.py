@@ -101,3 +101,37 @@ def test_no_state_regressed_and_every_state_points_at_its_objects(archive, fault
         s3.head_object(Bucket=bucket, Key=item["raw_s3_key"]["S"])
         s3.head_object(Bucket=bucket, Key=item["record_s3_key"]["S"])
     print(f"\nfault-injection figures: {dict(SURVIVED)}")
+
+
+def test_an_alert_lost_to_a_long_sns_outage_is_sent_by_the_reconcile_pass_when_sns_is_back(archive, faults):
+    # Given SNS failing for longer than the queue's retries, and a job that fails
+    name = "flt-sns-outage"
+    faults.inject("sns", "Publish", "server-error", times=100_000)
+    schedule_all(archive.simulator, [failing_job(name)])
+    subject = f"AutoML job {name} failed"
+    for _ in range(45):  # 45 simulated minutes: every retry of the record fails, it is dead-lettered
+        archive.pipeline.advance(60)
+        archive.pipeline.drain()
+    archive.inbox.read()
+    assert archive.status_of(name) == "Failed"
+    assert archive.queue_depth("DeadLetterQueueUrl") > 0
+    assert subject not in [alert.subject for alert in archive.inbox.received]
+    # When SNS is back and the reconcile pass runs on its schedule (no operator, no redrive)
+    faults.clear()
+    archive.run_until_idle()
+    archive.inbox.read()
+    # Then the alert goes out, once, and is no longer due
+    assert [alert.subject for alert in archive.inbox.received].count(subject) == 1
+    assert "alert_due" not in archive.job_states()[f"JOB#{name}"]
+    # And redriving the dead letters later sends no second alert
+    dead = archive.queue_depth("DeadLetterQueueUrl")
+    sqs = archive.aws.client("sqs")
+    dlq, work = archive.stack.output("DeadLetterQueueUrl"), archive.stack.output("WorkQueueUrl")
+    while messages := sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            sqs.send_message(QueueUrl=work, MessageBody=message["Body"])
+            sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
+    archive.run_until_idle()
+    archive.inbox.read()
+    assert dead > 0
+    assert [alert.subject for alert in archive.inbox.received].count(subject) == 1

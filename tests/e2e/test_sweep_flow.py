@@ -85,9 +85,9 @@ def test_two_overlapping_sweeps_archive_each_job_once_and_alert_once(archive, mo
     both_listed = threading.Barrier(2, timeout=30)
     advance = sweep._store.advance_watermark
 
-    def advance_after_the_other_run(name, value):
+    def advance_after_the_other_run(name, value, **options):
         both_listed.wait()
-        return advance(name, value)
+        return advance(name, value, **options)
 
     monkeypatch.setattr(sweep._store, "advance_watermark", advance_after_the_other_run)
     # When both run at once and the queue is drained

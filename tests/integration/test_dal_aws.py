@@ -182,3 +182,28 @@ def test_list_candidates_timeouts_past_the_retries_become_candidates_unavailable
     with pytest.raises(CandidatesUnavailable) as raised:
         api.list_candidates("churn")
     assert raised.value.reason == "ReadTimeoutError"
+
+
+def test_the_watermark_moves_forward_only_and_an_invalid_one_is_reported_and_replaceable(store, fresh_aws):
+    from datetime import UTC, datetime, timedelta  # noqa: PLC0415
+
+    from automl_archive.dal.interfaces import InvalidWatermark  # noqa: PLC0415
+
+    # Given no watermark, then one set
+    start = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    assert store.get_watermark("sweep") is None
+    assert store.advance_watermark("sweep", start) is True
+    # Then it never moves back
+    assert store.advance_watermark("sweep", start - timedelta(minutes=1)) is False
+    assert store.get_watermark("sweep") == start
+    # When someone edits it by hand, without its UTC offset / Then reading it says so
+    fresh_aws.client("dynamodb").put_item(
+        TableName="jobs",
+        Item={"pk": {"S": "WATERMARK#sweep"}, "sk": {"S": "WATERMARK"}, "value": {"S": "zz-not-a-time"}},
+    )
+    with pytest.raises(InvalidWatermark):
+        store.get_watermark("sweep")
+    # And an ordinary advance cannot move past it ("zz..." sorts after any time), a replacing one can
+    assert store.advance_watermark("sweep", start) is False
+    assert store.advance_watermark("sweep", start, replace_invalid=True) is True
+    assert store.get_watermark("sweep") == start

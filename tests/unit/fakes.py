@@ -12,6 +12,7 @@ from automl_archive.dal.interfaces import (
     CandidatesUnavailable,
     ChildJobNotFound,
     ChildLink,
+    InvalidWatermark,
     JobNotFound,
     StoredJob,
     StoredState,
@@ -87,7 +88,8 @@ class FakeStore:
     states: dict[str, dict[str, Any]] = field(default_factory=dict)
     alerts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     links: dict[tuple[ChildKind, str], ChildLink] = field(default_factory=dict)
-    watermarks: dict[str, datetime] = field(default_factory=dict)
+    watermarks: dict[str, Any] = field(default_factory=dict)  # a str plays a corrupted value
+    fail_next_mark: list[Exception] = field(default_factory=list)
     calls: Counter[str] = field(default_factory=Counter)
 
     def stored_orderings(self, job_keys: list[str]) -> dict[str, int]:
@@ -95,9 +97,15 @@ class FakeStore:
         return {key: self.states[key]["ordering"] for key in job_keys if key in self.states}
 
     def get_watermark(self, name: str) -> datetime | None:
-        return self.watermarks.get(name)
+        value = self.watermarks.get(name)
+        if value is not None and not (isinstance(value, datetime) and value.tzinfo):
+            raise InvalidWatermark(name, str(value))
+        return value
 
-    def advance_watermark(self, name: str, value: datetime) -> bool:
+    def advance_watermark(self, name: str, value: datetime, replace_invalid: bool = False) -> bool:
+        if replace_invalid:
+            self.watermarks[name] = value
+            return True
         if name in self.watermarks and self.watermarks[name] >= value:
             return False
         self.watermarks[name] = value
@@ -157,7 +165,15 @@ class FakeStore:
         return True
 
     def mark_alert_sent(self, job_key: str, status: str, sent_at: str, notification_id: str) -> None:
+        self.calls["mark_alert_sent"] += 1
+        if self.fail_next_mark:
+            raise self.fail_next_mark.pop(0)
         self.alerts[(job_key, status)].update(sent_at=sent_at, notification_id=notification_id)
+        self.states[job_key].pop("alert_due", None)
+
+    def jobs_with_alert_due(self) -> list[str]:
+        self.calls["jobs_with_alert_due"] += 1
+        return [item["job_name"] for item in self.states.values() if item.get("alert_due")]
 
     def get_child_link(self, kind: ChildKind, child_name: str) -> ChildLink | None:
         self.calls["get_child_link"] += 1

@@ -222,28 +222,31 @@ def test_ordinary_training_job_costs_one_describe_ever(world):
     assert world.store.links[(ChildKind.TRAINING, "my-model-7")] == ChildLink(job_name=None)
 
 
-def test_tuning_job_name_hint_is_confirmed_by_the_describe_the_export_uses(world):
+def test_a_tuning_job_is_linked_to_the_job_its_training_jobs_name_not_to_its_name_hint(world):
+    # Given a 32-character job whose tuning job's name was cut to 30 characters + "TA", and another,
+    # existing job whose name is exactly that 30-character prefix (the hint names the wrong job)
+    owner = "b" * 32
+    impostor = owner[:30]
+    world.sagemaker.put_job(v1_answer(name=owner, status="InProgress", secondary="ModelTuning"))
+    world.sagemaker.put_job(v1_answer(name=impostor, status="InProgress", secondary="ModelTuning"))
+    tuning = impostor + "TA"
+    world.sagemaker.tuning_training_jobs[tuning] = f"{tuning}-001-abc"
+    world.sagemaker.child_links[(ChildKind.TRAINING, f"{tuning}-001-abc")] = arn("automl-job", owner)
+    # When the tuning job's event is processed
+    assert world.run(ChildJobEvent(ChildKind.TUNING, tuning, "InProgress")) is Outcome.ARCHIVED
+    # Then the training job's AutoMLJobArn decided: the owner is archived and linked, not the impostor
+    assert owner in world.store.states
+    assert impostor not in world.store.states
+    assert world.store.links[(ChildKind.TUNING, tuning.lower())] == ChildLink(job_name=owner)
+
+
+def test_a_tuning_job_with_no_training_job_yet_is_not_linked_or_cached(world):
+    # Given a tuning job whose training jobs have not started (nothing proves its owner yet)
     world.sagemaker.put_job(v1_answer(name="churn", status="InProgress", secondary="ModelTuning"))
-    outcome = world.run(ChildJobEvent(ChildKind.TUNING, "churnTA", "InProgress"))
-    assert outcome is Outcome.ARCHIVED
-    assert world.describes == 1
-
-
-def test_a_v2_jobs_tuning_hint_is_confirmed_with_the_api_already_known_to_work(world):
-    # Given a V2 job the exporter has already described (it knows V1 cannot describe it)
-    world.sagemaker.put_job(
-        v2_answer(name="images", status="InProgress", secondary="FeatureEngineering", minutes=20), api="v2"
-    )
-    world.run(ref("images"), "m-1")
-    world.sagemaker.put_job(
-        v2_answer(name="images", status="InProgress", secondary="ModelTuning", minutes=40), api="v2"
-    )
-    before = dict(world.sagemaker.calls)
-    # When its tuning job's first event arrives (the name hint is confirmed by a describe)
-    assert world.run(ChildJobEvent(ChildKind.TUNING, "imagesTA", "InProgress"), "m-2") is Outcome.ARCHIVED
-    # Then that describe is one DescribeAutoMLJobV2, with no V1 attempt first
-    assert world.sagemaker.calls["describe_v1"] == before.get("describe_v1", 0)
-    assert world.sagemaker.calls["describe_v2"] == before.get("describe_v2", 0) + 1
+    # When its event is processed / Then nothing is archived from a guess, and nothing is cached
+    assert world.run(ChildJobEvent(ChildKind.TUNING, "churnTA", "InProgress")) is Outcome.NOT_AUTOML
+    assert world.store.states == {}
+    assert (ChildKind.TUNING, "churnta") not in world.store.links
 
 
 def test_tuning_job_with_cut_name_is_proven_through_its_training_job(world):
@@ -318,7 +321,8 @@ def test_a_new_event_at_an_unchanged_state_is_remembered_and_a_new_state_resets_
     # Given a running job archived by a training job's event (which counts as that kind's probe)
     world.sagemaker.put_job(v1_answer(status="InProgress", secondary="FeatureEngineering", minutes=10))
     world.sagemaker.child_links[(ChildKind.TRAINING, "churn-v1-dpp1-1-ab")] = arn("automl-job", "churn-v1")
-    world.sagemaker.child_links[(ChildKind.TUNING, "churn-v1TA")] = arn("automl-job", "churn-v1")
+    world.sagemaker.tuning_training_jobs["churn-v1TA"] = "churn-v1TA-001-ab"
+    world.sagemaker.child_links[(ChildKind.TRAINING, "churn-v1TA-001-ab")] = arn("automl-job", "churn-v1")
     assert world.run(_training_event("fp-1"), "m-1") is Outcome.ARCHIVED
     # When an event of another kind finds the job unchanged / Then it is remembered (its copies will be
     # skipped) and its kind has probed this state
@@ -469,3 +473,90 @@ def test_progress_that_happened_by_the_stored_state_costs_no_describe(world):
     news = dataclasses.replace(_training_event("fp-2"), occurred_at=world.now + timedelta(seconds=1))
     assert world.run(news, "m-3") is Outcome.UNCHANGED
     assert world.describes == before + 1
+
+
+def test_a_later_terminal_state_the_pass_lists_is_archived_and_its_due_alert_sent():
+    # Given a job archived Completed (no alert: only CompletedWithProblems alerts here)
+    world = World(alert_on=frozenset({"CompletedWithProblems"}))
+    world.sagemaker.put_job(v1_answer(status="Completed", minutes=80))
+    world.run(ref("churn-v1"), "m-1")
+    held = world.store.states["churn-v1"]["ordering"]
+    # When SageMaker later reports it still Completed, but with a ModelDeploymentError, and the reconcile
+    # pass lists that later state
+    world.sagemaker.put_job(v1_answer(status="Completed", secondary="ModelDeploymentError", minutes=95))
+    outcome = world.run(ref("churn-v1", listed_ordering=held + 1), "m-2")
+    # Then it is described and archived (not skipped as already final), and the alert now due goes out
+    assert outcome is Outcome.ARCHIVED
+    assert world.store.states["churn-v1"]["secondary_status"] == "ModelDeploymentError"
+    assert [a["attributes"]["alert_category"] for a in world.notifier.published] == ["CompletedWithProblems"]
+    # And a reference without that evidence (an event) is still answered from the archive
+    assert world.run(ref("churn-v1"), "m-3") is Outcome.ALREADY_FINAL
+
+
+def test_a_lone_surrogate_in_the_failure_reason_blocks_neither_the_state_nor_the_alert(world):
+    # Given a failed job whose FailureReason holds a lone UTF-16 surrogate (valid JSON as "\ud83d",
+    # not encodable as UTF-8: S3, SNS and DynamoDB would refuse it on every retry)
+    reason = "ClientError: bad row \ud83d in the input"
+    world.sagemaker.put_job(v1_answer(status="Failed", secondary="Failed", FailureReason=reason))
+    # When it is exported
+    assert world.run(ref("churn-v1")) is Outcome.ARCHIVED
+    # Then the state and the alert carry the text with a replacement character
+    assert world.store.states["churn-v1"]["failure_reason"] == "ClientError: bad row \ufffd in the input"
+    assert "bad row \ufffd in" in world.notifier.published[0]["message"]
+    # And the raw answer keeps the original, escaped
+    (raw_key,) = [key for key in world.archive.objects if key.startswith("raw/")]
+    body = world.archive.objects[raw_key]
+    assert b"\\ud83d" in body
+    assert json.loads(body)["Response"]["FailureReason"] == reason
+
+
+@pytest.mark.parametrize("retry_reads", ["stale InProgress", "not found"])
+def test_a_due_alert_is_finished_from_the_store_whatever_the_retry_reads(world, retry_reads):
+    # Given a Failed state archived whose alert could not be published (SNS 5xx past the SDK's retries)
+    world.sagemaker.put_job(v1_answer(status="Failed", secondary="Failed"))
+    world.notifier.fail_next.append(TimeoutError("sns"))
+    with pytest.raises(TimeoutError):
+        world.run(ref("churn-v1"), "m-1")
+    assert world.store.states["churn-v1"]["alert_due"] == "DUE"
+    # When the retry would read a briefly stale answer, or a transient not-found
+    if retry_reads == "stale InProgress":
+        world.sagemaker.put_job(v1_answer(status="InProgress", secondary="ModelTuning"))
+    else:
+        world.sagemaker.jobs.clear()
+    before = world.describes
+    outcome = world.run(ref("churn-v1"), "m-1")
+    # Then the alert is sent from the stored state, without a describe, and is no longer due
+    assert outcome is Outcome.ALERT_FINISHED
+    assert world.describes == before
+    assert [a["subject"] for a in world.notifier.published] == ["AutoML job churn-v1 failed"]
+    assert "alert_due" not in world.store.states["churn-v1"]
+    # And a later message for the job sends nothing more
+    assert world.run(ref("churn-v1"), "m-2") is Outcome.ALREADY_FINAL
+    assert len(world.notifier.published) == 1
+
+
+def test_a_state_whose_alert_is_not_due_is_not_marked_due(world):
+    # Completed (no alert by default) and a failure whose alert went out are not in the index
+    world.sagemaker.put_job(v1_answer(name="done", status="Completed"))
+    world.run(ref("done"), "m-1")
+    world.sagemaker.put_job(v1_answer(status="Failed", secondary="Failed"))
+    world.run(ref("churn-v1"), "m-2")
+    assert "alert_due" not in world.store.states["done"]
+    assert "alert_due" not in world.store.states["churn-v1"]
+    assert len(world.notifier.published) == 1
+
+
+def test_a_failed_sent_mark_does_not_publish_again_on_the_records_retry(world):
+    # Given a failure whose alert is published, but whose "sent" mark fails past the SDK's retries
+    world.sagemaker.put_job(v1_answer(status="Failed", secondary="Failed"))
+    world.store.fail_next_mark.append(TimeoutError("dynamodb throttled"))
+    # When the record is processed / Then it is acknowledged (a retry would publish again)
+    assert world.run(ref("churn-v1"), "m-1") is Outcome.ARCHIVED
+    assert len(world.notifier.published) == 1
+    assert world.store.states["churn-v1"]["alert_due"] == "DUE"
+    # When the reconcile pass hands the still-due alert over after the claim's lease, to this container
+    world.now += timedelta(seconds=121)
+    assert world.run(ref("churn-v1"), "m-2") is Outcome.ALERT_FINISHED
+    # Then only the mark is stored: no second alert, nothing due any more
+    assert len(world.notifier.published) == 1
+    assert "alert_due" not in world.store.states["churn-v1"]

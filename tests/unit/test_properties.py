@@ -30,10 +30,11 @@ jobs = st.lists(
     st.tuples(st.sampled_from(["v1", "v2"]), st.integers(1, 4), st.sampled_from(ENDINGS)), min_size=1, max_size=3
 )
 # An operation: (job index, kind) with kind "advance" (the job moves on), "event" (a message for the
-# job arrives), "stale" (a describe that raced returns an older state) or "sweep" (the reconcile pass
-# hands the job over)
+# job arrives), "stale" (a describe that raced returns an older state), "sweep" (the reconcile pass
+# hands the job over) or "mark-fails" (the next "alert sent" mark is throttled past the SDK's retries)
 operations = st.lists(
-    st.tuples(st.integers(0, 2), st.sampled_from(["advance", "event", "event", "stale", "sweep"])), max_size=60
+    st.tuples(st.integers(0, 2), st.sampled_from(["advance", "event", "event", "stale", "sweep", "mark-fails"])),
+    max_size=60,
 )
 
 
@@ -77,6 +78,8 @@ def test_archive_converges_without_regression(jobs, ops, seed):
             world.sagemaker.put_job(history[position[name]], api=apis[name])
         elif kind in ("event", "sweep"):
             deliver(name, origin=kind)
+        elif kind == "mark-fails":
+            world.store.fail_next_mark.append(TimeoutError("dynamodb throttled"))
         world.now += timedelta(seconds=seed.randrange(1, 90))
     # And every job then finishes and is observed once more (the reconcile pass), then again (a late event)
     for name, history in histories.items():

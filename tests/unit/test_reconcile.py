@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from automl_archive.logic.reconcile import SWEEP_WATERMARK, ReconcileSweep, SweepPolicy
 from tests.unit.answers import v1_answer
 from tests.unit.test_export import World, ref
@@ -68,4 +70,58 @@ def test_quiet_account_sweep_enqueues_nothing():
     world.queue.sent.clear()
     report = _sweep(world).run()
     assert report.enqueued == 0
+    assert world.queue.sent == []
+
+
+@pytest.mark.parametrize("stored", ["not a time", "2026-11-20T00:00:00"])  # garbage; no UTC offset
+def test_an_invalid_watermark_falls_back_to_the_look_back_and_is_replaced_after_a_complete_pass(stored):
+    # Given a watermark corrupted, or edited by hand without its offset
+    world = World()
+    world.store.watermarks[SWEEP_WATERMARK] = stored
+    world.sagemaker.put_job(v1_answer(name="unseen", status="Failed", secondary="Failed"))
+    # When the sweep runs
+    report = _sweep(world).run()
+    # Then it lists as a first pass would (the initial look-back), hands off what the archive lacks,
+    # and replaces the watermark once the pass is complete
+    assert world.sagemaker.list_filters[0] == {"LastModifiedTimeAfter": SWEEP_START - timedelta(days=30, minutes=15)}
+    assert [body["AutoMLJobName"] for body, _ in world.queue.sent] == ["unseen"]
+    assert report.complete is True
+    assert world.store.watermarks[SWEEP_WATERMARK] == SWEEP_START
+
+
+def test_an_invalid_watermark_is_kept_until_a_pass_completes():
+    # Given a corrupted watermark and a pass cut short
+    world = World()
+    world.store.watermarks[SWEEP_WATERMARK] = "garbage"
+    world.sagemaker.page_size = 1
+    for index in range(3):
+        world.sagemaker.put_job(v1_answer(name=f"job-{index}", status="Completed"))
+    _sweep(world).run(out_of_time=lambda: True)
+    # Then nothing moved it: the next pass looks back again
+    assert world.store.watermarks[SWEEP_WATERMARK] == "garbage"
+
+
+def test_the_pass_hands_over_every_alert_still_due_and_the_exporter_sends_it_once():
+    # Given a failure archived while SNS was down for longer than the queue's retries (its message
+    # dead-lettered), and SNS back
+    world = World()
+    world.sagemaker.put_job(v1_answer(name="lost-alert", status="Failed", secondary="Failed"))
+    world.notifier.fail_next.append(TimeoutError("sns"))
+    with pytest.raises(TimeoutError):
+        world.run(ref("lost-alert"), "m-1")
+    world.queue.sent.clear()
+    # When the reconcile pass runs (the job's summary matches the archive: nothing listed is behind)
+    _sweep(world).run()
+    # Then it hands over the alert still due, and the exporter sends it from the store
+    assert [body for body, _ in world.queue.sent] == [{"AutoMLJobName": "lost-alert", "Origin": "alert-due"}]
+    import json  # noqa: PLC0415
+
+    from automl_archive.models.messages import parse_message  # noqa: PLC0415
+
+    world.now += timedelta(seconds=121)  # the failed attempt's claim has expired
+    world.exporter.process(parse_message(json.dumps(world.queue.sent[0][0])), "m-2", set())
+    assert [a["subject"] for a in world.notifier.published] == ["AutoML job lost-alert failed"]
+    # And the next pass has nothing due
+    world.queue.sent.clear()
+    _sweep(world).run()
     assert world.queue.sent == []

@@ -24,6 +24,7 @@ from automl_archive.dal.interfaces import (
     CandidatesUnavailable,
     ChildJobNotFound,
     ChildLink,
+    InvalidWatermark,
     JobNotFound,
     StoredJob,
     StoredState,
@@ -32,6 +33,7 @@ from automl_archive.dal.interfaces import (
 from automl_archive.logic.state import TERMINAL_STATUSES
 from automl_archive.models.messages import ChildKind
 from automl_archive.models.record import NUMERIC_JOB_RECORD_COLUMNS
+from automl_archive.table_keys import ALERT_DUE_ATTRIBUTE, ALERT_DUE_VALUE, ALERTS_DUE_INDEX
 
 STATE_SK = "STATE"
 _SHORT_API_NAMES = {"DescribeAutoMLJob": "v1", "DescribeAutoMLJobV2": "v2"}
@@ -236,10 +238,27 @@ class DynamoJobStore(_BotoClient):
         self._client.update_item(
             TableName=self._table,
             Key={"pk": {"S": job_pk(job_key)}, "sk": {"S": STATE_SK}},
-            UpdateExpression="SET #sent = :sent, #id = :id",
-            ExpressionAttributeNames={"#sent": f"alert_{status}_sent_at", "#id": f"alert_{status}_notification_id"},
+            UpdateExpression="SET #sent = :sent, #id = :id REMOVE #due",
+            ExpressionAttributeNames={
+                "#sent": f"alert_{status}_sent_at",
+                "#id": f"alert_{status}_notification_id",
+                "#due": ALERT_DUE_ATTRIBUTE,
+            },
             ExpressionAttributeValues={":sent": {"S": sent_at}, ":id": {"S": notification_id}},
         )
+
+    def jobs_with_alert_due(self) -> list[str]:
+        names: list[str] = []
+        paginator = self._client.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            IndexName=ALERTS_DUE_INDEX,
+            KeyConditionExpression="#due = :due",
+            ExpressionAttributeNames={"#due": ALERT_DUE_ATTRIBUTE},
+            ExpressionAttributeValues={":due": {"S": ALERT_DUE_VALUE}},
+        ):
+            names += [item["job_name"]["S"] for item in page.get("Items", []) if "job_name" in item]
+        return names
 
     def stored_orderings(self, job_keys: list[str]) -> dict[str, int]:
         orderings: dict[str, int] = {}
@@ -262,14 +281,24 @@ class DynamoJobStore(_BotoClient):
 
     def get_watermark(self, name: str) -> datetime | None:
         answer = self._client.get_item(TableName=self._table, Key=self._watermark_key(name), ConsistentRead=True)
-        value = answer.get("Item", {}).get("value", {}).get("S")
-        return datetime.fromisoformat(value) if value else None
+        stored = answer.get("Item", {}).get("value")
+        if stored is None:
+            return None
+        text = stored.get("S", "")
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise InvalidWatermark(name, str(text or stored)) from None
+        if value.tzinfo is None:
+            raise InvalidWatermark(name, text)  # a time without its offset cannot be ordered safely
+        return value
 
-    def advance_watermark(self, name: str, value: datetime) -> bool:
+    def advance_watermark(self, name: str, value: datetime, replace_invalid: bool = False) -> bool:
         return self._conditional_update(
             key=self._watermark_key(name),
             expression="SET #value = :value",
-            condition="attribute_not_exists(#value) OR #value < :value",
+            # ISO 8601 in UTC orders as text; an invalid value is replaced only when the caller says so
+            condition="attribute_exists(pk)" if replace_invalid else "attribute_not_exists(#value) OR #value < :value",
             names={"#value": "value"},
             values={":value": {"S": value.astimezone(UTC).isoformat()}},
         )

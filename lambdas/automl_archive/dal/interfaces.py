@@ -19,6 +19,14 @@ class JobNotFound(Exception):
     """SageMaker has no AutoML job of that name."""
 
 
+class InvalidWatermark(Exception):
+    """The stored watermark is not an ISO 8601 time with a UTC offset (corrupted or edited by hand)."""
+
+    def __init__(self, name: str, value: str) -> None:
+        super().__init__(f"watermark {name!r} holds {value[:80]!r}")
+        self.value = value
+
+
 class WrongDescribeApi(Exception):
     """DescribeAutoMLJob refused the job: it was created with CreateAutoMLJobV2."""
 
@@ -99,16 +107,25 @@ class JobStore(Protocol):
 
     def claim_alert(self, job_key: str, status: str, owner: str, now: int, lease_until: int) -> bool: ...
 
-    def mark_alert_sent(self, job_key: str, status: str, sent_at: str, notification_id: str) -> None: ...
+    def mark_alert_sent(self, job_key: str, status: str, sent_at: str, notification_id: str) -> None:
+        """Record the alert as sent (and no longer due)."""
+        ...
+
+    def jobs_with_alert_due(self) -> list[str]:
+        """Names of the jobs whose archived terminal state has an alert not yet sent."""
+        ...
 
     def stored_orderings(self, job_keys: list[str]) -> dict[str, int]:
         """The stored state's ordering key per job key; jobs not archived are absent."""
         ...
 
-    def get_watermark(self, name: str) -> datetime | None: ...
+    def get_watermark(self, name: str) -> datetime | None:
+        """The stored watermark (None: none yet); InvalidWatermark if what is stored is not one."""
+        ...
 
-    def advance_watermark(self, name: str, value: datetime) -> bool:
-        """Move the watermark forward only; False when it already was at or past `value`."""
+    def advance_watermark(self, name: str, value: datetime, replace_invalid: bool = False) -> bool:
+        """Move the watermark forward only; False when it already was at or past `value`.
+        `replace_invalid` overwrites whatever is stored (a watermark found invalid)."""
         ...
 
     def get_child_link(self, kind: ChildKind, child_name: str) -> ChildLink | None: ...

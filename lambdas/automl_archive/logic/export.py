@@ -34,11 +34,12 @@ from automl_archive.logic.alerts import build_alert
 from automl_archive.logic.describe import describe_job
 from automl_archive.logic.leaderboard import best_candidate_rank, candidate_rows, rank_candidates
 from automl_archive.logic.normalise import DESCRIBE_V1, DESCRIBE_V2, iso, normalise
-from automl_archive.logic.resolve import ChildJobResolver, Resolution
-from automl_archive.logic.state import ordering_key, state_id
+from automl_archive.logic.resolve import ChildJobResolver
+from automl_archive.logic.state import alert_category, is_terminal, ordering_key, state_id
 from automl_archive.metric_names import ARCHIVE_LAG_SECONDS, LEADERBOARDS_UNAVAILABLE
 from automl_archive.models.messages import BACKFILL_ORIGIN, ChildJobEvent, JobReference, WorkItem
 from automl_archive.observability import count_with_dimension, logger, metrics
+from automl_archive.table_keys import ALERT_DUE_ATTRIBUTE, ALERT_DUE_VALUE
 
 RAW_PREFIX = "raw/automl-jobs"
 RECORDS_PREFIX = "records/automl-jobs"
@@ -57,6 +58,7 @@ class Outcome(StrEnum):
     ARCHIVED = "archived"  # a newer state was written
     UNCHANGED = "unchanged"  # described, but the archive already held this state
     ALREADY_FINAL = "already-final"  # the archive holds a terminal state: no describe needed
+    ALERT_FINISHED = "alert-finished"  # a stored terminal state's due alert, sent from the store
     NOT_AUTOML = "not-automl"  # a child job that belongs to no AutoML job
     JOB_NOT_FOUND = "job-not-found"
     SAME_BATCH = "same-batch"  # the job was already exported by an earlier record of this batch
@@ -76,8 +78,7 @@ class ArchivedState:
     record: dict[str, Any]
     ordering: int
     written: bool  # False when the archive already held this state or a newer one
-    raw_location: str
-    record_location: str
+    record_key: str
 
 
 class JobExporter:
@@ -99,6 +100,9 @@ class JobExporter:
         self._policy = policy
         self._clock = clock
         self._known_api: dict[str, str] = {}  # warm-container memory of which describe works per job
+        # Alerts this container published whose "sent" mark has not been stored yet: a retry here
+        # stores the mark without publishing again.
+        self._published: dict[tuple[str, str], str] = {}
 
     def process(
         self, item: WorkItem, message_id: str, exported_in_batch: set[str], first_delivery: bool = True
@@ -109,9 +113,8 @@ class JobExporter:
         later first delivery for the same job is skipped. A redelivered message is never skipped: it
         may hold an alert claim that only it can finish.
         """
-        resolution = Resolution(job_name=None)
         if isinstance(item, ChildJobEvent):
-            resolution = self._resolver.resolve(item, known_api=lambda name: self._known_api.get(name.lower()))
+            resolution = self._resolver.resolve(item)
             if resolution.job_name is None:
                 metrics.add_metric(name="ChildJobsSkipped", unit=MetricUnit.Count, value=1)
                 return Outcome.NOT_AUTOML
@@ -126,19 +129,30 @@ class JobExporter:
         job_key = item.job_name.lower()
         if job_key in exported_in_batch and first_delivery:
             return Outcome.SAME_BATCH
-        outcome = self._export(item, message_id, resolution)
+        outcome = self._export(item, message_id)
         if outcome in (Outcome.ARCHIVED, Outcome.UNCHANGED):
             exported_in_batch.add(job_key)
         return outcome
 
-    def _export(self, reference: JobReference, message_id: str, resolution: Resolution) -> Outcome:
+    def _export(self, reference: JobReference, message_id: str) -> Outcome:
         job_key = reference.job_name.lower()
         logger.append_keys(automl_job=reference.job_name, origin=reference.origin)
         stored = self._store.load_job(job_key)
         state = stored.state
-        if state is not None and state.is_terminal and not reference.force and self._settled(state, stored.alerts_sent):
+        if (
+            state is not None
+            and state.is_terminal
+            and not reference.force
+            and not _listed_newer(reference, state)  # SageMaker lists a later terminal state: archive it
+        ):
             metrics.add_metric(name="DescribesSkipped", unit=MetricUnit.Count, value=1)
-            return Outcome.ALREADY_FINAL
+            if self._settled(state, stored.alerts_sent):
+                return Outcome.ALREADY_FINAL
+            # The alert of a stored terminal state is still due: finish it from the store, whatever a
+            # describe would answer now (a stale InProgress, a transient not-found).
+            record = _stored_record(state)
+            self._alert(job_key, record, record["raw_s3_key"], record["record_s3_key"], message_id)
+            return Outcome.ALERT_FINISHED
         if (
             state is not None
             and not state.is_terminal  # a terminal state with its alert still due goes on to the alert
@@ -155,7 +169,7 @@ class JobExporter:
                 metrics.add_metric(name="DescribesSkipped", unit=MetricUnit.Count, value=1)
                 return skipped
         try:
-            answer, api = self._describe(reference, resolution, state.describe_api if state else None)
+            answer, api = self._describe(reference, state.describe_api if state else None)
         except JobNotFound:
             metrics.add_metric(name="JobsNotFound", unit=MetricUnit.Count, value=1)
             logger.warning("AutoML job not found; acknowledged", extra={"job_name": reference.job_name})
@@ -163,7 +177,10 @@ class JobExporter:
         self._known_api[job_key] = api
         seen = _seen_entry(reference.fingerprint, message_id)
         probed_kind = reference.child_kind if _is_progress(reference) else None
-        archived = self._archive_if_newer(job_key, answer, api, state.ordering if state else None, seen, probed_kind)
+        alert_due = self._alert_due_marker(answer, api, stored.alerts_sent)
+        archived = self._archive_if_newer(
+            job_key, answer, api, state.ordering if state else None, seen, probed_kind, alert_due
+        )
         if archived.written and reference.origin not in HISTORY_ORIGINS:
             self._observe_freshness(answer["LastModifiedTime"])
         record = archived.record
@@ -171,7 +188,7 @@ class JobExporter:
             self._store.remember_event(job_key, seen, SEEN_EVENTS_LIMIT, probed_kind=probed_kind)
         outcome = Outcome.ARCHIVED if archived.written else Outcome.UNCHANGED
         if record["is_terminal"]:
-            self._alert(job_key, archived, message_id)
+            self._alert(job_key, record, record["raw_s3_key"], archived.record_key, message_id)
         logger.info(
             "Job state exported",
             extra={"outcome": outcome.value, "status": record["status"], "state_id": record["state_id"]},
@@ -207,15 +224,18 @@ class JobExporter:
         if 0 <= lag <= FRESHNESS_HORIZON_SECONDS:
             metrics.add_metric(name=ARCHIVE_LAG_SECONDS, unit=MetricUnit.Seconds, value=round(lag, 3))
 
+    def _alert_due_marker(self, answer: dict[str, Any], api: str, alerts_sent: frozenset[str]) -> str | None:
+        """The index marker for a terminal state whose alert is due and not yet sent (None: none due)."""
+        category = alert_category(answer)
+        status = answer["AutoMLJobStatus"]
+        due = is_terminal(status) and category in self._policy.alert_on and status not in alerts_sent
+        return ALERT_DUE_VALUE if due else None
+
     def _settled(self, state: StoredState, alerts_sent: frozenset[str]) -> bool:
         """True when a terminal state needs nothing more: no alert due, or it was sent."""
         return state.alert_category not in self._policy.alert_on or state.status in alerts_sent
 
-    def _describe(
-        self, reference: JobReference, resolution: Resolution, stored_api: str | None
-    ) -> tuple[dict[str, Any], str]:
-        if resolution.prefetched_answer is not None and resolution.describe_api:
-            return resolution.prefetched_answer, resolution.describe_api
+    def _describe(self, reference: JobReference, stored_api: str | None) -> tuple[dict[str, Any], str]:
         known_api = self._known_api.get(reference.job_name.lower()) or stored_api or reference.api_hint
         metrics.add_metric(name="Describes", unit=MetricUnit.Count, value=1)
         return describe_job(self._sagemaker, reference.job_name, known_api)
@@ -228,6 +248,7 @@ class JobExporter:
         stored_ordering: int | None,
         seen: str | None,
         probed_kind: str | None,
+        alert_due: str | None,
     ) -> ArchivedState:
         ordering = ordering_key(answer["AutoMLJobStatus"], answer["LastModifiedTime"])
         now = self._clock()
@@ -243,12 +264,13 @@ class JobExporter:
                 self._archive_leaderboard(job_key, record, now)
             # S3 first, DynamoDB last: the item never points at an object that does not exist.
             raw = {"DescribeApi": _API_NAMES[api], "DescribedAt": iso(now), "Response": answer}
-            self._archive.put_json(raw_key, _to_json(raw).encode(), "application/json")
+            self._archive.put_json(raw_key, _utf8_json(raw), "application/json")
             self._archive.put_json(record_key, (_to_json(record) + "\n").encode(), "application/x-ndjson")
             summary = _summary(record, record_key)
             summary["seen_events"] = frozenset({seen} if seen else ())  # reset at each new state
             # A new state is probed only by the progress event that found it (None removes the attribute).
             summary["probed_kinds"] = frozenset({probed_kind}) if probed_kind else None
+            summary[ALERT_DUE_ATTRIBUTE] = alert_due  # the sparse index of alerts still due
             written = self._store.save_state(job_key, ordering, summary)
             if written and record["is_terminal"]:
                 count_with_dimension("JobsFinished", "status", record["status"])
@@ -257,8 +279,7 @@ class JobExporter:
             record=record,
             ordering=ordering,
             written=written,
-            raw_location=self._archive.location(raw_key),
-            record_location=self._archive.location(record_key),
+            record_key=record_key,
         )
 
     def _archive_leaderboard(self, job_key: str, record: dict[str, Any], now: datetime) -> None:
@@ -284,13 +305,12 @@ class JobExporter:
         body = "".join(_to_json(row) + "\n" for row in rows).encode()
         self._archive.put_json(key, body, "application/x-ndjson")
 
-    def _alert(self, job_key: str, archived: ArchivedState, message_id: str) -> None:
+    def _alert(self, job_key: str, record: dict[str, Any], raw_key: str, record_key: str, message_id: str) -> None:
         """At most one alert per job and terminal status (barring a crash between publish and mark).
 
         The claim carries the SQS message id as owner and a lease: a redelivery of the same message
         may re-publish after a crash, a different message may only take over an expired claim.
         """
-        record = archived.record
         category = record["alert_category"]
         if category not in self._policy.alert_on:
             return
@@ -299,11 +319,23 @@ class JobExporter:
         if not self._store.claim_alert(job_key, status, message_id, now, now + self._policy.alert_claim_lease_seconds):
             metrics.add_metric(name="AlertsDeduplicated", unit=MetricUnit.Count, value=1)
             return
-        alert = build_alert(record, archived.raw_location, archived.record_location)
-        notification_id = self._notifier.publish(alert.subject, alert.message, alert.attributes)
-        self._store.mark_alert_sent(job_key, status, iso(self._clock()) or "", notification_id)
-        metrics.add_metric(name="AlertsSent", unit=MetricUnit.Count, value=1)
-        logger.info("Alert sent", extra={"alert_category": category, "notification_id": notification_id})
+        notification_id = self._published.get((job_key, status))
+        if notification_id is None:
+            alert = build_alert(record, self._archive.location(raw_key), self._archive.location(record_key))
+            notification_id = self._notifier.publish(alert.subject, alert.message, alert.attributes)
+            self._published[(job_key, status)] = notification_id
+            metrics.add_metric(name="AlertsSent", unit=MetricUnit.Count, value=1)
+            logger.info("Alert sent", extra={"alert_category": category, "notification_id": notification_id})
+        try:
+            self._store.mark_alert_sent(job_key, status, iso(self._clock()) or "", notification_id)
+        except Exception as error:  # the alert is out: a retry of this record must not repeat it
+            # The record is acknowledged: its redelivery would publish again. The alert stays due in
+            # the store; the reconcile pass hands it over after the claim's lease, and this container
+            # then only stores the mark (another container would publish once more: docs/reliability.md).
+            metrics.add_metric(name="AlertMarksFailed", unit=MetricUnit.Count, value=1)
+            logger.error("Alert sent but not marked sent", extra={"error": f"{type(error).__name__}: {error}"})
+            return
+        self._published.pop((job_key, status), None)
 
 
 def _happened_by(moment: datetime | None, state: StoredState) -> bool:
@@ -318,6 +350,20 @@ def _happened_by(moment: datetime | None, state: StoredState) -> bool:
         if isinstance(value, str)
     ]
     return moment is not None and bool(looks) and moment <= max(looks)
+
+
+def _stored_record(state: StoredState) -> dict[str, Any]:
+    """The alert's fields from the stored summary (absent attributes were empty)."""
+    record: dict[str, Any] = dict.fromkeys(_SUMMARY_FIELDS)
+    record.update(state.attributes)
+    record["partial_failure_reasons"] = list(record.get("partial_failure_reasons") or [])
+    return record
+
+
+def _listed_newer(reference: JobReference, state: StoredState) -> bool:
+    """The reconcile pass listed this job at a later state than the archive holds (e.g. a Completed job
+    that SageMaker later reports with a deployed endpoint or a ModelDeploymentError)."""
+    return reference.listed_ordering is not None and reference.listed_ordering > state.ordering
 
 
 def _is_progress(reference: JobReference) -> bool:
@@ -374,6 +420,14 @@ def _summary(record: dict[str, Any], record_key: str) -> dict[str, Any]:
     summary = {field: record[field] for field in _SUMMARY_FIELDS}
     summary["record_s3_key"] = record_key
     return summary
+
+
+def _utf8_json(value: Any) -> bytes:
+    """JSON as UTF-8; a text UTF-8 cannot carry (a lone surrogate) is written escaped, losing nothing."""
+    try:
+        return _to_json(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(_json_safe(value), default=_json_default, ensure_ascii=True, separators=(",", ":")).encode()
 
 
 def _to_json(value: Any) -> str:

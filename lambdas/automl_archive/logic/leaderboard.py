@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from automl_archive.logic.normalise import finite_float, iso
+from automl_archive.logic.normalise import encodable, finite_float, iso
 from automl_archive.models.record import CANDIDATE_RECORD_COLUMN_NAMES, SCHEMA_VERSION
 
 
@@ -79,4 +79,4 @@ def candidate_rows(
         }
         assert tuple(row) == CANDIDATE_RECORD_COLUMN_NAMES, "leaderboard and schema drifted"
         rows.append(row)
-    return rows
+    return [encodable(row) for row in rows]

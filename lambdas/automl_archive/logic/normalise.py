@@ -116,7 +116,28 @@ def normalise(answer: dict[str, Any], describe_api: str, raw_s3_key: str, archiv
         "archived_at": iso(archived_at),
     }
     assert tuple(record) == JOB_RECORD_COLUMN_NAMES, "normaliser and schema drifted"
-    return record
+    return encodable(record)
+
+
+def encodable(value: Any) -> Any:
+    """Derived text as UTF-8 can carry it: a lone UTF-16 surrogate (valid in JSON as `\\ud83d`, invalid
+    in UTF-8, so S3, SNS and DynamoDB would reject it on every retry) becomes U+FFFD. The raw answer
+    keeps the original, escaped."""
+    if isinstance(value, str):
+        return "".join("\ufffd" if _is_surrogate(char) else char for char in value) if _has_surrogate(value) else value
+    if isinstance(value, dict):
+        return {key: encodable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [encodable(item) for item in value]
+    return value
+
+
+def _is_surrogate(char: str) -> bool:
+    return "\ud800" <= char <= "\udfff"
+
+
+def _has_surrogate(text: str) -> bool:
+    return any(_is_surrogate(char) for char in text)
 
 
 def _problem_settings(answer: dict[str, Any], describe_api: str) -> dict[str, Any]:

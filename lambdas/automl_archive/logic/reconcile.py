@@ -15,11 +15,13 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from automl_archive.dal.interfaces import JobStore, SageMakerGateway, WorkQueue
+from automl_archive.dal.interfaces import InvalidWatermark, JobStore, SageMakerGateway, WorkQueue
 from automl_archive.logic.state import ordering_key
+from automl_archive.metric_names import SWEEP_WATERMARK_INVALID
 from automl_archive.observability import logger, metrics
 
 SWEEP_WATERMARK = "sweep"
+ALERT_DUE_ORIGIN = "alert-due"
 
 
 def summaries_needing_export(summaries: Iterable[dict[str, Any]], stored: dict[str, int]) -> list[dict[str, Any]]:
@@ -74,7 +76,15 @@ class ReconcileSweep:
     def run(self, out_of_time: Callable[[], bool] = lambda: False) -> SweepReport:
         """One pass; the watermark advances to this pass's start only if every page was handed off."""
         started = self._clock()
-        watermark = self._store.get_watermark(SWEEP_WATERMARK)
+        self._finish_due_alerts()
+        invalid = False
+        try:
+            watermark = self._store.get_watermark(SWEEP_WATERMARK)
+        except InvalidWatermark as error:
+            # Corrupted or edited by hand: look back as a first pass would, and replace it when done.
+            logger.warning("Sweep watermark invalid; using the initial look-back", extra={"value": error.value})
+            metrics.add_metric(name=SWEEP_WATERMARK_INVALID, unit=MetricUnit.Count, value=1)
+            watermark, invalid = None, True
         since = (watermark or started - self._policy.initial_lookback) - self._policy.overlap
         listed = enqueued = 0
         for page in self._sagemaker.job_summary_pages(LastModifiedTimeAfter=since):
@@ -86,12 +96,21 @@ class ReconcileSweep:
             if out_of_time():
                 logger.warning("Sweep stopped before its last page; watermark kept", extra={"listed": listed})
                 return self._report(listed, enqueued, complete=False, since=since, watermark=watermark)
-        self._store.advance_watermark(SWEEP_WATERMARK, started)
+        self._store.advance_watermark(SWEEP_WATERMARK, started, replace_invalid=invalid)
         metrics.add_metric(name="SweepJobsListed", unit=MetricUnit.Count, value=listed)
         metrics.add_metric(name="SweepJobsEnqueued", unit=MetricUnit.Count, value=enqueued)
         lag = (started - watermark).total_seconds() if watermark else 0.0
         metrics.add_metric(name="SweepLagSeconds", unit=MetricUnit.Seconds, value=lag)
         return self._report(listed, enqueued, complete=True, since=since, watermark=started)
+
+    def _finish_due_alerts(self) -> None:
+        """Hand over every archived terminal state whose alert is still due (its publish failed past the
+        queue's retries, or the retry read a stale answer): the exporter sends it from the store."""
+        due = self._store.jobs_with_alert_due()
+        if due:
+            self._queue.send_batch([{"AutoMLJobName": name, "Origin": ALERT_DUE_ORIGIN} for name in due])
+            logger.info("Alerts still due handed over", extra={"jobs": len(due)})
+        metrics.add_metric(name="SweepAlertsDue", unit=MetricUnit.Count, value=len(due))
 
     @staticmethod
     def _report(listed: int, enqueued: int, complete: bool, since: datetime, watermark: datetime | None) -> SweepReport:

@@ -10,21 +10,16 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from automl_archive.dal.interfaces import ChildJobNotFound, ChildLink, JobNotFound, JobStore, SageMakerGateway
-from automl_archive.logic.describe import describe_job
+from automl_archive.dal.interfaces import ChildJobNotFound, ChildLink, JobStore, SageMakerGateway
 from automl_archive.models.messages import ChildJobEvent, ChildKind, job_name_from_arn
 
-TUNING_NAME_SUFFIX = "TA"  # Autopilot names its tuning job <job>TA (observed, undocumented)
 _MEMORY_LINKS = 4096
 
 
 @dataclass(frozen=True)
 class Resolution:
-    job_name: str | None
-    prefetched_answer: dict[str, Any] | None = None  # a describe made while confirming a name hint
-    describe_api: str | None = None
+    job_name: str | None  # None: the child job belongs to no AutoML job (or is not provable yet)
 
 
 class ChildJobResolver:
@@ -41,16 +36,14 @@ class ChildJobResolver:
         self._now = epoch_seconds
         self._memory: OrderedDict[tuple[ChildKind, str], ChildLink] = OrderedDict()
 
-    def resolve(self, event: ChildJobEvent, known_api: Callable[[str], str | None] = lambda _name: None) -> Resolution:
-        """The event's AutoML job; `known_api` names the describe API already known to work for a job
-        (the exporter's warm memory), so confirming a name hint costs no V1-then-V2 fallback."""
+    def resolve(self, event: ChildJobEvent) -> Resolution:
         memory_key = (event.kind, event.child_name.lower())
         link = self._memory.get(memory_key) or self._store.get_child_link(event.kind, event.child_name)
         if link is not None:
             self._remember(memory_key, link)
             return Resolution(job_name=link.job_name)
         try:
-            resolution = self._resolve_from_sagemaker(event, known_api)
+            resolution = self._resolve_from_sagemaker(event)
         except ChildJobNotFound:
             return Resolution(job_name=None)  # not cached: it may be visible on the next event
         link = ChildLink(job_name=resolution.job_name)
@@ -58,24 +51,18 @@ class ChildJobResolver:
         self._remember(memory_key, link)
         return resolution
 
-    def _resolve_from_sagemaker(self, event: ChildJobEvent, known_api: Callable[[str], str | None]) -> Resolution:
+    def _resolve_from_sagemaker(self, event: ChildJobEvent) -> Resolution:
         if event.kind is ChildKind.TUNING:
-            return self._resolve_tuning_job(event.child_name, known_api)
+            return self._resolve_tuning_job(event.child_name)
         arn = self._sagemaker.automl_job_arn_of_child(event.kind, event.child_name)
         return Resolution(job_name=exact_job_name(arn, event.child_name))
 
-    def _resolve_tuning_job(self, tuning_job_name: str, known_api: Callable[[str], str | None]) -> Resolution:
-        """DescribeHyperParameterTuningJob has no AutoMLJobArn: try the name hint, then prove it."""
-        if tuning_job_name.endswith(TUNING_NAME_SUFFIX) and len(tuning_job_name) > len(TUNING_NAME_SUFFIX):
-            candidate = tuning_job_name[: -len(TUNING_NAME_SUFFIX)]
-            try:
-                answer, api = describe_job(self._sagemaker, candidate, known_api=known_api(candidate))
-            except JobNotFound:
-                pass
-            else:
-                # The describe that confirms the hint is the one the export needs: hand it over.
-                return Resolution(job_name=answer["AutoMLJobName"], prefetched_answer=answer, describe_api=api)
-        # No hint, or the hint named no job (names are cut to 32 characters): ask a training job of it.
+    def _resolve_tuning_job(self, tuning_job_name: str) -> Resolution:
+        """DescribeHyperParameterTuningJob has no AutoMLJobArn: one of its training jobs proves the link.
+
+        The `<job>TA` name is only a hint: Autopilot cuts long names before appending `TA`, so the hint
+        can name another, existing job whose name is that prefix. Nothing is cached unproven.
+        """
         training_job = self._sagemaker.first_training_job_of_tuning_job(tuning_job_name)
         if training_job is None:
             raise ChildJobNotFound(tuning_job_name)  # nothing to prove it by yet; try on a later event

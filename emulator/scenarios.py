@@ -41,7 +41,9 @@ class JobHistory:
         return [event for step in self.scheduled if step.done for event in step.emitted]
 
 
-def _create(name: str, api: str, **options: object) -> Action:
+def create_action(name: str, api: str, **options: object) -> Action:
+    """A step that creates the job as CreateAutoMLJob(V2) would and emits its CloudTrail event."""
+
     def action(sim: AutopilotSimulator) -> list[Event]:
         sim.create_job(name, api=api, **options)  # type: ignore[arg-type]
         return [sim.creation_event(name)]
@@ -49,7 +51,9 @@ def _create(name: str, api: str, **options: object) -> Action:
     return action
 
 
-def _phase(method_name: str, name: str) -> Action:
+def phase_action(method_name: str, name: str) -> Action:
+    """A step that runs one simulator lifecycle method on the job and emits its events."""
+
     def action(sim: AutopilotSimulator) -> list[Event]:
         events: list[Event] = getattr(sim, method_name)(name)
         return events
@@ -59,10 +63,10 @@ def _phase(method_name: str, name: str) -> Action:
 
 def _running_until_tuning(name: str, api: str, offset: float = 0.0) -> list[HistoryStep]:
     return [
-        HistoryStep(offset, "CreateAutoMLJob" + ("V2" if api == "v2" else ""), _create(name, api)),
-        HistoryStep(offset + 120, "AnalyzingData", _phase("analyze_data", name)),
-        HistoryStep(offset + 600, "FeatureEngineering", _phase("engineer_features", name)),
-        HistoryStep(offset + 1200, "ModelTuning", _phase("tune_models", name)),
+        HistoryStep(offset, "CreateAutoMLJob" + ("V2" if api == "v2" else ""), create_action(name, api)),
+        HistoryStep(offset + 120, "AnalyzingData", phase_action("analyze_data", name)),
+        HistoryStep(offset + 600, "FeatureEngineering", phase_action("engineer_features", name)),
+        HistoryStep(offset + 1200, "ModelTuning", phase_action("tune_models", name)),
     ]
 
 
@@ -70,9 +74,9 @@ def completing_job(name: str, api: str = "v1", offset: float = 0.0) -> JobHistor
     """A job that completes ~20 minutes after its last child-job event (no event announces completion)."""
     steps = _running_until_tuning(name, api, offset)
     steps += [
-        HistoryStep(offset + 2400, "tuning done (last child events)", _phase("finish_tuning", name)),
-        HistoryStep(offset + 3000, "GeneratingModelInsightsReport", _phase("generate_model_insights", name)),
-        HistoryStep(offset + 2400 + 1200, "Completed (silent)", _phase("complete", name)),
+        HistoryStep(offset + 2400, "tuning done (last child events)", phase_action("finish_tuning", name)),
+        HistoryStep(offset + 3000, "GeneratingModelInsightsReport", phase_action("generate_model_insights", name)),
+        HistoryStep(offset + 2400 + 1200, "Completed (silent)", phase_action("complete", name)),
     ]
     return JobHistory(name, api, "Completed", steps)
 
@@ -95,7 +99,7 @@ def failing_before_any_child_job(name: str, api: str = "v2", offset: float = 0.0
         return sim.fail(name, reason="ClientError: Could not read the input data from the S3 location.")
 
     steps = [
-        HistoryStep(offset, "CreateAutoMLJob" + ("V2" if api == "v2" else ""), _create(name, api)),
+        HistoryStep(offset, "CreateAutoMLJob" + ("V2" if api == "v2" else ""), create_action(name, api)),
         HistoryStep(offset + 90, "Failed (silent)", fail),
     ]
     return JobHistory(name, api, "Failed", steps)
@@ -104,8 +108,8 @@ def failing_before_any_child_job(name: str, api: str = "v2", offset: float = 0.0
 def stopped_job(name: str, api: str = "v2", offset: float = 0.0) -> JobHistory:
     steps = _running_until_tuning(name, api, offset)[:3]
     steps += [
-        HistoryStep(offset + 900, "StopAutoMLJob → Stopping", _phase("request_stop", name)),
-        HistoryStep(offset + 1500, "Stopped", _phase("finish_stop", name)),
+        HistoryStep(offset + 900, "StopAutoMLJob → Stopping", phase_action("request_stop", name)),
+        HistoryStep(offset + 1500, "Stopped", phase_action("finish_stop", name)),
     ]
     return JobHistory(name, api, "Stopped", steps)
 

@@ -23,7 +23,7 @@ from emulator.autopilot import AutopilotSimulator, ScheduledStep
 from emulator.autopilot_jobs import TERMINAL_AUTOML_STATUSES, ApiVersion
 from emulator.clock import DEFAULT_START, SimulatedClock
 from emulator.event_builders import CHILD_DETAIL_TYPES, CLOUDTRAIL_DETAIL_TYPE, Event
-from emulator.scenarios import Action, HistoryStep, JobHistory, schedule_all
+from emulator.scenarios import Action, HistoryStep, JobHistory, create_action, phase_action, schedule_all
 
 MINUTE = 60.0
 BURST_SIZE = 20
@@ -73,24 +73,6 @@ class WorkloadHistory(JobHistory):
 
 
 # ---------------------------------------------------------------- actions
-
-
-def _create(name: str, api: ApiVersion, config: str, mode: str, candidates: int, problem_type: str) -> Action:
-    def action(sim: AutopilotSimulator) -> list[Event]:
-        sim.create_job(
-            name, api=api, problem_type_config=config, mode=mode, candidates=candidates, problem_type=problem_type
-        )
-        return [sim.creation_event(name)]
-
-    return action
-
-
-def _phase(method_name: str, name: str) -> Action:
-    def action(sim: AutopilotSimulator) -> list[Event]:
-        events: list[Event] = getattr(sim, method_name)(name)
-        return events
-
-    return action
 
 
 def _fail(name: str, reason: str) -> Action:
@@ -178,11 +160,18 @@ def _until_tuning(rng: random.Random, shape: _Shape) -> tuple[list[Plan], float]
         (
             0.0,
             "CreateAutoMLJob" + ("V2" if shape.api == "v2" else ""),
-            lambda n: _create(n, shape.api, shape.config, shape.mode, candidates, problem_type),
+            lambda n: create_action(
+                n,
+                shape.api,
+                problem_type_config=shape.config,
+                mode=shape.mode,
+                candidates=candidates,
+                problem_type=problem_type,
+            ),
         ),
-        (analyze, "AnalyzingData", lambda n: _phase("analyze_data", n)),
-        (features, "FeatureEngineering", lambda n: _phase("engineer_features", n)),
-        (tuning, "ModelTuning", lambda n: _phase("tune_models", n)),
+        (analyze, "AnalyzingData", lambda n: phase_action("analyze_data", n)),
+        (features, "FeatureEngineering", lambda n: phase_action("engineer_features", n)),
+        (tuning, "ModelTuning", lambda n: phase_action("tune_models", n)),
     ]
     return plans, tuning
 
@@ -212,10 +201,10 @@ def _completing(rng: random.Random, kind: str) -> _Timeline:
         (
             finish,
             "tuning done (last child events) -> GeneratingExplainabilityReport",
-            lambda n: _phase("finish_tuning", n),
+            lambda n: phase_action("finish_tuning", n),
         ),
-        (insights, "GeneratingModelInsightsReport", lambda n: _phase("generate_model_insights", n)),
-        (finish + silent, "Completed (no event)", lambda n: _phase("complete", n)),
+        (insights, "GeneratingModelInsightsReport", lambda n: phase_action("generate_model_insights", n)),
+        (finish + silent, "Completed (no event)", lambda n: phase_action("complete", n)),
     ]
     return _Timeline(kind, shape.api, "Completed", plans, last_child_event=finish, completion=finish + silent)
 
@@ -258,8 +247,8 @@ def _stopped(rng: random.Random) -> _Timeline:
     stop_at = tuning + _minutes(rng, 3, 20)
     stopped_at = stop_at + _minutes(rng, 2, 8)
     plans += [
-        (stop_at, "StopAutoMLJob -> Stopping", lambda n: _phase("request_stop", n)),
-        (stopped_at, "Stopped", lambda n: _phase("finish_stop", n)),
+        (stop_at, "StopAutoMLJob -> Stopping", lambda n: phase_action("request_stop", n)),
+        (stopped_at, "Stopped", lambda n: phase_action("finish_stop", n)),
     ]
     return _Timeline("stopped", shape.api, "Stopped", plans, last_child_event=stopped_at)
 

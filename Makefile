@@ -71,9 +71,11 @@ synth: dev  ## synthesise the CloudFormation template into cdk.out (runs cdk-nag
 	npx cdk synth --quiet
 
 diff: dev
+	$(PY) -m automl_archive_cli.preflight
 	npx cdk diff
 
 deploy: dev  ## deploy to the AWS account of your current credentials; pass CDK_ARGS="-c alert_emails=a@b.c"
+	$(PY) -m automl_archive_cli.preflight
 	npx cdk deploy --require-approval never $(CDK_ARGS)
 
 docs: dev  ## regenerate docs/schema.md from the record schema

@@ -212,3 +212,15 @@ def test_exporter_metrics_never_reach_stdout(capsys, monkeypatch):
     # Then nothing was printed and the shared metrics object is restored afterwards
     assert capsys.readouterr().out == ""
     assert "add_metric" not in vars(metrics)
+
+
+def test_deploy_preflight_says_what_to_fix_in_one_line_without_credentials(no_aws_configuration, monkeypatch, capsys):
+    # Given a region but no credentials (what `make deploy` used to meet as CDK's raw
+    # "Unable to resolve AWS account")
+    from automl_archive_cli import preflight  # noqa: PLC0415
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    # When the deploy's preflight runs / Then it exits 2 with one line saying how to provide them
+    assert preflight.main() == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No usable AWS credentials" in err

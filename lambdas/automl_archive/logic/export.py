@@ -155,7 +155,7 @@ class JobExporter:
             return Outcome.ALERT_FINISHED
         if (
             state is not None
-            and not state.is_terminal  # a terminal state with its alert still due goes on to the alert
+            and not state.is_terminal  # a terminal state gets here only when forced or listed newer
             and not reference.force
             and _is_copy(reference.fingerprint, message_id, state.seen_events)
         ):

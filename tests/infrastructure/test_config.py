@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 import app as cdk_app
@@ -81,3 +84,30 @@ def test_app_refuses_to_build_with_a_bad_context_value() -> None:
     assert str(error.value) == (
         "CDK context 'sweep_interval_minutes' = 2000 is invalid: expected an integer between 1 and 1440."
     )
+
+
+# Feature flags deliberately set away from aws-cdk-lib's recommendation, each with its reason in
+# docs/decisions.md (decision 20). None today.
+FLAGS_LEFT_OFF: dict[str, object] = {}
+
+
+def test_every_recommended_cdk_feature_flag_is_set_in_cdk_json() -> None:
+    # Given aws-cdk-lib's own list of recommended flag values (shipped in its jsii bundle)
+    import glob  # noqa: PLC0415
+    import tarfile  # noqa: PLC0415
+
+    import aws_cdk  # noqa: PLC0415
+
+    (bundle,) = glob.glob(str(Path(aws_cdk.__file__).parent / "_jsii" / "aws-cdk-lib@*.jsii.tgz"))
+    with tarfile.open(bundle) as archive:
+        member = archive.extractfile("package/recommended-feature-flags.json")
+        assert member is not None
+        recommended = json.load(member)
+    # Then cdk.json configures each one, as recommended unless the decision log says otherwise
+    # (an aws-cdk-lib upgrade that adds flags fails here until they are decided)
+    context = json.loads((Path(__file__).parents[2] / "cdk.json").read_text())["context"]
+    assert recommended, "no recommended flags found"
+    unset = sorted(flag for flag in recommended if flag not in context)
+    assert unset == [], f"set these in cdk.json (npx cdk flags --unstable=flags): {unset}"
+    differing = {flag: context[flag] for flag in recommended if context[flag] != recommended[flag]}
+    assert differing == FLAGS_LEFT_OFF

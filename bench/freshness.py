@@ -252,25 +252,15 @@ def _score(
                 missed_alerts += 1
             else:
                 alert_lags.append((alerted - final.last_modified_time).total_seconds())
-    window = max(last_terminal, 1.0)
-    hours = window / 3600
-    describes = sum(recorder.describes.values())
-    list_calls = recorder.calls["sagemaker.ListAutoMLJobs"]
-    invocations = exporter_invocations + sweep_invocations
     result = DesignResult(
         name="this product",
         terminal_lags=terminal,
         intermediate_lags=intermediate,
         missed_intermediate=missed_intermediate,
         missed_terminal=missed_terminal,
-        describes=describes,
-        describes_per_job=describes / max(1, len(truth.jobs)),
-        list_calls=list_calls,
-        invocations=invocations,
-        window_seconds=window,
-        list_calls_per_hour=list_calls / hours,
-        invocations_per_hour=invocations / hours,
-        states_archived=len(terminal) + len(intermediate),
+        list_calls=recorder.calls["sagemaker.ListAutoMLJobs"],
+        invocations=exporter_invocations + sweep_invocations,
+        window_seconds=last_terminal,
         describes_by_job={name: recorder.describes.get(name.lower(), 0) for name in truth.jobs},
     )
     return ProductRun(

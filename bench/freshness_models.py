@@ -35,22 +35,41 @@ LIST_PAGE_SIZE = 100
 
 @dataclass
 class DesignResult:
-    """One design's freshness and cost on one Truth."""
+    """One design's freshness and cost on one Truth; totals and rates derive from the counts."""
 
     name: str
     terminal_lags: list[float]
     intermediate_lags: list[float]
     missed_intermediate: int
     missed_terminal: int
-    describes: int
-    describes_per_job: float
     list_calls: int
     invocations: int
-    window_seconds: float
-    list_calls_per_hour: float
-    invocations_per_hour: float
-    states_archived: int
+    window_seconds: float  # from the workload's start until the design held every terminal state
     describes_by_job: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def describes(self) -> int:
+        return sum(self.describes_by_job.values())
+
+    @property
+    def describes_per_job(self) -> float:
+        return self.describes / max(1, len(self.describes_by_job))
+
+    @property
+    def states_archived(self) -> int:
+        return len(self.terminal_lags) + len(self.intermediate_lags)
+
+    @property
+    def list_calls_per_hour(self) -> float:
+        return self.list_calls / self._hours
+
+    @property
+    def invocations_per_hour(self) -> float:
+        return self.invocations / self._hours
+
+    @property
+    def _hours(self) -> float:
+        return max(self.window_seconds, 1.0) / 3600.0
 
 
 def summarise(lags: list[float], missed: int = 0) -> dict[str, float]:
@@ -126,22 +145,15 @@ class _Archive:
                         missed_intermediate += 1
                     continue
                 (terminal if state.is_terminal else intermediate).append(seen - state.at)
-        hours = max(window, 1.0) / 3600.0
-        describes = sum(self.describes.values())
         return DesignResult(
             name=name,
             terminal_lags=terminal,
             intermediate_lags=intermediate,
             missed_intermediate=missed_intermediate,
             missed_terminal=missed_terminal,
-            describes=describes,
-            describes_per_job=describes / max(1, len(self.timelines)),
             list_calls=list_calls,
             invocations=invocations,
             window_seconds=window,
-            list_calls_per_hour=list_calls / hours,
-            invocations_per_hour=invocations / hours,
-            states_archived=len(self.first_seen),
             describes_by_job=dict(self.describes),
         )
 

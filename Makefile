@@ -19,7 +19,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 
 .PHONY: dev demo test unit infra-test integration e2e lint format synth deploy diff load bench docs clean
-.PHONY: backfill redrive status export operator-policy
+.PHONY: backfill redrive status archive operator-policy
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt lambdas/requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ $(NPM_STAMP): package.json package-lock.json
 dev: $(VENV_STAMP) $(NPM_STAMP)  ## install the venv and the pinned CDK CLI
 
 demo: dev  ## run the whole system locally against moto (no AWS account needed)
-	$(PY) -m emulator.demo
+	$(PY) -m devtools.emulator.demo
 
 test: dev lint $(CHECKOV_STAMP)  ## every test tier: unit, infrastructure (with cdk-nag, cfn-lint, checkov), integration, end-to-end
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS) tests
@@ -79,17 +79,17 @@ deploy: dev  ## deploy to the AWS account of your current credentials; pass CDK_
 	npx cdk deploy --require-approval never $(CDK_ARGS)
 
 docs: dev  ## regenerate docs/schema.md from the record schema
-	$(PY) docs/generate_schema.py
+	$(PY) -m devtools.schema_page
 
 lock: $(VENV_STAMP)  ## re-resolve lambdas/requirements.txt into lambdas/layer.lock (the layer's closure, arm64, sha256 hashes)
 	$(PY) -m infra.layer_lock
 .PHONY: lock
 
 load: dev  ## 10,000 events for 1,000 jobs through the deployed stack in moto; checks nothing lost or duplicated
-	$(PY) -m bench.load
+	$(PY) -m devtools.bench.load
 
 bench: dev
-	$(PY) -m bench
+	$(PY) -m devtools.bench
 
 clean:
 	rm -rf cdk.out demo-output .pytest_cache .mypy_cache .ruff_cache
@@ -111,9 +111,9 @@ operator-policy: dev  ## print the IAM policy an operator needs for these comman
 status: dev  ## jobs by status, newest archived, queue depths
 	$(CLI) status $(CLI_OPTS) $(ARGS)
 
-export: dev  ## export one job now and print its record: make export JOB=<name>
-	@test -n "$(JOB)" || { echo "usage: make export JOB=<automl job name>"; exit 2; }
-	$(CLI) export $(CLI_OPTS) $(ARGS) "$(JOB)"
+archive: dev  ## archive one job now and print its record: make archive JOB=<name>
+	@test -n "$(JOB)" || { echo "usage: make archive JOB=<automl job name>"; exit 2; }
+	$(CLI) archive $(CLI_OPTS) $(ARGS) "$(JOB)"
 
 # ---------------------------------------------------------------- data lake (docs/schema-evolution.md)
 rederive: dev  ## rebuild job records from raw answers: make rederive ARGS="--bucket B [--prefix raw/automl-jobs/x/] [--dry-run]"

@@ -4,15 +4,24 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
-from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+# The CDK CLI runs this script with a bare `python3` (cdk.json): the Lambda package the stack imports
+# its contracts from lives in lambdas/. The entry script, and only it, puts that folder on the path;
+# packages never edit sys.path (make and the tests set PYTHONPATH; the venv installs the project).
+_LAMBDAS_DIR = str(Path(__file__).resolve().parent / "lambdas")
+if _LAMBDAS_DIR not in sys.path:
+    sys.path.append(_LAMBDAS_DIR)
 
-from infra import config
-from infra.config import ArchiveSettings
-from infra.stack import AutoMLJobArchiveStack
+import aws_cdk as cdk  # noqa: E402
+from cdk_nag import AwsSolutionsChecks, ServerlessChecks  # noqa: E402
+
+from infra import config  # noqa: E402
+from infra.config import ArchiveSettings  # noqa: E402
+from infra.stack import AutoMLJobArchiveStack  # noqa: E402
 
 
 def cdk_json_context() -> dict[str, Any]:

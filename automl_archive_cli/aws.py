@@ -164,8 +164,8 @@ class Deployment:
         return self.outputs[stack_outputs.ALERTS_KEY_ARN]
 
     @property
-    def exporter_function_name(self) -> str:
-        return self.outputs[stack_outputs.EXPORTER_FUNCTION_NAME]
+    def archiver_function_name(self) -> str:
+        return self.outputs[stack_outputs.ARCHIVER_FUNCTION_NAME]
 
     @property
     def partition(self) -> str:
@@ -212,7 +212,7 @@ def resolve_stack(cloudformation: Any, stack_name: str, region: str) -> Deployme
     return Deployment(stack_name=stack_name, region=region, outputs=values)
 
 
-def exporter_environment(lambda_client: Any, function_name: str) -> dict[str, str]:
-    """The deployed exporter function's environment variables (its alert and re-check settings)."""
+def archiver_environment(lambda_client: Any, function_name: str) -> dict[str, str]:
+    """The deployed archiver function's environment variables (its alert and re-check settings)."""
     answer = lambda_client.get_function_configuration(FunctionName=function_name)
     return dict(answer.get("Environment", {}).get("Variables", {}) or {})

@@ -1,10 +1,10 @@
 """Backfill: archive historical AutoML jobs, by the deployed pipeline (enqueue) or from here (--direct).
 
 Two phases. Planning lists the jobs (ListAutoMLJobs, page by page), drops the ones the archive
-already holds at the listed state (`summaries_needing_export`) and the ones the checkpoint says were
+already holds at the listed state (`summaries_needing_archive`) and the ones the checkpoint says were
 already handed off. Handing off then either enqueues job references in batches of ten (the deployed
-exporter works through them at its bounded concurrency) or exports each job with the product's own
-`JobExporter` on a thread pool. Each batch or job is recorded in the checkpoint once handed off.
+archiver works through them at its bounded concurrency) or archives each job with the product's own
+`JobArchiver` on a thread pool. Each batch or job is recorded in the checkpoint once handed off.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from types import FrameType
 from typing import Any, TextIO
 
 from automl_archive.dal.interfaces import JobStore, SageMakerGateway, WorkQueue
-from automl_archive.logic.export import JobExporter, Outcome
-from automl_archive.logic.reconcile import job_reference, summaries_needing_export
+from automl_archive.logic.archive import JobArchiver, Outcome
+from automl_archive.logic.reconcile import job_reference, summaries_needing_archive
 from automl_archive.logic.state import ordering_key
 from automl_archive.models.messages import BACKFILL_ORIGIN, JobReference
 from automl_archive_cli.checkpoint import Checkpoint
@@ -95,7 +95,7 @@ class BackfillReport:
         return self.listed - self.already_archived - self.from_checkpoint
 
     def summary_lines(self) -> list[str]:
-        verb = "exported" if self.direct else "enqueued"
+        verb = "archived" if self.direct else "enqueued"
         lines = [
             f"listed:                    {self.listed}",
             f"skipped, already archived: {self.already_archived}",
@@ -118,7 +118,7 @@ class Backfill:
         filters: BackfillFilters,
         progress: Progress,
         queue: WorkQueue | None = None,
-        exporter_factory: Callable[[], JobExporter] | None = None,
+        archiver_factory: Callable[[], JobArchiver] | None = None,
         workers: int = 8,
         errors: TextIO | None = None,
     ) -> None:
@@ -128,10 +128,10 @@ class Backfill:
         self._filters = filters
         self._progress = progress
         self._queue = queue
-        self._exporter_factory = exporter_factory
+        self._archiver_factory = archiver_factory
         self._workers = workers
         self._errors = errors or sys.stderr
-        self.report = BackfillReport(direct=exporter_factory is not None)
+        self.report = BackfillReport(direct=archiver_factory is not None)
 
     # ------------------------------------------------------------ planning
 
@@ -142,7 +142,7 @@ class Backfill:
             summaries = [summary for summary in page if self._filters.matches(summary)]
             self.report.listed += len(summaries)
             stored = self._store.stored_orderings([summary["AutoMLJobName"].lower() for summary in summaries])
-            todo = summaries_needing_export(summaries, stored)
+            todo = summaries_needing_archive(summaries, stored)
             self.report.already_archived += len(summaries) - len(todo)
             for summary in todo:
                 ordering = ordering_key(summary["AutoMLJobStatus"], summary["LastModifiedTime"])
@@ -161,10 +161,10 @@ class Backfill:
         if dry_run or not pending:
             self._progress.close()
             return self.report
-        self._progress.start("exporting" if self.report.direct else "enqueueing", len(pending))
+        self._progress.start("archiving" if self.report.direct else "enqueueing", len(pending))
         try:
-            if self._exporter_factory is not None:
-                self._export_directly(pending, self._exporter_factory())
+            if self._archiver_factory is not None:
+                self._archive_directly(pending, self._archiver_factory())
             else:
                 self._enqueue(pending)
         finally:
@@ -188,7 +188,7 @@ class Backfill:
                     self.report.handed_off += len(batch)
             self._progress.advance(len(batch))
 
-    def _export_directly(self, pending: list[PendingJob], exporter: JobExporter) -> None:
+    def _archive_directly(self, pending: list[PendingJob], archiver: JobArchiver) -> None:
         jobs = iter(pending)
         in_flight: dict[Future[Outcome], PendingJob] = {}
         executor = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="backfill")
@@ -198,13 +198,13 @@ class Backfill:
                     job = next(jobs, None)
                     if job is None:
                         break
-                    in_flight[executor.submit(_export_one, exporter, job.name)] = job
+                    in_flight[executor.submit(_archive_one, archiver, job.name)] = job
                 if not in_flight:
                     break
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 self._settle({future: in_flight.pop(future) for future in done})
         except KeyboardInterrupt:
-            # Let the exports already running finish and record them, so nothing is redone.
+            # Let the archives already running finish and record them, so nothing is redone.
             executor.shutdown(wait=True, cancel_futures=True)
             self._settle({future: job for future, job in in_flight.items() if future.done()})
             raise
@@ -212,7 +212,7 @@ class Backfill:
             executor.shutdown(wait=True, cancel_futures=True)
 
     def _settle(self, finished: dict[Future[Outcome], PendingJob]) -> None:
-        exported: list[tuple[str, int]] = []
+        archived: list[tuple[str, int]] = []
         for future, job in finished.items():
             if future.cancelled():
                 continue
@@ -222,10 +222,10 @@ class Backfill:
             elif future.result() is Outcome.JOB_NOT_FOUND:
                 self._fail([job.name], LookupError("SageMaker no longer has this job"))
             else:
-                exported.append((job.name, job.ordering))
+                archived.append((job.name, job.ordering))
             self._progress.advance()
-        self._checkpoint.record(exported)
-        self.report.handed_off += len(exported)
+        self._checkpoint.record(archived)
+        self.report.handed_off += len(archived)
 
     def _fail(self, names: list[str], error: BaseException) -> None:
         self.report.failed += len(names)
@@ -235,9 +235,9 @@ class Backfill:
         print(f"failed: {message}", file=self._errors)
 
 
-def _export_one(exporter: JobExporter, job_name: str) -> Outcome:
+def _archive_one(archiver: JobArchiver, job_name: str) -> Outcome:
     reference = JobReference(job_name=job_name, origin=BACKFILL_ORIGIN)
-    return exporter.process(reference, f"{BACKFILL_ORIGIN}-{uuid.uuid4()}", set())
+    return archiver.process(reference, f"{BACKFILL_ORIGIN}-{uuid.uuid4()}", set())
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""The backfill's resume journal: which jobs were handed off (enqueued or exported), at which state.
+"""The backfill's resume journal: which jobs were handed off (enqueued or archived), at which state.
 
 An append-only JSON Lines file: a header naming the backfill (stack, region, filters, mode), then
 one line per job handed off (`{"job": name, "ordering": key}`), flushed and fsynced after every

@@ -1,4 +1,4 @@
-"""`export` and `status`: small commands over the deployed stack (`redrive` has its own module)."""
+"""`archive` and `status`: small commands over the deployed stack (`redrive` has its own module)."""
 
 from __future__ import annotations
 
@@ -9,25 +9,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from automl_archive.dal.aws import STATE_SK, DynamoJobStore
-from automl_archive.logic.export import JobExporter, Outcome
+from automl_archive.logic.archive import JobArchiver, Outcome
 from automl_archive.models.messages import JobReference
 from automl_archive_cli.aws import Deployment
 from automl_archive_cli.errors import EXIT_FAILED, CliError
 from automl_archive_cli.redrive import WORK_QUEUE_DLQ_LABEL, QueueDepth, dead_letter_queues, queue_depth
 
-# ---------------------------------------------------------------- export
+# ---------------------------------------------------------------- archive
 
 
-def export_job(exporter: JobExporter, store: DynamoJobStore, s3: Any, bucket: str, job_name: str) -> dict[str, Any]:
-    """Export one job now (Force) and return its normalised record as archived in S3."""
+def archive_job(archiver: JobArchiver, store: DynamoJobStore, s3: Any, bucket: str, job_name: str) -> dict[str, Any]:
+    """Archive one job now (Force) and return its normalised record as archived in S3."""
     reference = JobReference(job_name=job_name, origin="cli", force=True)
-    outcome = exporter.process(reference, f"cli-export-{uuid.uuid4()}", set())
+    outcome = archiver.process(reference, f"cli-archive-{uuid.uuid4()}", set())
     if outcome is Outcome.JOB_NOT_FOUND:
         raise CliError(f"SageMaker has no AutoML job named '{job_name}' in this region.", exit_code=EXIT_FAILED)
     state = store.load_job(job_name.lower()).state
     record_key = state.attributes.get("record_s3_key") if state else None
     if not record_key:
-        raise CliError(f"Job '{job_name}' was exported but the archive holds no record key for it.", EXIT_FAILED)
+        raise CliError(f"Job '{job_name}' was archived but the archive holds no record key for it.", EXIT_FAILED)
     body = s3.get_object(Bucket=bucket, Key=record_key)["Body"].read().decode("utf-8")
     record: dict[str, Any] = json.loads(body.splitlines()[0])
     return record

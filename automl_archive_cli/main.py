@@ -1,4 +1,4 @@
-"""`automl-archive`: operate a deployed AutoML Job Archive stack (backfill, redrive, export, status, policy)."""
+"""`automl-archive`: operate a deployed AutoML Job Archive stack (backfill, redrive, archive, status, policy)."""
 
 from __future__ import annotations
 
@@ -15,17 +15,17 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from automl_archive.config import ConfigurationError
 from automl_archive.dal.aws import DynamoJobStore, SqsWorkQueue
-from automl_archive.logic.export import JobExporter
+from automl_archive.logic.archive import JobArchiver
 from automl_archive_cli import aws
 from automl_archive_cli.backfill import JOB_STATUSES, Backfill, BackfillFilters
 from automl_archive_cli.checkpoint import Checkpoint, checkpoint_path
-from automl_archive_cli.commands import archive_status, export_job
+from automl_archive_cli.commands import archive_job, archive_status
 from automl_archive_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CliError
 from automl_archive_cli.operator_policy import operator_policy
 from automl_archive_cli.progress import Progress
 from automl_archive_cli.ratelimit import RateLimitedSageMakerApi, RateLimiter
 from automl_archive_cli.redrive import redrive_all
-from automl_archive_cli.runtime import build_exporter, exporter_settings, quiet_powertools
+from automl_archive_cli.runtime import archiver_settings, build_archiver, quiet_powertools
 
 STACK_ENV = "AUTOML_ARCHIVE_STACK"
 PROGRAM = "automl-archive"
@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the deployed stack (default: ${STACK_ENV} or {aws.DEFAULT_STACK_NAME})",
     )
     common.add_argument("--region", default=None, help="AWS region (default: from your AWS configuration)")
-    common.add_argument("--verbose", action="store_true", help="show the exporter's INFO logs on stderr")
+    common.add_argument("--verbose", action="store_true", help="show the archiver's INFO logs on stderr")
 
     parser = argparse.ArgumentParser(prog=PROGRAM, description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--status", choices=JOB_STATUSES, help="only jobs in this status")
     backfill.add_argument("--name-contains", help="only jobs whose name contains this (case-insensitive)")
     backfill.add_argument(
-        "--direct", action="store_true", help="export from this machine instead of enqueueing to the deployed pipeline"
+        "--direct", action="store_true", help="archive from this machine instead of enqueueing to the deployed pipeline"
     )
     backfill.add_argument("--workers", type=positive_int, default=8, help="threads for --direct (default 8)")
     backfill.add_argument("--dry-run", action="store_true", help="list and compare only; write nothing")
@@ -122,10 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     move.add_argument("--no-wait", action="store_true", help="start the work queue DLQ's move task and do not wait")
     move.add_argument("--dry-run", action="store_true", help="show what each queue holds; move nothing")
 
-    export = commands.add_parser(
-        "export", parents=[common], help="export one job now and print its record", description="Export one job."
+    archive = commands.add_parser(
+        "archive", parents=[common], help="archive one job now and print its record", description="Archive one job."
     )
-    export.add_argument("job_name", metavar="JOB_NAME")
+    archive.add_argument("job_name", metavar="JOB_NAME")
 
     status = commands.add_parser("status", parents=[common], help="summarise the archive", description="Status.")
     status.add_argument("--json", action="store_true", help="machine-readable output")
@@ -153,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROGRAM}: {error}", file=sys.stderr)
         return error.exit_code
     except ConfigurationError as error:
-        print(f"{PROGRAM}: the deployed exporter's configuration is invalid: {error}", file=sys.stderr)
+        print(f"{PROGRAM}: the deployed archiver's configuration is invalid: {error}", file=sys.stderr)
         return EXIT_USAGE
     except (BotoCoreError, ClientError) as error:
         translated = aws.describe_aws_error(error)
@@ -176,12 +176,12 @@ def run_backfill(args: argparse.Namespace, deployment: aws.Deployment) -> int:
     path = args.checkpoint or checkpoint_path(identity)
     checkpoint = Checkpoint.load(path, identity)
     limiter = RateLimiter(args.rate) if args.rate else None
-    exporter_factory: Callable[[], JobExporter] | None = None
+    archiver_factory: Callable[[], JobArchiver] | None = None
     if args.direct:
-        environment = aws.exporter_environment(aws.client("lambda"), deployment.exporter_function_name)
-        settings = exporter_settings(deployment, environment)
+        environment = aws.archiver_environment(aws.client("lambda"), deployment.archiver_function_name)
+        settings = archiver_settings(deployment, environment)
         sagemaker = RateLimitedSageMakerApi(settings.sagemaker_retry_mode, settings.sagemaker_max_attempts, limiter)
-        exporter_factory = functools.partial(build_exporter, settings, sagemaker)
+        archiver_factory = functools.partial(build_archiver, settings, sagemaker)
     else:
         sagemaker = RateLimitedSageMakerApi("adaptive", 8, limiter)
 
@@ -192,7 +192,7 @@ def run_backfill(args: argparse.Namespace, deployment: aws.Deployment) -> int:
         filters=filters,
         progress=Progress.for_stderr(disabled=args.no_progress),
         queue=None if args.direct else SqsWorkQueue(deployment.work_queue_url),
-        exporter_factory=exporter_factory,
+        archiver_factory=archiver_factory,
         workers=args.workers,
     )
     try:
@@ -225,7 +225,7 @@ def run_redrive(args: argparse.Namespace, deployment: aws.Deployment) -> int:
     except KeyboardInterrupt:
         print(
             f"{PROGRAM}: interrupted; nothing is lost: run redrive again. Messages already sent but not yet "
-            "deleted are sent again (duplicates the exporter ignores); a running move task carries on.",
+            "deleted are sent again (duplicates the archiver ignores); a running move task carries on.",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
@@ -244,13 +244,13 @@ def run_redrive(args: argparse.Namespace, deployment: aws.Deployment) -> int:
     return 0
 
 
-def run_export(args: argparse.Namespace, deployment: aws.Deployment) -> int:
-    environment = aws.exporter_environment(aws.client("lambda"), deployment.exporter_function_name)
-    settings = exporter_settings(deployment, environment)
+def run_archive(args: argparse.Namespace, deployment: aws.Deployment) -> int:
+    environment = aws.archiver_environment(aws.client("lambda"), deployment.archiver_function_name)
+    settings = archiver_settings(deployment, environment)
     sagemaker = RateLimitedSageMakerApi(settings.sagemaker_retry_mode, settings.sagemaker_max_attempts)
-    exporter = build_exporter(settings, sagemaker)
+    archiver = build_archiver(settings, sagemaker)
     store = DynamoJobStore(deployment.jobs_table_name)
-    record = export_job(exporter, store, aws.client("s3"), deployment.archive_bucket_name, args.job_name)
+    record = archive_job(archiver, store, aws.client("s3"), deployment.archive_bucket_name, args.job_name)
     print(json.dumps(record, indent=2, ensure_ascii=False))
     return 0
 
@@ -273,7 +273,7 @@ def run_operator_policy(_: argparse.Namespace, deployment: aws.Deployment) -> in
 COMMANDS = {
     "backfill": run_backfill,
     "redrive": run_redrive,
-    "export": run_export,
+    "archive": run_archive,
     "status": run_status,
     "operator-policy": run_operator_policy,
 }

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from automl_archive.logic.export import CANDIDATES_PREFIX, RAW_PREFIX, RECORDS_PREFIX
+from automl_archive.logic.archive import CANDIDATES_PREFIX, RAW_PREFIX, RECORDS_PREFIX
 from automl_archive_cli.aws import Deployment
 
 POLICY_VERSION = "2012-10-17"
@@ -46,24 +46,24 @@ def operator_policy(deployment: Deployment) -> dict[str, Any]:
                 ["cloudformation:DescribeStacks"],
                 [arn("cloudformation", f"stack/{deployment.stack_name}/*")],
             ),
-            # backfill lists jobs; export and backfill --direct list each job's candidates.
+            # backfill lists jobs; archive and backfill --direct list each job's candidates.
             _statement(
                 "ListAutoMLJobsAndCandidates",
                 ["sagemaker:ListAutoMLJobs", "sagemaker:ListCandidatesForAutoMLJob"],
                 ["*"],
             ),
-            # export and backfill --direct run the exporter here: describe, then write what it writes.
+            # archive and backfill --direct run the archiver here: describe, then write what it writes.
             _statement(
                 "DescribeAutoMLJobs",
                 ["sagemaker:DescribeAutoMLJob", "sagemaker:DescribeAutoMLJobV2"],
                 [arn("sagemaker", "automl-job/*")],
             ),
             _statement(
-                "ReadExporterSettings",
+                "ReadArchiverSettings",
                 ["lambda:GetFunctionConfiguration"],
-                [arn("lambda", f"function:{deployment.exporter_function_name}")],
+                [arn("lambda", f"function:{deployment.archiver_function_name}")],
             ),
-            # backfill compares (BatchGetItem), the exporter reads and writes states (GetItem, conditional
+            # backfill compares (BatchGetItem), the archiver reads and writes states (GetItem, conditional
             # UpdateItem; its PutItem only links child jobs, which a job named on the command line never
             # needs), status scans.
             _statement(
@@ -81,7 +81,7 @@ def operator_policy(deployment: Deployment) -> dict[str, Any]:
                 ["s3:PutObject"],
                 [f"{bucket}/{prefix}/*" for prefix in (RAW_PREFIX, RECORDS_PREFIX, CANDIDATES_PREFIX)],
             ),
-            # export prints the record it archived.
+            # archive prints the record it archived.
             _statement("ReadArchivedRecords", ["s3:GetObject"], [f"{bucket}/{RECORDS_PREFIX}/*"]),
             _statement("PublishAlerts", ["sns:Publish"], [deployment.alerts_topic_arn]),
             # The alerts topic is encrypted with a customer-managed key: publishing needs the key.

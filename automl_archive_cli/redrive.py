@@ -11,7 +11,7 @@
   them itself: ReceiveMessage -> SendMessageBatch to the work queue, body unchanged ->
   DeleteMessageBatch of exactly the entries SQS accepted. Nothing is deleted before it was sent, so
   an interruption loses nothing; one between the send and the delete leaves a copy in the work queue
-  *and* in the DLQ, which the next run sends again: a duplicate event, which the exporter absorbs (it
+  *and* in the DLQ, which the next run sends again: a duplicate event, which the archiver absorbs (it
   fingerprints events and never archives a state twice).
 - **Sweep schedule DLQ**: "Scheduled Event" envelopes EventBridge could not hand to the sweep
   function. The work queue would reject them (not a SageMaker event), and a missed sweep needs no

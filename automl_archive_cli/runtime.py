@@ -1,4 +1,4 @@
-"""Running the product's own exporter from the operator's machine.
+"""Running the product's own archiver from the operator's machine.
 
 `quiet_powertools` keeps the Lambda package's observability off the command's stdout: Powertools
 3.37 honours POWERTOOLS_METRICS_DISABLED only when metrics are flushed, but `add_metric` itself
@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from automl_archive.composition import build_job_exporter
-from automl_archive.config import ExporterSettings
+from automl_archive.composition import build_job_archiver
+from automl_archive.config import ArchiverSettings
 from automl_archive.dal.aws import SageMakerApi
-from automl_archive.logic.export import JobExporter
+from automl_archive.logic.archive import JobArchiver
 from automl_archive.observability import logger, metrics
 from automl_archive_cli.aws import Deployment
 
@@ -54,18 +54,18 @@ def _discard_metric(*_: Any, **__: Any) -> None:
     return None
 
 
-def exporter_settings(deployment: Deployment, function_environment: dict[str, str]) -> ExporterSettings:
-    """The deployed exporter's settings, validated by the product's own model (stack outputs win)."""
+def archiver_settings(deployment: Deployment, function_environment: dict[str, str]) -> ArchiverSettings:
+    """The deployed archiver's settings, validated by the product's own model (stack outputs win)."""
     environ = {
         **function_environment,
         "JOBS_TABLE_NAME": deployment.jobs_table_name,
         "ARCHIVE_BUCKET_NAME": deployment.archive_bucket_name,
         "ALERTS_TOPIC_ARN": deployment.alerts_topic_arn,
     }
-    return ExporterSettings.from_environ(environ)
+    return ArchiverSettings.from_environ(environ)
 
 
-def build_exporter(settings: ExporterSettings, sagemaker: SageMakerApi) -> JobExporter:
-    """A JobExporter wired to the real DAL classes, as the Lambda handler builds it, with every
+def build_archiver(settings: ArchiverSettings, sagemaker: SageMakerApi) -> JobArchiver:
+    """A JobArchiver wired to the real DAL classes, as the Lambda handler builds it, with every
     client created in this thread (the backfill's workers share them)."""
-    return build_job_exporter(settings, sagemaker=sagemaker, connect_now=True)
+    return build_job_archiver(settings, sagemaker=sagemaker, connect_now=True)

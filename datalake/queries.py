@@ -30,7 +30,7 @@ from automl_archive.models.record import (
     Column,
 )
 
-# --- Where the exporter writes (tests assert these equal automl_archive.logic.export's prefixes) --
+# --- Where the archiver writes (tests assert these equal automl_archive.logic.archive's prefixes) --
 JOB_RECORDS_PREFIX = "records/automl-jobs/"
 CANDIDATE_RECORDS_PREFIX = "records/automl-candidates/"
 ATHENA_RESULTS_PREFIX = "athena-results/"
@@ -61,7 +61,7 @@ class TableSpec:
 JOB_STATES = TableSpec(
     name="automl_job_states",
     prefix=JOB_RECORDS_PREFIX,
-    description="One row per observed state of each SageMaker AutoML job (JSON Lines written by the exporter).",
+    description="One row per observed state of each SageMaker AutoML job (JSON Lines written by the archiver).",
     columns=JOB_RECORD_COLUMNS,
 )
 CANDIDATES = TableSpec(
@@ -173,7 +173,7 @@ def duckdb_empty_source(table: TableSpec) -> str:
 
 
 # --- The named queries --------------------------------------------------------------------------------
-# Latest state first: the exporter's own ordering (terminal outranks running, then LastModifiedTime,
+# Latest state first: the archiver's own ordering (terminal outranks running, then LastModifiedTime,
 # then the further-along status). The same text in both dialects.
 LATEST_STATE_ORDER = (
     "is_terminal DESC, last_modified_time DESC, "

@@ -7,7 +7,7 @@ the change lack the column. Every raw answer is archived, so the records can be 
     make rederive ARGS="--bucket B --dry-run"
 
 For each ``raw/automl-jobs/<job>/<state id>.json`` it re-runs the product's own normaliser and
-writes the job record to the key the exporter uses (``records/automl-jobs/dt=<date>/<job>--<state
+writes the job record to the key the archiver uses (``records/automl-jobs/dt=<date>/<job>--<state
 id>.jsonl``). Fields the raw answer cannot give are kept from the existing record: ``candidate_count``
 and ``best_candidate_rank`` (they come from the leaderboard) and ``archived_at``. A record that would
 not change is not rewritten, so a second run writes nothing. Candidate records are not touched: their
@@ -28,7 +28,7 @@ from typing import Any
 
 import boto3
 
-from automl_archive.logic.export import RAW_PREFIX, RECORDS_PREFIX
+from automl_archive.logic.archive import RAW_PREFIX, RECORDS_PREFIX
 from automl_archive.logic.normalise import normalise
 from automl_archive.models.record import SCHEMA_VERSION
 
@@ -82,7 +82,7 @@ def parse_raw_key(raw_key: str) -> tuple[str, str]:
 
 
 def record_key(job_key: str, state_name: str, record: dict[str, Any]) -> str:
-    """Where the exporter writes this state's record (see automl_archive.logic.export)."""
+    """Where the archiver writes this state's record (see automl_archive.logic.archive)."""
     return f"{RECORDS_PREFIX}/dt={record['last_modified_time'][:10]}/{job_key}--{state_name}.jsonl"
 
 

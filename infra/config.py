@@ -29,20 +29,20 @@ SERVICE_NAME = "automl-archive"
 METRICS_NAMESPACE = "AutoMLArchive"
 LOG_LEVEL = "INFO"
 
-# --- Exporter function ---------------------------------------------------------------------------
-EXPORTER_HANDLER = "automl_archive.handlers.exporter.lambda_handler"
-EXPORTER_TIMEOUT_SECONDS = 60
-EXPORTER_MEMORY_MB = 512
-EXPORTER_MAX_BATCHING_WINDOW_SECONDS = 5
+# --- Archiver function ---------------------------------------------------------------------------
+ARCHIVER_HANDLER = "automl_archive.handlers.archiver.lambda_handler"
+ARCHIVER_TIMEOUT_SECONDS = 60
+ARCHIVER_MEMORY_MB = 512
+ARCHIVER_MAX_BATCHING_WINDOW_SECONDS = 5
 # Visibility timeout of the work queue, as a multiple of the function timeout (AWS guidance: 6x).
 WORK_QUEUE_VISIBILITY_FACTOR = 6
-# How long the exporter may hold an alert claim before another invocation may take it over.
+# How long the archiver may hold an alert claim before another invocation may take it over.
 ALERT_CLAIM_LEASE_FACTOR = 2
 SAGEMAKER_RETRY_MODE = "adaptive"
 # Attempts per SageMaker call: the call budget's (automl_archive/call_budget.py), which fits the worst
-# case of one call inside the exporter's timeout with a margin; what still fails is retried by the queue.
+# case of one call inside the archiver's timeout with a margin; what still fails is retried by the queue.
 SAGEMAKER_MAX_ATTEMPTS = SAGEMAKER_CALL_BUDGET.max_attempts
-# S3 key prefixes the exporter writes to (raw Describe answers, Athena JSON Lines).
+# S3 key prefixes the archiver writes to (raw Describe answers, Athena JSON Lines).
 ARCHIVE_RAW_PREFIX = "raw/"
 ARCHIVE_RECORDS_PREFIX = "records/"
 
@@ -55,7 +55,7 @@ SWEEP_TARGET_MAX_EVENT_AGE_MINUTES = 60
 
 # --- Monitoring (operations topic, alarms, dashboard) ---------------------------------------------
 # Nothing waits in the work queue by design (no delayed messages); a message older than this has
-# failed at least twice (each retry waits one visibility timeout, 6 x 60 s) or the exporter is behind.
+# failed at least twice (each retry waits one visibility timeout, 6 x 60 s) or the archiver is behind.
 DEFAULT_QUEUE_AGE_ALARM_SECONDS = 900
 MIN_QUEUE_AGE_ALARM_SECONDS = 60
 MAX_QUEUE_AGE_ALARM_SECONDS = 14 * 24 * 3600  # the work queue keeps a message 14 days at most
@@ -72,7 +72,7 @@ ARCHIVE_LAG_ALARM_EVALUATION_PERIODS = 3
 # Hours in a row with a finished job archived without its leaderboard that raise the alarm: a single
 # miss is noise (a burst of throttling); a denied or broken ListCandidatesForAutoMLJob keeps missing.
 LEADERBOARDS_UNAVAILABLE_ALARM_HOURS = 3
-# Statuses the exporter reports in the JobsFinished metric's `status` dimension.
+# Statuses the archiver reports in the JobsFinished metric's `status` dimension.
 FINISHED_JOB_STATUSES = ("Completed", "Failed", "Stopped")
 
 
@@ -151,6 +151,13 @@ CLOUDWATCH_RETENTION_DAYS = (
 MAX_CHILD_LINK_TTL_DAYS = 3650
 MAX_SWEEP_RESERVED_CONCURRENCY = 10  # one sweep at a time needs 1; more only spends the account's quota
 
+# Context keys renamed when the "exporter" became the "archiver" (one verb for one thing): a cdk.json
+# that still sets one fails synth with the new name instead of silently deploying the default.
+RENAMED_CONTEXT_KEYS = {
+    "exporter_max_concurrency": "archiver_max_concurrency",
+    "exporter_batch_size": "archiver_batch_size",
+}
+
 _EMAIL_RE = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 _STACK_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
 
@@ -208,8 +215,8 @@ class ArchiveSettings:
     stack_name: str = DEFAULT_STACK_NAME
     alert_emails: tuple[str, ...] = ()
     alert_on_statuses: tuple[str, ...] = ("Failed",)
-    exporter_max_concurrency: int = 5
-    exporter_batch_size: int = 10
+    archiver_max_concurrency: int = 5
+    archiver_batch_size: int = 10
     work_queue_max_receive_count: int = 5
     log_retention_days: int = 90
     child_link_ttl_days: int = 30
@@ -233,6 +240,9 @@ class ArchiveSettings:
         """
         get: Callable[[str], Any] = context.get if isinstance(context, Mapping) else context
         defaults = cls()
+        for old, new in RENAMED_CONTEXT_KEYS.items():
+            if get(old) is not None:
+                raise SettingsError(f"CDK context '{old}' was renamed to '{new}': rename it in cdk.json or -c.")
 
         def value(key: str) -> Any:
             found = get(key)
@@ -270,13 +280,13 @@ class ArchiveSettings:
             stack_name=stack_name,
             alert_emails=tuple(emails),
             alert_on_statuses=tuple(statuses),
-            exporter_max_concurrency=_as_int(
-                "exporter_max_concurrency",
-                value("exporter_max_concurrency"),
+            archiver_max_concurrency=_as_int(
+                "archiver_max_concurrency",
+                value("archiver_max_concurrency"),
                 ESM_MIN_MAX_CONCURRENCY,
                 ESM_MAX_MAX_CONCURRENCY,
             ),
-            exporter_batch_size=_as_int("exporter_batch_size", value("exporter_batch_size"), 1, SQS_ESM_MAX_BATCH_SIZE),
+            archiver_batch_size=_as_int("archiver_batch_size", value("archiver_batch_size"), 1, SQS_ESM_MAX_BATCH_SIZE),
             work_queue_max_receive_count=_as_int(
                 "work_queue_max_receive_count", value("work_queue_max_receive_count"), 1, SQS_MAX_RECEIVE_COUNT
             ),

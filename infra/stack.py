@@ -12,8 +12,8 @@ from automl_archive import stack_outputs as outputs
 from infra import config
 from infra.config import ArchiveSettings
 from infra.constructs.alerts import Alerts
+from infra.constructs.archiver import TIMEOUT, Archiver, ArchiverResources
 from infra.constructs.datalake import DataLake
-from infra.constructs.exporter import TIMEOUT, Exporter, ExporterResources
 from infra.constructs.function import build_dependencies_layer
 from infra.constructs.ingest import Ingest
 from infra.constructs.monitoring import MonitoredResources, Monitoring
@@ -22,7 +22,7 @@ from infra.constructs.sweep import ReconcileSweep
 
 
 class AutoMLJobArchiveStack(Stack):
-    """Storage, alerts, ingest (rules → queue), the exporter and sweep functions, data lake, monitoring."""
+    """Storage, alerts, ingest (rules → queue), the archiver and sweep functions, data lake, monitoring."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: ArchiveSettings, **kwargs: Any) -> None:
         super().__init__(
@@ -45,10 +45,10 @@ class AutoMLJobArchiveStack(Stack):
             max_receive_count=settings.work_queue_max_receive_count,
         )
         self.dependencies_layer = build_dependencies_layer(self, "DependenciesLayer")
-        self.exporter = Exporter(
+        self.archiver = Archiver(
             self,
-            "Exporter",
-            resources=ExporterResources(
+            "Archiver",
+            resources=ArchiverResources(
                 table=self.storage.table,
                 archive_bucket=self.storage.archive_bucket,
                 alerts_topic=self.alerts.topic,
@@ -78,7 +78,7 @@ class AutoMLJobArchiveStack(Stack):
             self,
             "Monitoring",
             resources=MonitoredResources(
-                exporter=self.exporter.function,
+                archiver=self.archiver.function,
                 sweep=self.sweep.function,
                 work_queue=self.ingest.work_queue,
                 dead_letter_queues={
@@ -106,7 +106,7 @@ class AutoMLJobArchiveStack(Stack):
         self._output(outputs.WORK_QUEUE_ARN, work_queue.queue_arn, "SQS work queue ARN")
         # One pair per dead-letter queue, so `automl-archive redrive` can drain every one of them.
         self._queue_outputs(
-            outputs.WORK_QUEUE_DEAD_LETTER_QUEUE, self.ingest.dead_letter_queue, "Messages the exporter gave up on"
+            outputs.WORK_QUEUE_DEAD_LETTER_QUEUE, self.ingest.dead_letter_queue, "Messages the archiver gave up on"
         )
         for rule_id, queue in self.ingest.rule_dead_letter_queues.items():
             self._queue_outputs(
@@ -121,7 +121,7 @@ class AutoMLJobArchiveStack(Stack):
         self._output(outputs.ARCHIVE_BUCKET_NAME, self.storage.archive_bucket.bucket_name, "Raw answers and JSON Lines")
         self._output(outputs.ALERTS_TOPIC_ARN, self.alerts.topic.topic_arn, "Subscribe here for failure alerts")
         self._output(outputs.ALERTS_KEY_ARN, self.alerts.key.key_arn, "KMS key of the alerts topic")
-        self._output(outputs.EXPORTER_FUNCTION_NAME, self.exporter.function.function_name, "The exporter Lambda")
+        self._output(outputs.ARCHIVER_FUNCTION_NAME, self.archiver.function.function_name, "The archiver Lambda")
         self._output(outputs.SWEEP_FUNCTION_NAME, self.sweep.function.function_name, "The scheduled reconcile sweep")
         self._output(outputs.GLUE_DATABASE_NAME, self.datalake.database_name, "Glue database of the archive's tables")
         self._output(

@@ -9,9 +9,9 @@ from typing import Any
 import botocore.config
 import pytest
 
-from emulator.autopilot import AutopilotSimulator
-from emulator.aws import LocalAws
-from emulator.clock import SimulatedClock
+from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.aws import LocalAws
+from devtools.emulator.clock import SimulatedClock
 
 # Tests run the functions' code outside Lambda: give Powertools the namespace the stack sets (its
 # automatic flush at 100 metrics validates it) and keep EMF output out of test logs. Set when this

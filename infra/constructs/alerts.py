@@ -12,7 +12,7 @@ from constructs import Construct
 
 
 class Alerts(Construct):
-    """The ``alerts`` topic the exporter publishes failed/stopped AutoML jobs to."""
+    """The ``alerts`` topic the archiver publishes failed/stopped AutoML jobs to."""
 
     def __init__(self, scope: Construct, construct_id: str, *, emails: Sequence[str]) -> None:
         super().__init__(scope, construct_id)

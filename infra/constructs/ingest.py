@@ -1,4 +1,4 @@
-"""Ingest: EventBridge rules on SageMaker events feeding the exporter's SQS work queue."""
+"""Ingest: EventBridge rules on SageMaker events feeding the archiver's SQS work queue."""
 
 from __future__ import annotations
 

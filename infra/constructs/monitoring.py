@@ -36,7 +36,7 @@ _Missing = cloudwatch.TreatMissingData
 class MonitoredResources:
     """What the alarms and the dashboard watch."""
 
-    exporter: lambda_.IFunction
+    archiver: lambda_.IFunction
     sweep: lambda_.IFunction
     work_queue: sqs.IQueue
     # Every dead-letter queue of the stack, by a short name used in alarm names and the dashboard.
@@ -175,7 +175,7 @@ class Monitoring(Construct):
                 what=f"The {queue_name} holds messages the archive gave up on.",
                 runbook="dead-letter-queues",
             )
-        for function_name, function in (("Exporter", res.exporter), ("Sweep", res.sweep)):
+        for function_name, function in (("Archiver", res.archiver), ("Sweep", res.sweep)):
             self._alarm(
                 f"{function_name}Errors",
                 function.metric_errors(period=self._period, statistic="Sum"),
@@ -186,13 +186,13 @@ class Monitoring(Construct):
                 runbook=f"{function_name.lower()}-errors",
             )
         self._alarm(
-            "ExporterThrottles",
-            res.exporter.metric_throttles(period=self._period, statistic="Sum"),
+            "ArchiverThrottles",
+            res.archiver.metric_throttles(period=self._period, statistic="Sum"),
             threshold=1,
             comparison=_Op.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             missing=_Missing.NOT_BREACHING,
-            what="Lambda throttled the exporter (account or function concurrency exhausted).",
-            runbook="exporter-throttles",
+            what="Lambda throttled the archiver (account or function concurrency exhausted).",
+            runbook="archiver-throttles",
         )
         self._alarm(
             "WorkQueueAge",
@@ -202,7 +202,7 @@ class Monitoring(Construct):
             missing=_Missing.NOT_BREACHING,  # an idle queue publishes nothing
             evaluation_periods=config.QUEUE_AGE_ALARM_EVALUATION_PERIODS,
             what=f"The oldest work-queue message is older than {settings.queue_age_alarm_seconds} s "
-            "(nothing waits there by design: messages are failing or the exporter is behind).",
+            "(nothing waits there by design: messages are failing or the archiver is behind).",
             runbook="work-queue-age",
         )
         lag_threshold = config.SWEEP_LAG_ALARM_INTERVALS * self._sweep_interval.to_seconds()
@@ -327,7 +327,7 @@ class Monitoring(Construct):
         )
         dashboard.add_widgets(cloudwatch.AlarmStatusWidget(alarms=alarms, title="Alarms", width=24, height=3))
         dashboard.add_widgets(
-            graph("Jobs exported (states archived)", [count("StatesArchived", "Sum", label="StatesArchived")]),
+            graph("Job states archived", [count("StatesArchived", "Sum", label="StatesArchived")]),
             graph(
                 "Finished jobs by status",
                 [
@@ -355,12 +355,12 @@ class Monitoring(Construct):
                 ],
             ),
             graph(
-                "Exporter duration and errors",
+                "Archiver duration and errors",
                 [
-                    res.exporter.metric_duration(period=self._period, statistic="p50", label="Duration p50"),
-                    res.exporter.metric_duration(period=self._period, statistic="p99", label="Duration p99"),
+                    res.archiver.metric_duration(period=self._period, statistic="p50", label="Duration p50"),
+                    res.archiver.metric_duration(period=self._period, statistic="p99", label="Duration p99"),
                 ],
-                right=[res.exporter.metric_errors(period=self._period, statistic="Sum", label="Errors")],
+                right=[res.archiver.metric_errors(period=self._period, statistic="Sum", label="Errors")],
             ),
         )
         dashboard.add_widgets(

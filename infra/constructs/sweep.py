@@ -63,7 +63,7 @@ class ReconcileSweep(Construct):
                     iam.PolicyStatement(sid="WorkQueue", actions=["sqs:SendMessage"], resources=[work_queue.queue_arn]),
                 ],
                 log_retention_days=settings.log_retention_days,
-                # Opt-in only: overlapping passes are safe (forward-only watermark, idempotent exporter),
+                # Opt-in only: overlapping passes are safe (forward-only watermark, idempotent archiver),
                 # and any reservation fails the deploy in accounts with a low concurrency quota.
                 reserved_concurrency=settings.sweep_reserved_concurrency or None,
             ),

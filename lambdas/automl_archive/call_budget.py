@@ -2,7 +2,7 @@
 
 A Lambda timeout fails the *whole* SQS batch (every message's receive count rises, the finished ones
 are redelivered), so each client's timeouts and attempts are chosen to fit the function timeout with a
-margin, and the exporter starts a record only while the worst case of one call still fits.
+margin, and the archiver starts a record only while the worst case of one call still fits.
 The DAL builds its clients from these budgets; the infrastructure and its tests read the same values.
 
 botocore's standard and adaptive retry modes wait `rand(0, 1) * min(2 ** i, 20)` seconds before retry

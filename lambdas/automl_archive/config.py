@@ -21,7 +21,7 @@ class ConfigurationError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class ExporterSettings:
+class ArchiverSettings:
     jobs_table_name: str
     archive_bucket_name: str
     alerts_topic_arn: str
@@ -32,7 +32,7 @@ class ExporterSettings:
     sagemaker_max_attempts: int
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> ExporterSettings:
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> ArchiverSettings:
         reader = _EnvReader(os.environ if environ is None else environ)
         settings = cls(
             jobs_table_name=reader.text("JOBS_TABLE_NAME"),
@@ -119,4 +119,4 @@ class _EnvReader:
 
     def raise_if_invalid(self) -> None:
         if self._problems:
-            raise ConfigurationError("Invalid exporter environment: " + "; ".join(self._problems))
+            raise ConfigurationError("Invalid archiver environment: " + "; ".join(self._problems))

@@ -1,4 +1,4 @@
-"""One deployed stack per test module: synth, CloudFormation in moto, the exporter fed by its queue.
+"""One deployed stack per test module: synth, CloudFormation in moto, the archiver fed by its queue.
 
 IAM is enforced: the pipeline and the sweep run every invocation as their function's deployed role
 (emulator.iam), so each e2e test runs under the real least-privilege rules. A module that ends with a
@@ -21,14 +21,14 @@ import pytest
 
 from automl_archive_cli.aws import resolve_stack
 from automl_archive_cli.operator_policy import operator_policy
-from emulator.autopilot import AutopilotSimulator
-from emulator.aws import ACCOUNT_ID, REGION, LocalAws
-from emulator.clock import SimulatedClock
-from emulator.events import AlertsInbox, put_events
-from emulator.iam import ENFORCEMENT, Principal, acting_as
-from emulator.pipeline import LambdaPipeline, SqsClock
-from emulator.scheduled import ScheduledFunction
-from emulator.stack import DeployedStack, deploy_stack
+from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.aws import ACCOUNT_ID, REGION, LocalAws
+from devtools.emulator.clock import SimulatedClock
+from devtools.emulator.events import AlertsInbox, put_events
+from devtools.emulator.iam import ENFORCEMENT, Principal, acting_as
+from devtools.emulator.pipeline import LambdaPipeline, SqsClock
+from devtools.emulator.scheduled import ScheduledFunction
+from devtools.emulator.stack import DeployedStack, deploy_stack
 
 
 @contextlib.contextmanager

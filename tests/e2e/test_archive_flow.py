@@ -1,4 +1,4 @@
-"""The whole flow on the deployed stack: events on the bus -> rules -> queue -> exporter -> archive."""
+"""The whole flow on the deployed stack: events on the bus -> rules -> queue -> archiver -> archive."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 
 from automl_archive.models.record import JOB_RECORD_COLUMN_NAMES
-from emulator.scenarios import all_events, demo_histories, replay_shuffled, schedule_all
+from devtools.emulator.scenarios import all_events, demo_histories, replay_shuffled, schedule_all
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,9 @@ import automl_archive_cli.main as cli
 from automl_archive.dal.aws import SqsWorkQueue
 from automl_archive_cli.aws import resolve_stack
 from automl_archive_cli.operator_policy import operator_policy
-from emulator.aws import REGION
-from emulator.iam import ENFORCEMENT, Principal, acting_as
-from emulator.sqs_move_tasks import SqsMoveTasks
+from devtools.emulator.aws import REGION
+from devtools.emulator.iam import ENFORCEMENT, Principal, acting_as
+from devtools.emulator.sqs_move_tasks import SqsMoveTasks
 from tests.e2e.conftest import as_operator
 
 
@@ -143,7 +143,7 @@ def test_direct_mode_archives_without_the_queue(archive, tmp_path, capsys):
     archive.simulator.create_job("direct-failed")
     archive.simulator.fail("direct-failed")
     depth_before = archive.queue_depth("WorkQueueUrl")
-    # When the backfill exports from this machine with 4 threads
+    # When the backfill archives from this machine with 4 threads
     code = run(
         "backfill",
         "--name-contains",
@@ -158,7 +158,7 @@ def test_direct_mode_archives_without_the_queue(archive, tmp_path, capsys):
     out = capsys.readouterr().out
     # Then every job is archived at its state, nothing went through the queue, and stdout holds no EMF metrics
     assert code == 0, out
-    assert "exported:                  13" in out
+    assert "archived:                  13" in out
     states = states_with_prefix(archive, "direct-")
     assert sorted(states) == sorted(f"JOB#{name}" for name in [*names, "direct-failed"])
     assert states["JOB#direct-failed"]["status"]["S"] == "Failed"
@@ -227,9 +227,9 @@ def test_redrive_moves_dead_letters_back_and_they_get_processed(archive, capsys)
 
 def test_export_prints_the_normalised_record(archive, capsys):
     stack = archive.stack.stack_name
-    (name,) = make_completed_jobs(archive.simulator, "export-", 1)
-    # When one job is exported
-    code = run("export", name, stack=stack)
+    (name,) = make_completed_jobs(archive.simulator, "archive-", 1)
+    # When one job is archived
+    code = run("archive", name, stack=stack)
     captured = capsys.readouterr()
     # Then its record (as archived in S3) is printed as JSON and the archive holds it
     assert code == 0, captured.err
@@ -240,7 +240,7 @@ def test_export_prints_the_normalised_record(archive, capsys):
 
 
 def test_export_of_an_unknown_job_exits_1(archive, capsys):
-    code = run("export", "no-such-job", stack=archive.stack.stack_name)
+    code = run("archive", "no-such-job", stack=archive.stack.stack_name)
     err = capsys.readouterr().err
     assert code == 1
     assert "SageMaker has no AutoML job named 'no-such-job'" in err

@@ -1,6 +1,6 @@
 """The named queries' DuckDB text over the records the deployed stack wrote for the demo histories.
 
-Each answer is checked against an independent source: the DynamoDB job states (the exporter's own
+Each answer is checked against an independent source: the DynamoDB job states (the archiver's own
 view of each job's latest state) or the candidate records.
 """
 
@@ -15,7 +15,7 @@ import pytest
 
 from datalake.duckdb_runner import download_records, run_queries
 from datalake.rederive import rederive
-from emulator.scenarios import demo_histories, schedule_all
+from devtools.emulator.scenarios import demo_histories, schedule_all
 
 
 def _plain(attribute):
@@ -146,7 +146,7 @@ def test_no_job_runs_long_after_the_demo(answers):
 
 
 def test_rederiving_the_demo_archive_changes_nothing(archive, played):
-    # Given the archive the exporter wrote (current schema)
+    # Given the archive the archiver wrote (current schema)
     # When every raw answer is re-derived (dry run)
     summary = rederive(archive.aws.client("s3"), archive.stack.output("ArchiveBucketName"), dry_run=True)
     # Then every record already equals its re-derivation: same key, same bytes

@@ -18,8 +18,8 @@ from collections import Counter
 import botocore.endpoint
 import pytest
 
-from emulator.faults import FaultInjector
-from emulator.scenarios import failing_before_any_child_job, failing_job, schedule_all
+from devtools.emulator.faults import FaultInjector
+from devtools.emulator.scenarios import failing_before_any_child_job, failing_job, schedule_all
 
 CALLS = {
     "describe": ("sagemaker", "DescribeAutoMLJob"),
@@ -61,7 +61,7 @@ def test_a_failing_job_survives_the_fault(archive, faults, call, kind):
     alerts_before = Counter(a.subject for a in archive.inbox.received)
     crashes_before = archive.pipeline.stats.crashes
     sweep_errors_before = len(archive.sweep.errors)
-    # When its history plays through rules, queue and exporter, with the queue's retries
+    # When its history plays through rules, queue and archiver, with the queue's retries
     history = failing_before_any_child_job(name) if call.startswith("sweep") else failing_job(name)
     schedule_all(archive.simulator, [history])
     archive.run_until_idle()

@@ -3,15 +3,15 @@
 30 jobs over 4 simulated hours (silent completions 1-20 min after the last child event, failures before
 any child job and mid-tuning, stops, a burst of 20 completions in one minute), every event delivered
 twice and shuffled, through the deployed stack with IAM enforced and the sweep on its schedule; the
-two baseline designs are modelled on the same recorded truth (bench/freshness_models.py).
+two baseline designs are modelled on the same recorded truth (devtools/bench/freshness_models.py).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from bench.freshness import comparison
-from emulator.iam import ENFORCEMENT
+from devtools.bench.freshness import comparison
+from devtools.emulator.iam import ENFORCEMENT
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """A grant taken away from a deployed role makes the end-to-end run fail as it would on AWS.
 
-Each test rewrites the exporter role's inline policy in moto's IAM, starts a new execution environment
+Each test rewrites the archiver role's inline policy in moto's IAM, starts a new execution environment
 (the pipeline reads the role at cold start), runs a job to its end, and restores the role. On the old
 emulator (no IAM) every call succeeded, so each of these runs archived the job and these tests failed.
 """
@@ -16,16 +16,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from emulator.iam import ENFORCEMENT, Denial
-from emulator.scenarios import failing_job, schedule_all
-from emulator.stack import policy_document
+from devtools.emulator.iam import ENFORCEMENT, Denial
+from devtools.emulator.scenarios import failing_job, schedule_all
+from devtools.emulator.stack import policy_document
 
 Document = dict[str, Any]
 
 
 @contextlib.contextmanager
-def exporter_role_edited(archive, edit: Callable[[Document], Document]) -> Iterator[None]:
-    """Replace the exporter role's inline policies with `edit(policy)`; restore them afterwards."""
+def archiver_role_edited(archive, edit: Callable[[Document], Document]) -> Iterator[None]:
+    """Replace the archiver role's inline policies with `edit(policy)`; restore them afterwards."""
     iam = archive.aws.client("iam")
     role = archive.stack.function().role_arn.rsplit("/", 1)[-1]
     originals = {
@@ -54,8 +54,8 @@ def without_statement(sid: str) -> Callable[[Document], Document]:
 
 
 def errors_seen_by_the_function() -> list[ClientError]:
-    """Spy on the exporter's batch processor: the exceptions its records failed with."""
-    processor = sys.modules["automl_archive.handlers.exporter"].processor
+    """Spy on the archiver's batch processor: the exceptions its records failed with."""
+    processor = sys.modules["automl_archive.handlers.archiver"].processor
     seen: list[ClientError] = []
     original = processor.failure_handler
 
@@ -89,9 +89,9 @@ def denied(action: str) -> list[Denial]:
 
 def test_without_s3_put_object_no_record_is_archived_and_the_messages_are_not_acknowledged(archive):
     dead_letters_before = archive.queue_depth("DeadLetterQueueUrl")
-    with exporter_role_edited(archive, without_statement("ArchiveObjects")):
+    with archiver_role_edited(archive, without_statement("ArchiveObjects")):
         seen = errors_seen_by_the_function()
-        # When a job fails while the exporter may not write to its bucket
+        # When a job fails while the archiver may not write to its bucket
         run_failing_job(archive, "iam-no-put-object")
         denials = denied("s3:PutObject")
     # Then S3 answered AccessDenied, the function saw it, and its records were not acknowledged
@@ -103,14 +103,14 @@ def test_without_s3_put_object_no_record_is_archived_and_the_messages_are_not_ac
 
 
 def test_list_candidates_granted_on_automl_job_arns_again_is_denied(archive):
-    # The exporter's old statement: ListCandidatesForAutoMLJob on automl-job/* (AWS authorizes it on "*")
+    # The archiver's old statement: ListCandidatesForAutoMLJob on automl-job/* (AWS authorizes it on "*")
     def old_statement(document: Document) -> Document:
         (statement,) = [s for s in document["Statement"] if s.get("Sid") == "ListAutoMLJobCandidates"]
         (describe,) = [s for s in document["Statement"] if s.get("Sid") == "DescribeAutoMLJobs"]
         statement["Resource"] = describe["Resource"]
         return document
 
-    with exporter_role_edited(archive, old_statement):
+    with archiver_role_edited(archive, old_statement):
         seen = errors_seen_by_the_function()
         run_failing_job(archive, "iam-old-candidates")
         denials = denied("sagemaker:ListCandidatesForAutoMLJob")
@@ -128,7 +128,7 @@ def test_list_candidates_granted_on_automl_job_arns_again_is_denied(archive):
 def test_without_the_alert_keys_grant_the_alert_cannot_be_published(archive):
     # SNS needs kms:GenerateDataKey and kms:Decrypt on the topic's customer-managed key from the publisher
     # (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html)
-    with exporter_role_edited(archive, without_statement("AlertsKey")):
+    with archiver_role_edited(archive, without_statement("AlertsKey")):
         seen = errors_seen_by_the_function()
         run_failing_job(archive, "iam-no-alerts-key", minutes=60)
         denials = denied("kms:GenerateDataKey")

@@ -9,8 +9,8 @@ the statements of the role the deployed template gives that function.
 
 from __future__ import annotations
 
-from emulator.iam import ENFORCEMENT
-from emulator.scenarios import failing_job, schedule_all
+from devtools.emulator.iam import ENFORCEMENT
+from devtools.emulator.scenarios import failing_job, schedule_all
 
 # Granted for the event source mapping: what Lambda's documentation lists for the execution role of an SQS
 # event source (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html). The poller
@@ -39,8 +39,8 @@ def _granted(archive, handler: str) -> set[str]:
     return actions
 
 
-def test_the_exporter_calls_exactly_what_its_role_grants(archive):
-    # Given the exporter as the pipeline runs it, as its role
+def test_the_archiver_calls_exactly_what_its_role_grants(archive):
+    # Given the archiver as the pipeline runs it, as its role
     archive.pipeline.cold_start()
     role = archive.stack.function().role_arn
     ENFORCEMENT.authorized.clear()
@@ -54,7 +54,7 @@ def test_the_exporter_calls_exactly_what_its_role_grants(archive):
     archive.put([e for e in archive.simulator.tune_models(cut) if "HyperParameterTuningJobName" in e["detail"]])
     archive.pipeline.drain()
     # Then it was authorized exactly what its role grants (besides the runtime's; the poller's may be unused)
-    granted = _granted(archive, "automl_archive.handlers.exporter.lambda_handler")
+    granted = _granted(archive, "automl_archive.handlers.archiver.lambda_handler")
     calls = _authorized(role)
     assert calls - POLLER_ACTIONS == granted - POLLER_ACTIONS - PLATFORM_ACTIONS
     assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "kms:GenerateDataKey", "kms:Decrypt"} <= calls

@@ -18,8 +18,8 @@ from automl_archive_cli import redrive
 from automl_archive_cli.aws import resolve_stack
 from automl_archive_cli.operator_policy import operator_policy
 from automl_archive_cli.redrive import dead_letter_queues
-from emulator.aws import REGION
-from emulator.sqs_move_tasks import NOT_A_DEAD_LETTER_QUEUE, SqsMoveTasks
+from devtools.emulator.aws import REGION
+from devtools.emulator.sqs_move_tasks import NOT_A_DEAD_LETTER_QUEUE, SqsMoveTasks
 
 
 def deployment_of(archive):
@@ -88,7 +88,7 @@ def test_events_in_the_rule_dlqs_are_redriven_and_archived(archive, capsys):
     deployment = deployment_of(archive)
     simulator = archive.simulator
     # Given a job known only from its CloudTrail event, one known only from a child-job event, one
-    # reference the exporter gave up on, and a missed sweep: each in the DLQ where AWS would put it
+    # reference the archiver gave up on, and a missed sweep: each in the DLQ where AWS would put it
     simulator.create_job("dlq-cloudtrail-job", api="v2")
     simulator.run_to_completion("dlq-cloudtrail-job")
     simulator.create_job("dlq-child-job")
@@ -168,7 +168,7 @@ def _iam_action(client, operation_name):
 
 
 def test_the_operator_policy_grants_every_action_the_commands_call(archive, monkeypatch, tmp_path, capsys):
-    # Given a call recorder on every boto3 client (the CLI's and the exporter code it runs)
+    # Given a call recorder on every boto3 client (the CLI's and the archiver code it runs)
     called = set()
     real_call = BaseClient._make_api_call
 
@@ -207,8 +207,8 @@ def test_the_operator_policy_grants_every_action_the_commands_call(archive, monk
                 "--checkpoint",
                 str(tmp_path / "b"),
             ],
-            ["export", "policy-failed"],
-            ["export", "policy-running"],
+            ["archive", "policy-failed"],
+            ["archive", "policy-running"],
             ["status"],
             ["redrive"],
             ["operator-policy"],

@@ -115,7 +115,7 @@ def test_two_overlapping_sweeps_archive_each_job_once_and_alert_once(archive, mo
 @pytest.mark.parametrize("value", [1e-200, 1e200])
 def test_a_metric_dynamodb_cannot_hold_is_archived_exactly_and_summarised_as_text(archive, value):
     # Given a finished job whose objective metric DynamoDB rejects (the emulator rejects it as DynamoDB
-    # does; the old exporter failed the record until the DLQ)
+    # does; the old archiver failed the record until the DLQ)
     simulator = archive.simulator
     name = f"tiny-metric-{'small' if value < 1 else 'large'}"
     simulator.create_job(name, api="v1")

@@ -15,7 +15,7 @@ from .conftest import TEST_CONTEXT, Synthesized
 
 # Every acknowledged cdk-nag finding, by construct path. A new acknowledgement must be added here.
 EXPECTED_ACKNOWLEDGEMENTS = {
-    "Exporter/Role": {
+    "Archiver/Role": {
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:automl-job/*]",
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:training-job/*]",
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:processing-job/*]",
@@ -27,9 +27,9 @@ EXPECTED_ACKNOWLEDGEMENTS = {
         "AwsSolutions-IAM5[Resource::*]",
         "Serverless-LambdaStarPermissions",
     },
-    "Exporter/Function": {"AwsSolutions-L1", "Serverless-LambdaLatestVersion", "Serverless-LambdaDLQ"},
+    "Archiver/Function": {"AwsSolutions-L1", "Serverless-LambdaLatestVersion", "Serverless-LambdaDLQ"},
     # The SQS event source mapping (its id names the work queue).
-    f"Exporter/Function/SqsEventSource:{TEST_CONTEXT['stack_name']}IngestWorkQueue3525F5DA": {
+    f"Archiver/Function/SqsEventSource:{TEST_CONTEXT['stack_name']}IngestWorkQueue3525F5DA": {
         "Serverless-LambdaEventSourceMappingDestination"
     },
     "Ingest/DeadLetterQueue": {"Serverless-SQSRedrivePolicy"},
@@ -56,7 +56,7 @@ OUTPUTS = [
     "JobsTableName",
     "ArchiveBucketName",
     "AlertsTopicArn",
-    "ExporterFunctionName",
+    "ArchiverFunctionName",
     "SweepFunctionName",
     "GlueDatabaseName",
     "AthenaWorkGroupName",

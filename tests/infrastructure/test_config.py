@@ -20,8 +20,8 @@ def test_defaults_match_the_documented_values() -> None:
     assert settings.alert_emails == ()
     assert settings.alert_on_statuses == ("Failed",)
     assert settings.sweep_interval_minutes == 1
-    assert settings.exporter_max_concurrency == 5
-    assert settings.exporter_batch_size == 10
+    assert settings.archiver_max_concurrency == 5
+    assert settings.archiver_batch_size == 10
     assert settings.work_queue_max_receive_count == 5
     assert settings.log_retention_days == 90
     assert settings.child_link_ttl_days == 30
@@ -39,22 +39,22 @@ def test_command_line_strings_are_accepted() -> None:
     context = {
         "alert_emails": "a@example.com, b@example.org",
         "alert_on_statuses": "Failed,CompletedWithProblems",
-        "exporter_max_concurrency": "12",
+        "archiver_max_concurrency": "12",
     }
     # When parsed
     settings = ArchiveSettings.from_context(context)
     # Then lists are split on commas and integers converted
     assert settings.alert_emails == ("a@example.com", "b@example.org")
     assert settings.alert_on_statuses == ("Failed", "CompletedWithProblems")
-    assert settings.exporter_max_concurrency == 12
+    assert settings.archiver_max_concurrency == 12
 
 
 @pytest.mark.parametrize(
     ("key", "value", "expected_in_message"),
     [
         ("sweep_interval_minutes", 0, "between 1 and 1440"),
-        ("exporter_max_concurrency", 1, "between 2 and 1000"),
-        ("exporter_batch_size", 0, "between 1 and 10000"),
+        ("archiver_max_concurrency", 1, "between 2 and 1000"),
+        ("archiver_batch_size", 0, "between 1 and 10000"),
         ("alert_on_statuses", ["Failed", "Completed"], "subset of Failed, Stopped, CompletedWithProblems"),
         ("alert_on_statuses", [], "non-empty subset"),
         ("alert_emails", ["not-an-address"], "e-mail addresses"),
@@ -73,6 +73,17 @@ def test_bad_value_fails_with_a_clear_message(key: str, value: object, expected_
     message = str(error.value)
     assert message.startswith(f"CDK context '{key}' = ")
     assert expected_in_message in message
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [("exporter_batch_size", "archiver_batch_size"), ("exporter_max_concurrency", "archiver_max_concurrency")],
+)
+def test_a_renamed_context_key_fails_with_its_new_name(old: str, new: str) -> None:
+    # Given a cdk.json that still sets a key from before the exporter was named the archiver
+    # When settings are parsed / Then synth stops and names the key to use, rather than deploying the default
+    with pytest.raises(SettingsError, match=f"'{old}' was renamed to '{new}'"):
+        ArchiveSettings.from_context({old: 3})
 
 
 def test_app_refuses_to_build_with_a_bad_context_value() -> None:

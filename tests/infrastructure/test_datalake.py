@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from automl_archive.logic import export
+from automl_archive.logic import archive
 from automl_archive.models.record import CANDIDATE_RECORD_COLUMNS, JOB_RECORD_COLUMNS
 from datalake.queries import CANDIDATE_RECORDS_PREFIX, JOB_RECORDS_PREFIX, NAMED_QUERIES, TABLES, duckdb_type
 from infra.config import athena_workgroup_name, glue_database_name
@@ -28,16 +28,16 @@ def _table(synthesized: Synthesized, name: str) -> dict:
 
 
 def _normalised_record_columns() -> dict[str, tuple[tuple[str, str], ...]]:
-    """What the exporter writes, per table: (column, type) in order, from the record schema."""
+    """What the archiver writes, per table: (column, type) in order, from the record schema."""
     return {
         "automl_job_states": tuple((c.name, c.type) for c in JOB_RECORD_COLUMNS),
         "automl_candidates": tuple((c.name, c.type) for c in CANDIDATE_RECORD_COLUMNS),
     }
 
 
-def test_the_prefixes_are_where_the_exporter_writes() -> None:
-    assert f"{export.RECORDS_PREFIX}/" == JOB_RECORDS_PREFIX
-    assert f"{export.CANDIDATES_PREFIX}/" == CANDIDATE_RECORDS_PREFIX
+def test_the_prefixes_are_where_the_archiver_writes() -> None:
+    assert f"{archive.RECORDS_PREFIX}/" == JOB_RECORDS_PREFIX
+    assert f"{archive.CANDIDATES_PREFIX}/" == CANDIDATE_RECORDS_PREFIX
 
 
 def test_one_glue_database_named_after_the_stack(synthesized: Synthesized) -> None:
@@ -55,7 +55,7 @@ def test_tables_are_external_json_over_their_prefix_with_dt_projection(
     properties = _table(synthesized, name)
     table_input = properties["TableInput"]
     bucket = f"${{{_archive_bucket_id(synthesized)}}}"
-    # Then it is an external table in the stack's database, over the exporter's prefix
+    # Then it is an external table in the stack's database, over the archiver's prefix
     assert properties["DatabaseName"] == DATABASE
     assert table_input["TableType"] == "EXTERNAL_TABLE"
     storage = table_input["StorageDescriptor"]

@@ -107,8 +107,8 @@ def test_work_queue_redrives_to_its_dlq_and_outlasts_the_function(synthesized: S
         ).values()
     }
     assert dlq not in rule_dlqs
-    # And its visibility timeout is six times the exporter timeout
-    _, function = synthesized.function("automl_archive.handlers.exporter.lambda_handler")
+    # And its visibility timeout is six times the archiver timeout
+    _, function = synthesized.function("automl_archive.handlers.archiver.lambda_handler")
     assert properties["VisibilityTimeout"] == 6 * function["Properties"]["Timeout"] == 360
 
 

@@ -22,9 +22,9 @@ DLQ_ALARMS = {
 }
 ALARMS = {
     *DLQ_ALARMS,
-    "ExporterErrors",
+    "ArchiverErrors",
     "SweepErrors",
-    "ExporterThrottles",
+    "ArchiverThrottles",
     "WorkQueueAge",
     "SweepLag",
     "SweepNotRunning",
@@ -182,9 +182,9 @@ def test_each_dead_letter_queue_alarms_on_one_visible_message(synthesized: Synth
 @pytest.mark.parametrize(
     ("name", "metric", "function_prefix"),
     [
-        ("ExporterErrors", "Errors", "ExporterFunction"),
+        ("ArchiverErrors", "Errors", "ArchiverFunction"),
         ("SweepErrors", "Errors", "SweepFunction"),
-        ("ExporterThrottles", "Throttles", "ExporterFunction"),
+        ("ArchiverThrottles", "Throttles", "ArchiverFunction"),
     ],
 )
 def test_function_errors_and_throttles_alarm_from_the_first(
@@ -291,7 +291,7 @@ def test_dashboard_is_named_after_the_stack(synthesized: Synthesized) -> None:
 def test_dashboard_graphs_the_products_metrics(synthesized: Synthesized) -> None:
     graphs = _graphs(synthesized)
     service = {"service": "automl-archive"}
-    assert _custom(graphs["Jobs exported (states archived)"]) == [("StatesArchived", service, "Sum")]
+    assert _custom(graphs["Job states archived"]) == [("StatesArchived", service, "Sum")]
     assert _custom(graphs["Alerts sent"]) == [("AlertsSent", service, "Sum")]
     assert _custom(graphs["Leaderboards missed, records deferred"]) == [
         ("LeaderboardsUnavailable", service, "Sum"),
@@ -309,13 +309,13 @@ def test_dashboard_graphs_the_products_metrics(synthesized: Synthesized) -> None
     assert _custom(graphs["Jobs enqueued by sweeps"]) == [("SweepJobsEnqueued", service, "Sum")]
 
 
-def test_dashboard_graphs_queues_and_the_exporter(synthesized: Synthesized) -> None:
+def test_dashboard_graphs_queues_and_the_archiver(synthesized: Synthesized) -> None:
     graphs = _graphs(synthesized)
     depths = graphs["Dead-letter queue depths"]
     assert [m[1] for m in depths] == ["ApproximateNumberOfMessagesVisible"] * len(DLQ_ALARMS)
     assert [m[0] for m in graphs["Work queue: age of oldest message (s)"]] == ["AWS/SQS"]
-    exporter = graphs["Exporter duration and errors"]
-    stats = sorted((m[1], m[-1].get("stat")) for m in exporter)
+    archiver = graphs["Archiver duration and errors"]
+    stats = sorted((m[1], m[-1].get("stat")) for m in archiver)
     assert stats == [("Duration", "p50"), ("Duration", "p99"), ("Errors", "Sum")]
 
 

@@ -4,7 +4,7 @@ a linter built on AWS's own action and resource-type data (the Service Authoriza
 CloudFormation intrinsics are resolved to plausible ARNs first, so parliament can check that each
 action accepts the statement's resource types (RESOURCE_MISMATCH), that each action exists
 (UNKNOWN_ACTION) and that each condition is well-formed (MALFORMED, UNKNOWN_OPERATOR, ...).
-Before this test nothing checked the statements against AWS's data: the exporter's old
+Before this test nothing checked the statements against AWS's data: the archiver's old
 `sagemaker:ListCandidatesForAutoMLJob` on `automl-job/*` synthesized, passed cdk-nag and was denied on AWS.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 import parliament
 import pytest
 
-from emulator.aws import ACCOUNT_ID, REGION
+from devtools.emulator.aws import ACCOUNT_ID, REGION
 
 PSEUDO_PARAMETERS = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT_ID}
 
@@ -110,7 +110,7 @@ def unjustified(name: str, document: dict[str, Any]) -> list[tuple[str, Any]]:
 def test_a_justified_finding_is_still_reported_elsewhere():
     # The key-policy exception does not hide the same finding in a role's policy.
     star = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}
-    assert [issue for issue, _ in unjustified("ExporterRole/function", star)] == ["RESOURCE_STAR"]
+    assert [issue for issue, _ in unjustified("ArchiverRole/function", star)] == ["RESOURCE_STAR"]
     assert unjustified("AlertsKey/KeyPolicy", star) == []
 
 
@@ -118,7 +118,7 @@ def test_the_template_has_identity_and_resource_policies(synthesized):
     identity = template_policies(synthesized.resources, "identity")
     resource = template_policies(synthesized.resources, "resource")
     # Both function roles and every resource policy are linted (a new role shows up here).
-    assert sorted(name.split("Role")[0] for name in identity) == ["Exporter", "Sweep"]
+    assert sorted(name.split("Role")[0] for name in identity) == ["Archiver", "Sweep"]
     assert sum("KeyPolicy" in name for name in resource) == 2
     assert len(resource) == sum(
         r["Type"] in (*POLICY_DOCUMENT_TYPES["resource"], "AWS::KMS::Key") for r in synthesized.resources.values()
@@ -133,8 +133,8 @@ def test_every_policy_passes_parliament(synthesized, kind):
     assert reported and not any(reported.values()), {name: found for name, found in reported.items() if found}
 
 
-def test_the_old_exporter_statement_is_reported(synthesized):
-    # The exporter's statement before the fix: ListCandidatesForAutoMLJob next to DescribeAutoMLJob*
+def test_the_old_archiver_statement_is_reported(synthesized):
+    # The archiver's statement before the fix: ListCandidatesForAutoMLJob next to DescribeAutoMLJob*
     # on automl-job/*. AWS lists no resource type for ListCandidatesForAutoMLJob: only "*" grants it.
     old = {
         "Version": "2012-10-17",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from automl_archive.logic.normalise import DESCRIBE_V1, normalise
 from datalake.duckdb_runner import connect, format_table, run_queries
-from tests.unit.answers import v1_answer
+from devtools.answers import v1_answer
 
 ARCHIVED_AT = datetime(2026, 11, 20, 10, 0, 0, tzinfo=UTC)
 

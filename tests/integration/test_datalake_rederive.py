@@ -13,7 +13,7 @@ from automl_archive.logic.state import state_id
 from automl_archive.models.record import JOB_RECORD_COLUMN_NAMES, SCHEMA_VERSION
 from datalake import rederive as rederive_module
 from datalake.rederive import rederive
-from tests.unit.answers import v1_answer
+from devtools.answers import v1_answer
 
 BUCKET = "archive"
 ARCHIVED_AT = datetime(2026, 11, 20, 10, 0, 0, tzinfo=UTC)
@@ -32,7 +32,7 @@ def s3(fresh_aws):
 
 
 def _archive_state(s3, answer: dict[str, Any], record_changes: dict[str, Any], dropped: tuple[str, ...] = ()):
-    """Write a raw answer and its job record as the exporter does, then age the record."""
+    """Write a raw answer and its job record as the archiver does, then age the record."""
     state = state_id(answer["AutoMLJobStatus"], answer["AutoMLJobSecondaryStatus"], answer["LastModifiedTime"])
     job_key = answer["AutoMLJobName"].lower()
     raw_key = f"raw/automl-jobs/{job_key}/{state}.json"
@@ -106,7 +106,7 @@ def test_a_missing_record_is_created_and_a_bad_raw_object_is_reported(s3):
     s3.put_object(Bucket=BUCKET, Key="raw/automl-jobs/broken/x.json", Body=b"{not json")
     # When the records are re-derived
     summary = rederive(s3, BUCKET)
-    # Then the record is created where the exporter would have written it, and the bad object is listed
+    # Then the record is created where the archiver would have written it, and the bad object is listed
     assert summary.created == 1
     assert [key for key, _ in summary.failed] == ["raw/automl-jobs/broken/x.json"]
     record = _read(s3, f"records/automl-jobs/dt=2026-11-20/lost-record--{state}.jsonl")

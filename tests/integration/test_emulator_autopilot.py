@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.autopilot import AnswerValidationError, AutopilotSimulator, ShapeValidator
+from devtools.emulator.autopilot import AnswerValidationError, AutopilotSimulator, ShapeValidator
 
 
 def error_of(call: Any) -> tuple[str, int]:

@@ -6,7 +6,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.limits import (
+from devtools.emulator.limits import (
     DYNAMODB_MAX_ITEM_BYTES,
     SNS_MAX_MESSAGE_BYTES,
     SQS_MAX_MESSAGE_BYTES,

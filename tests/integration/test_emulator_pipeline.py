@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from automl_archive.wall_clock import utc_now
-from emulator.autopilot import AutopilotSimulator
-from emulator.aws import LocalAws
-from emulator.event_builders import cloudtrail_event
-from emulator.events import AlertsInbox, put_events
-from emulator.pipeline import LambdaPipeline, SqsClock, functions_read_time
-from emulator.stack import deploy_stack, synthesize
+from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.aws import LocalAws
+from devtools.emulator.event_builders import cloudtrail_event
+from devtools.emulator.events import AlertsInbox, put_events
+from devtools.emulator.pipeline import LambdaPipeline, SqsClock, functions_read_time
+from devtools.emulator.stack import deploy_stack, synthesize
 
 TINY_APP = textwrap.dedent(
     """

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from emulator.autopilot import AutopilotSimulator
-from emulator.scenarios import all_events, demo_histories, replay_shuffled, schedule_all
+from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.scenarios import all_events, demo_histories, replay_shuffled, schedule_all
 
 
 def play(simulator: AutopilotSimulator) -> None:

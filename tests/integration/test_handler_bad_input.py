@@ -1,4 +1,4 @@
-"""The exporter handler against moto, fed hostile and malformed input: no batch crashes, each bad record
+"""The archiver handler against moto, fed hostile and malformed input: no batch crashes, each bad record
 is logged with its reason, counted and acknowledged, and no S3 key escapes its prefix."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from automl_archive.call_budget import record_reserve_seconds
-from emulator.autopilot import AutopilotSimulator
+from devtools.emulator.autopilot import AutopilotSimulator
 
 CHILD_TYPES = [
     "SageMaker Training Job State Change",
@@ -27,7 +27,7 @@ ALLOWED_PREFIXES = ("raw/automl-jobs/", "records/automl-jobs/", "records/automl-
 
 @pytest.fixture(scope="module")
 def handler_env(local_aws):
-    """Resources the exporter needs, created directly in moto; the handler imported with their names."""
+    """Resources the archiver needs, created directly in moto; the handler imported with their names."""
     local_aws.reset()
     dynamodb, s3, sns, sqs = (local_aws.client(name) for name in ("dynamodb", "s3", "sns", "sqs"))
     dynamodb.create_table(
@@ -51,7 +51,7 @@ def handler_env(local_aws):
     patch = pytest.MonkeyPatch()
     for key, value in environment.items():
         patch.setenv(key, value)
-    module = importlib.reload(importlib.import_module("automl_archive.handlers.exporter"))
+    module = importlib.reload(importlib.import_module("automl_archive.handlers.archiver"))
     # SageMaker as AWS answers it (moto alone answers 500 "not implemented" for some child-job calls)
     with AutopilotSimulator() as simulator:
         yield module, local_aws, simulator
@@ -59,9 +59,9 @@ def handler_env(local_aws):
 
 
 class Context:
-    function_name = "exporter"
+    function_name = "archiver"
     memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:exporter"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:archiver"
     aws_request_id = "req"
 
     @staticmethod
@@ -221,7 +221,7 @@ def test_records_are_handed_back_untouched_when_too_little_time_is_left(handler_
     context = _ClockedContext(start_millis=reserve + 500, per_call_millis=1000)
     # When the handler runs
     result = module.lambda_handler(event, context)
-    # Then the first record is exported and the other two are batch item failures, with no describe
+    # Then the first record is archived and the other two are batch item failures, with no describe
     failed = {failure["itemIdentifier"] for failure in result["batchItemFailures"]}
     assert failed == {record["messageId"] for record in event["Records"][1:]}
     table = aws.client("dynamodb")

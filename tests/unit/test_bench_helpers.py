@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bench.common import Row, percentile
-from bench.cost import PRICES_USD, Workload, cost_per_million_states
-from bench.emulated import max_in_window, update_kind
+from devtools.bench.common import Row, percentile
+from devtools.bench.cost import PRICES_USD, Workload, cost_per_million_states
+from devtools.bench.emulated import max_in_window, update_kind
 
 
 def workload(**changes: float) -> Workload:

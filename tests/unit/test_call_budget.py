@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from automl_archive.call_budget import SAGEMAKER, STORAGE, CallBudget, record_reserve_seconds, slowest_call_seconds
-from automl_archive.config import ConfigurationError, ExporterSettings
+from automl_archive.config import ArchiverSettings, ConfigurationError
 from automl_archive.handlers import sweep as sweep_handler
 from infra import config
 
@@ -19,20 +19,20 @@ def test_the_worst_case_of_one_call_counts_every_attempt_timeout_and_backoff():
     assert CallBudget(0, 0, 8).worst_case_seconds() == (1 + 2 + 4 + 8 + 16 + 20 + 20) + 7 * 5
 
 
-def test_the_old_sagemaker_settings_could_outlast_the_exporter_timeout():
+def test_the_old_sagemaker_settings_could_outlast_the_archiver_timeout():
     # Five attempts x (5 s connect + 20 s read), as deployed before: longer than the whole invocation
-    assert CallBudget(5, 20, 5).worst_case_seconds() > config.EXPORTER_TIMEOUT_SECONDS
+    assert CallBudget(5, 20, 5).worst_case_seconds() > config.ARCHIVER_TIMEOUT_SECONDS
 
 
-def test_every_client_fits_the_exporter_timeout_with_margin():
+def test_every_client_fits_the_archiver_timeout_with_margin():
     deployed_attempts = config.SAGEMAKER_MAX_ATTEMPTS
     for budget in (SAGEMAKER, STORAGE):
         # at most 60 % of the timeout for one call, whatever it meets
-        assert budget.worst_case_seconds() <= 0.6 * config.EXPORTER_TIMEOUT_SECONDS
+        assert budget.worst_case_seconds() <= 0.6 * config.ARCHIVER_TIMEOUT_SECONDS
     # A fresh invocation always starts its first record, and then has a worst-case call's time left
     reserve = record_reserve_seconds(deployed_attempts)
-    assert reserve < config.EXPORTER_TIMEOUT_SECONDS
-    assert config.EXPORTER_TIMEOUT_SECONDS - slowest_call_seconds(deployed_attempts) >= 20
+    assert reserve < config.ARCHIVER_TIMEOUT_SECONDS
+    assert config.ARCHIVER_TIMEOUT_SECONDS - slowest_call_seconds(deployed_attempts) >= 20
 
 
 def test_the_sweep_stops_listing_while_a_worst_case_call_still_fits():
@@ -49,4 +49,4 @@ def test_the_settings_refuse_more_sagemaker_attempts_than_the_budget():
         "SAGEMAKER_MAX_ATTEMPTS": str(SAGEMAKER.max_attempts + 1),
     }
     with pytest.raises(ConfigurationError, match="SAGEMAKER_MAX_ATTEMPTS"):
-        ExporterSettings.from_environ(environment)
+        ArchiverSettings.from_environ(environment)

@@ -69,7 +69,7 @@ def test_the_stack_name_defaults_to_the_environment_variable(monkeypatch):
         ["backfill", "--rate", "0"],
         ["backfill", "--workers", "0"],
         ["backfill", "--since", "soon"],
-        ["export"],
+        ["archive"],
         [],
     ],
 )

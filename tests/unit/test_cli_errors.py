@@ -102,7 +102,7 @@ def test_a_deployed_stack_gives_its_outputs():
         )
         deployment = aws.resolve_stack(client, "S", "us-west-2")
     assert deployment.work_queue_arn == "value-of-WorkQueueArn"
-    assert deployment.exporter_function_name == "value-of-ExporterFunctionName"
+    assert deployment.archiver_function_name == "value-of-ArchiverFunctionName"
     assert deployment.rule_dead_letter_queues == {
         "SomeRule": aws.QueueRef(url=f"value-of-{RULE_DLQ.url}", arn=f"value-of-{RULE_DLQ.arn}")
     }
@@ -202,10 +202,10 @@ def test_an_unreachable_endpoint_from_main_exits_2(no_aws_configuration, monkeyp
     assert "Traceback" not in err
 
 
-def test_exporter_metrics_never_reach_stdout(capsys, monkeypatch):
+def test_archiver_metrics_never_reach_stdout(capsys, monkeypatch):
     # Given no metrics namespace (add_metric would print EMF at 100 values, or raise without a namespace)
     monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE", raising=False)
-    # When the exporter's code adds 250 values of a metric under quiet_powertools
+    # When the archiver's code adds 250 values of a metric under quiet_powertools
     with quiet_powertools():
         for _ in range(250):
             metrics.add_metric(name="Describes", unit="Count", value=1)

@@ -27,7 +27,7 @@ def _deployment():
         stack_outputs.ARCHIVE_BUCKET_NAME: "archive-bucket",
         stack_outputs.ALERTS_TOPIC_ARN: f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts",
         stack_outputs.ALERTS_KEY_ARN: f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-        stack_outputs.EXPORTER_FUNCTION_NAME: "exporter",
+        stack_outputs.ARCHIVER_FUNCTION_NAME: "archiver",
     }
     dlqs = [
         stack_outputs.WORK_QUEUE_DEAD_LETTER_QUEUE,

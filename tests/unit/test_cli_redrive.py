@@ -17,7 +17,7 @@ from automl_archive import stack_outputs
 from automl_archive_cli import redrive
 from automl_archive_cli.aws import Deployment
 from automl_archive_cli.redrive import MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, Method, batches_within_limits, redrive_all
-from emulator.sqs_move_tasks import NOT_A_DEAD_LETTER_QUEUE, SqsMoveTasks
+from devtools.emulator.sqs_move_tasks import NOT_A_DEAD_LETTER_QUEUE, SqsMoveTasks
 
 RULES = ("ChildJobStateChangeRule", "AutoMLApiCallRule")
 
@@ -194,7 +194,7 @@ def test_an_interrupted_redrive_rerun_loses_nothing(stack, fail_on):
     assert all(result.ok for result in results)
     assert depth(sqs, child.url) == 0
     delivered = drain(sqs, deployment.work_queue_url)
-    # Nothing is lost; an interruption between send and delete leaves duplicates (the exporter's
+    # Nothing is lost; an interruption between send and delete leaves duplicates (the archiver's
     # event fingerprints absorb them), never a gap.
     assert set(delivered) == set(bodies)
     duplicates = len(delivered) - len(bodies)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from automl_archive.config import ConfigurationError, ExporterSettings
+from automl_archive.config import ArchiverSettings, ConfigurationError
 
 VALID = {
     "JOBS_TABLE_NAME": "jobs",
@@ -13,7 +13,7 @@ VALID = {
 
 
 def test_valid_environment_parses_with_defaults():
-    settings = ExporterSettings.from_environ(VALID)
+    settings = ArchiverSettings.from_environ(VALID)
     assert settings.alert_on == frozenset({"Failed", "Stopped"})
     assert settings.alert_claim_lease_seconds == 120
     assert settings.sagemaker_retry_mode == "adaptive"
@@ -24,7 +24,7 @@ def test_every_problem_is_named_at_once():
     env = {**VALID, "JOBS_TABLE_NAME": "", "ALERT_CLAIM_LEASE_SECONDS": "7200", "ALERT_ON_STATUSES": "Failed,Exploded"}
     # When it is validated / Then one error lists every problem
     with pytest.raises(ConfigurationError) as error:
-        ExporterSettings.from_environ(env)
+        ArchiverSettings.from_environ(env)
     message = str(error.value)
     assert "JOBS_TABLE_NAME is required" in message
     assert "ALERT_CLAIM_LEASE_SECONDS must be between 1 and 3600" in message
@@ -33,8 +33,8 @@ def test_every_problem_is_named_at_once():
 
 def test_non_integer_is_reported():
     with pytest.raises(ConfigurationError, match="CHILD_LINK_TTL_DAYS must be an integer"):
-        ExporterSettings.from_environ({**VALID, "CHILD_LINK_TTL_DAYS": "soon"})
+        ArchiverSettings.from_environ({**VALID, "CHILD_LINK_TTL_DAYS": "soon"})
 
 
 def test_empty_alert_list_disables_alerts():
-    assert ExporterSettings.from_environ({**VALID, "ALERT_ON_STATUSES": ""}).alert_on == frozenset()
+    assert ArchiverSettings.from_environ({**VALID, "ALERT_ON_STATUSES": ""}).alert_on == frozenset()

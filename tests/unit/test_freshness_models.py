@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bench.freshness_models import (
+from devtools.bench.freshness_models import (
     DeliveryDelay,
     chain_delay,
     describe_budget,
@@ -15,8 +15,8 @@ from bench.freshness_models import (
     recheck_chain,
     summarise,
 )
-from emulator.clock import DEFAULT_START
-from emulator.workload import (
+from devtools.emulator.clock import DEFAULT_START
+from devtools.emulator.workload import (
     BURST_SIZE,
     KINDS,
     EventRecord,

@@ -14,8 +14,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from emulator.aws import ACCOUNT_ID, REGION
-from emulator.iam import ENFORCEMENT, Principal, acting_as
+from devtools.emulator.aws import ACCOUNT_ID, REGION
+from devtools.emulator.iam import ENFORCEMENT, Principal, acting_as
 
 QUEUE_URL = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/work"
 TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:alerts"

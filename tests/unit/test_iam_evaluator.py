@@ -15,8 +15,15 @@ import pytest
 from moto.kms.models import kms_backends
 from moto.sns.models import sns_backends
 
-from emulator.aws import ACCOUNT_ID, REGION
-from emulator.iam import CallSite, Decision, IamEmulationError, Principal, authorization_checks, request_resource
+from devtools.emulator.aws import ACCOUNT_ID, REGION
+from devtools.emulator.iam import (
+    CallSite,
+    Decision,
+    IamEmulationError,
+    Principal,
+    authorization_checks,
+    request_resource,
+)
 
 AUTOML_JOBS = f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:automl-job/*"
 TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/jobs"
@@ -43,7 +50,7 @@ def decide(who: Principal, service: str, operation: str, **params: Any) -> Decis
 
 
 def test_list_candidates_is_denied_on_automl_job_arns_and_allowed_on_star():
-    # The exporter's old statement: the Service Authorization Reference lists no resource type for
+    # The archiver's old statement: the Service Authorization Reference lists no resource type for
     # ListCandidatesForAutoMLJob, so AWS authorizes it against "*" and automl-job/* does not match.
     old = principal(allow(["sagemaker:DescribeAutoMLJobV2", "sagemaker:ListCandidatesForAutoMLJob"], AUTOML_JOBS))
     fixed = principal(allow("sagemaker:ListCandidatesForAutoMLJob", "*"))

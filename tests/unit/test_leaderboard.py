@@ -6,8 +6,8 @@ import json
 
 from automl_archive.logic.leaderboard import best_candidate_rank, rank_candidates
 from automl_archive.models.record import CANDIDATE_RECORD_COLUMN_NAMES
-from tests.unit.answers import best_candidate, v1_answer
-from tests.unit.test_export import World, ref
+from devtools.answers import best_candidate, v1_answer
+from tests.unit.test_archive import World, ref
 
 
 def _candidate(name: str, value: float | None, kind: str = "Maximize") -> dict:
@@ -35,7 +35,7 @@ def test_terminal_state_archives_every_candidate_once():
     candidates = [_candidate(f"churn-v1-trial-{i:03d}", 0.8 + i / 100) for i in range(1, 6)]
     candidates[0]["CandidateName"] = "churn-v1-trial-001"  # the BestCandidate's name, but not the top value
     world.sagemaker.candidates["churn-v1"] = candidates
-    # When the finished job is exported, and its events repeat
+    # When the finished job is archived, and its events repeat
     world.run(ref("churn-v1"), "m-1")
     world.run(ref("churn-v1"), "m-2")
     # Then the leaderboard was listed once and holds one row per candidate, ranked

@@ -126,7 +126,7 @@ def test_a_re_check_sent_by_an_earlier_version_is_an_ordinary_reference():
             "Recheck": {"Token": "m-1", "Attempt": 3},
         }
     )
-    # Then it is exported once like any reference (its chain fields are ignored, never rejected)
+    # Then it is archived once like any reference (its chain fields are ignored, never rejected)
     assert parse_message(body) == JobReference(job_name="sales-7", origin="recheck", api_hint="v2")
 
 
@@ -139,7 +139,7 @@ def test_the_reconcile_pass_reference_carries_the_listed_ordering_and_events_the
         "AutoMLJobArn": "arn:aws:sagemaker:us-east-1:123456789012:automl-job/sales-7",
     }
     event = parse_message(_event("SageMaker Training Job State Change", detail))
-    # Then each keeps what the exporter decides a describe by
+    # Then each keeps what the archiver decides a describe by
     assert (reference.listed_ordering, reference.child_status) == (42, None)
     assert (event.job_name, event.child_kind, event.child_status) == ("sales-7", "training", "Failed")
 

@@ -8,7 +8,7 @@ from botocore.stub import Stubber
 
 from automl_archive.logic.normalise import DESCRIBE_V1, DESCRIBE_V2, normalise
 from automl_archive.models.record import JOB_RECORD_COLUMN_NAMES, SCHEMA_VERSION
-from tests.unit.answers import best_candidate, v1_answer, v2_answer
+from devtools.answers import best_candidate, v1_answer, v2_answer
 
 ARCHIVED = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

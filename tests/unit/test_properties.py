@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from automl_archive.models.messages import JobReference
-from tests.unit.answers import v1_answer, v2_answer
-from tests.unit.test_export import World
+from devtools.answers import v1_answer, v2_answer
+from tests.unit.test_archive import World
 
 RUNNING = ["Starting", "AnalyzingData", "FeatureEngineering", "ModelTuning", "GeneratingExplainabilityReport"]
 ENDINGS = [("Completed", "Completed"), ("Failed", "Failed"), ("Stopped", "Stopped")]
@@ -63,7 +63,7 @@ def test_archive_converges_without_regression(jobs, ops, seed):
     def deliver(name: str, origin: str = "test") -> None:
         nonlocal message
         message += 1
-        world.exporter.process(JobReference(job_name=name, origin=origin), f"m-{message}", set())
+        world.archiver.process(JobReference(job_name=name, origin=origin), f"m-{message}", set())
 
     # When the operations happen in the drawn order (duplicates included)
     for index, kind in ops:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from automl_archive.logic.reconcile import SWEEP_WATERMARK, ReconcileSweep, SweepPolicy
-from tests.unit.answers import v1_answer
-from tests.unit.test_export import World, ref
+from devtools.answers import v1_answer
+from tests.unit.test_archive import World, ref
 
 SWEEP_START = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
 POLICY = SweepPolicy(overlap=timedelta(minutes=15), initial_lookback=timedelta(days=30))
@@ -101,7 +101,7 @@ def test_an_invalid_watermark_is_kept_until_a_pass_completes():
     assert world.store.watermarks[SWEEP_WATERMARK] == "garbage"
 
 
-def test_the_pass_hands_over_every_alert_still_due_and_the_exporter_sends_it_once():
+def test_the_pass_hands_over_every_alert_still_due_and_the_archiver_sends_it_once():
     # Given a failure archived while SNS was down for longer than the queue's retries (its message
     # dead-lettered), and SNS back
     world = World()
@@ -112,14 +112,14 @@ def test_the_pass_hands_over_every_alert_still_due_and_the_exporter_sends_it_onc
     world.queue.sent.clear()
     # When the reconcile pass runs (the job's summary matches the archive: nothing listed is behind)
     _sweep(world).run()
-    # Then it hands over the alert still due, and the exporter sends it from the store
+    # Then it hands over the alert still due, and the archiver sends it from the store
     assert [body for body, _ in world.queue.sent] == [{"AutoMLJobName": "lost-alert", "Origin": "alert-due"}]
     import json  # noqa: PLC0415
 
     from automl_archive.models.messages import parse_message  # noqa: PLC0415
 
     world.now += timedelta(seconds=121)  # the failed attempt's claim has expired
-    world.exporter.process(parse_message(json.dumps(world.queue.sent[0][0])), "m-2", set())
+    world.archiver.process(parse_message(json.dumps(world.queue.sent[0][0])), "m-2", set())
     assert [a["subject"] for a in world.notifier.published] == ["AutoML job lost-alert failed"]
     # And the next pass has nothing due
     world.queue.sent.clear()

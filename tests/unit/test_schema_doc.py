@@ -1,11 +1,7 @@
 """docs/schema.md documents every column the normaliser emits, with its type."""
 
-from pathlib import Path
-
 from automl_archive.models.record import CANDIDATE_RECORD_COLUMNS, JOB_RECORD_COLUMNS
-from docs.generate_schema import render
-
-SCHEMA_PAGE = Path(__file__).resolve().parents[2] / "docs" / "schema.md"
+from devtools.schema_page import SCHEMA_PAGE, render
 
 
 def test_schema_page_is_current():

@@ -455,7 +455,7 @@ def storable_summary(summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_dynamo(value: Any) -> dict[str, Any]:
-    """Marshal the plain values the exporter stores (no floats lost to Decimal conversions); a nested
+    """Marshal the plain values the archiver stores (no floats lost to Decimal conversions); a nested
     number DynamoDB cannot hold is kept as its text."""
     if isinstance(value, bool):
         return {"BOOL": value}

@@ -1,4 +1,4 @@
-"""What the exporter's logic needs from AWS, as small interfaces.
+"""What the archiver's logic needs from AWS, as small interfaces.
 
 Logic depends on these Protocols only; `dal/aws.py` implements them with boto3 and unit tests pass
 in-memory fakes. Implementations turn AWS errors the logic must decide on into the exceptions below;

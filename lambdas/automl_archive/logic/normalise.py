@@ -108,7 +108,7 @@ def normalise(answer: dict[str, Any], describe_api: str, raw_s3_key: str, archiv
         "backtest_results": artifacts.get("BacktestResults"),
         "auto_deploy_endpoint": (answer.get("ModelDeployConfig") or {}).get("EndpointName"),
         "deployed_endpoint": (answer.get("ModelDeployResult") or {}).get("EndpointName"),
-        "candidate_count": None,  # set by the exporter from the leaderboard at terminal states
+        "candidate_count": None,  # set by the archiver from the leaderboard at terminal states
         "best_candidate_rank": None,
         "alert_category": alert_category(answer),
         "state_id": state_id(status, secondary, last_modified),

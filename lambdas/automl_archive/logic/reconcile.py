@@ -2,7 +2,7 @@
 
 Events are best-effort (CloudTrail may be off, EventBridge drops what it cannot deliver, jobs may
 predate the stack). The sweep lists jobs modified since a stored watermark and hands every job whose
-archived state is missing or older to the work queue, where the exporter does the rest. Comparing a
+archived state is missing or older to the work queue, where the archiver does the rest. Comparing a
 summary's ordering key with the stored one costs no describe, so a quiet account stays cheap.
 """
 
@@ -24,7 +24,7 @@ SWEEP_WATERMARK = "sweep"
 ALERT_DUE_ORIGIN = "alert-due"
 
 
-def summaries_needing_export(summaries: Iterable[dict[str, Any]], stored: dict[str, int]) -> list[dict[str, Any]]:
+def summaries_needing_archive(summaries: Iterable[dict[str, Any]], stored: dict[str, int]) -> list[dict[str, Any]]:
     """Summaries whose job is not archived, or archived at an older state than the summary shows."""
     return [
         summary
@@ -36,7 +36,7 @@ def summaries_needing_export(summaries: Iterable[dict[str, Any]], stored: dict[s
 
 def job_reference(summary: dict[str, Any], origin: str) -> dict[str, Any]:
     """The job's reference; from a listed summary it carries the ordering key SageMaker listed, so an
-    exporter that already holds that state (an event got there first) skips the describe."""
+    archiver that already holds that state (an event got there first) skips the describe."""
     reference: dict[str, Any] = {"AutoMLJobName": summary["AutoMLJobName"], "Origin": origin}
     if "AutoMLJobStatus" in summary and "LastModifiedTime" in summary:
         reference["ListedOrdering"] = ordering_key(summary["AutoMLJobStatus"], summary["LastModifiedTime"])
@@ -90,7 +90,7 @@ class ReconcileSweep:
         for page in self._sagemaker.job_summary_pages(LastModifiedTimeAfter=since):
             listed += len(page)
             stored = self._store.stored_orderings([summary["AutoMLJobName"].lower() for summary in page])
-            todo = summaries_needing_export(page, stored)
+            todo = summaries_needing_archive(page, stored)
             self._queue.send_batch([job_reference(summary, "sweep") for summary in todo])
             enqueued += len(todo)
             if out_of_time():
@@ -105,7 +105,7 @@ class ReconcileSweep:
 
     def _finish_due_alerts(self) -> None:
         """Hand over every archived terminal state whose alert is still due (its publish failed past the
-        queue's retries, or the retry read a stale answer): the exporter sends it from the store."""
+        queue's retries, or the retry read a stale answer): the archiver sends it from the store."""
         due = self._store.jobs_with_alert_due()
         if due:
             self._queue.send_batch([{"AutoMLJobName": name, "Origin": ALERT_DUE_ORIGIN} for name in due])

@@ -23,7 +23,7 @@ MAX_BODY_BYTES = 256 * 1024
 CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
 AUTOML_API_CALLS = {"CreateAutoMLJob": "v1", "CreateAutoMLJobV2": "v2", "StopAutoMLJob": None}
 
-# The origin of references the operator's backfill sends or exports: history, not news.
+# The origin of references the operator's backfill sends or archives: history, not news.
 BACKFILL_ORIGIN = "backfill"
 
 

@@ -1,0 +1,133 @@
+"""Start moto's server in-process and point every boto3 client at it via AWS_ENDPOINT_URL."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+import urllib.request
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any
+
+import boto3
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from devtools.emulator.limits import AwsLimits
+
+ACCOUNT_ID = "123456789012"  # moto's default account
+REGION = "us-east-1"
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+
+
+def aws_environment(endpoint_url: str) -> dict[str, str]:
+    """Environment variables that make any boto3 client reach the local endpoint with fake credentials."""
+    return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint_url}
+
+
+class LocalAws:
+    """A moto server running in a thread of this process (so its backends can be patched in-process)."""
+
+    def __init__(self, set_environment: bool = True) -> None:
+        self._server: ThreadedMotoServer | None = None
+        # AWS's value limits moto does not enforce (devtools/emulator/limits.py), for every client of this process.
+        self.limits = AwsLimits()
+        self._set_environment = set_environment
+        self._saved_environment: dict[str, str | None] = {}
+        self.endpoint_url = ""
+
+    def start(self) -> LocalAws:
+        if self._server is not None:
+            return self
+        # werkzeug logs every request at INFO; tests and the demo want quiet output.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        # port=0 lets the OS pick a free port; werkzeug reports the one it bound.
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        if self._set_environment:
+            self._apply_environment(aws_environment(self.endpoint_url))
+        self.limits.install()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self.limits.uninstall()
+        self._server.stop()
+        self._server = None
+        self._restore_environment()
+
+    def reset(self) -> None:
+        """Drop every resource in every moto backend (moto's own reset endpoint)."""
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:  # local server only
+            response.read()
+
+    def client(self, service_name: str, **kwargs: Any) -> Any:
+        """A boto3 client bound explicitly to this server (works even without the environment set)."""
+        options: dict[str, Any] = {
+            "endpoint_url": self.endpoint_url,
+            "region_name": REGION,
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+        }
+        options.update(kwargs)
+        return boto3.client(service_name, **options)
+
+    def environment(self) -> dict[str, str]:
+        return aws_environment(self.endpoint_url)
+
+    def _apply_environment(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            self._saved_environment.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    def _restore_environment(self) -> None:
+        for key, previous in self._saved_environment.items():
+            if previous is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = previous
+        self._saved_environment.clear()
+
+    def __enter__(self) -> LocalAws:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def network_latency(seconds: float) -> Iterator[None]:
+    """Every request to the in-process moto server waits `seconds` first, as a call to AWS waits on
+    the network (moto answers in microseconds). The wait sleeps, so it releases the GIL: concurrent
+    clients overlap their waits as they would against AWS."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: PLC0415
+
+    original = DomainDispatcherApplication.__call__
+
+    def delayed(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+        time.sleep(seconds)
+        return original(self, environ, start_response)
+
+    DomainDispatcherApplication.__call__ = delayed  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        DomainDispatcherApplication.__call__ = original  # type: ignore[method-assign]

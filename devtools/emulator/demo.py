@@ -1,0 +1,260 @@
+"""`python -m devtools.emulator.demo`: the whole archive running locally against moto, in simulated time."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import sys
+import tempfile
+import warnings
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.aws import LocalAws
+from devtools.emulator.clock import SimulatedClock
+from devtools.emulator.events import AlertsInbox, put_events
+from devtools.emulator.pipeline import LambdaPipeline, SqsClock
+from devtools.emulator.scenarios import all_events, demo_histories, replay_shuffled, schedule_all
+from devtools.emulator.scheduled import ScheduledFunction
+from devtools.emulator.sqs_move_tasks import SqsMoveTasks
+from devtools.emulator.stack import DeployedStack, deploy_stack
+
+MAX_SIMULATED_SECONDS = 12 * 3600
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain-text table."""
+    cells = [[str(cell) for cell in row] for row in rows]
+    widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
+    line = "  ".join("-" * w for w in widths)
+    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)), line]
+    out += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(out)
+
+
+def section(title: str) -> None:
+    print(f"\n== {title} " + "=" * max(0, 70 - len(title)))
+
+
+def job_states(aws: LocalAws, table_name: str) -> dict[str, dict[str, Any]]:
+    """The Lambda's job-state items (pk JOB#..., sk STATE), by pk."""
+    paginator = aws.client("dynamodb").get_paginator("scan")
+    states = {}
+    for page in paginator.paginate(TableName=table_name):
+        for item in page["Items"]:
+            pk, sk = item["pk"]["S"], item["sk"]["S"]
+            if sk == "STATE" and pk.startswith("JOB#"):
+                states[pk] = item
+    return states
+
+
+def plain(attribute: dict[str, Any] | None) -> str:
+    if not attribute:
+        return ""
+    kind, value = next(iter(attribute.items()))
+    return json.dumps(value) if kind in ("M", "L") else str(value)
+
+
+def archive_keys(aws: LocalAws, bucket: str) -> list[str]:
+    paginator = aws.client("s3").get_paginator("list_objects_v2")
+    return [obj["Key"] for page in paginator.paginate(Bucket=bucket) for obj in page.get("Contents", [])]
+
+
+def queue_depth(aws: LocalAws, queue_url: str) -> str:
+    attributes = aws.client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+    return (
+        f"visible={attributes.get('ApproximateNumberOfMessages')} "
+        f"in-flight={attributes.get('ApproximateNumberOfMessagesNotVisible')} "
+        f"delayed={attributes.get('ApproximateNumberOfMessagesDelayed')}"
+    )
+
+
+def print_leaderboard(aws: LocalAws, bucket: str, keys: list[str]) -> None:
+    """The first archived leaderboard: one row per candidate, ranked."""
+    boards = [k for k in keys if k.startswith("records/automl-candidates/")]
+    if not boards:
+        return
+    body = aws.client("s3").get_object(Bucket=bucket, Key=boards[0])["Body"].read().decode()
+    rows = [json.loads(line) for line in body.splitlines()]
+    section(f"Candidate leaderboard of {rows[0]['job_name']} ({len(rows)} candidates)")
+    print(table(
+        ["rank", "candidate", "status", "objective", "value", "best"],
+        [[r["rank"], r["candidate_name"], r["candidate_status"], r["objective_metric_name"],
+          r["objective_metric_value"], "*" if r["is_best"] else ""] for r in rows],
+    ))  # fmt: skip
+
+
+def print_archive(aws: LocalAws, stack: DeployedStack, inbox: AlertsInbox, simulator: AutopilotSimulator) -> None:
+    states = job_states(aws, stack.output("JobsTableName"))
+    section("DynamoDB job states")
+    rows = [
+        [plain(i.get("job_name")) or pk[4:], plain(i.get("status")), plain(i.get("secondary_status")),
+         plain(i.get("describe_api")), plain(i.get("archived_at"))]
+        for pk, i in sorted(states.items())
+    ]  # fmt: skip
+    print(table(["job", "status", "secondary status", "describe api", "archived at"], rows))
+    keys = archive_keys(aws, stack.output("ArchiveBucketName"))
+    for prefix in ("raw/automl-jobs/", "records/automl-jobs/", "records/automl-candidates/"):
+        matching = [k for k in keys if k.startswith(prefix)]
+        section(f"S3 {prefix} ({len(matching)} objects; first and last shown)")
+        shown = matching if len(matching) <= 4 else [*matching[:2], "...", *matching[-2:]]
+        print("\n".join(shown) or "(none)")
+    print_leaderboard(aws, stack.output("ArchiveBucketName"), keys)
+    section("Alerts received")
+    alert_rows = [[a.subject or "", json.dumps(a.attributes, sort_keys=True)] for a in inbox.received]
+    print(table(["subject", "attributes"], alert_rows) if alert_rows else "(none)")
+    section("Queues")
+    print(f"work queue: {queue_depth(aws, stack.output('WorkQueueUrl'))}")
+    print(f"dead-letter queue: {queue_depth(aws, stack.output('DeadLetterQueueUrl'))}")
+    section("Autopilot API calls (simulated SageMaker)")
+    print(table(["action", "calls"], sorted(simulator.calls.items())))
+
+
+def status_by_job(states: dict[str, dict[str, Any]]) -> dict[str, tuple[str, str]]:
+    return {
+        plain(i.get("job_name")) or pk[4:]: (plain(i.get("status")), plain(i.get("describe_api")))
+        for pk, i in states.items()
+    }
+
+
+def outcome_checks(
+    states: dict[str, dict[str, Any]], alerts: int, history_jobs: dict[str, str]
+) -> list[tuple[str, bool]]:
+    by_job = status_by_job(states)
+    completed_apis = {history_jobs.get(job) for job, (status, _) in by_job.items() if status == "Completed"}
+    return [
+        ("a V1 job archived Completed", "v1" in completed_apis),
+        ("a V2 job archived Completed", "v2" in completed_apis),
+        ("a job archived Failed", any(status == "Failed" for status, _ in by_job.values())),
+        ("exactly one alert (for the failure)", alerts == 1),
+        ("a job archived Stopped", any(status == "Stopped" for status, _ in by_job.values())),
+        ("the ordinary training job was not archived", "nightly-xgboost-training" not in by_job),
+    ]
+
+
+HISTORICAL_JOBS = 5
+
+
+def run_operator_commands(
+    aws: LocalAws, stack: DeployedStack, simulator: AutopilotSimulator, pipeline: LambdaPipeline
+) -> int:
+    """Backfill (dry run, then for real), status and redrive, as a user types them; returns how many
+    historical jobs the backfill got archived."""
+    from automl_archive_cli.main import main as cli  # noqa: PLC0415 (the CLI is only needed here)
+
+    for index in range(HISTORICAL_JOBS):  # jobs that ran before the stack existed: no events at all
+        simulator.create_job(f"history-{index:02d}", api="v1")
+        simulator.complete(f"history-{index:02d}")
+    common = ["--stack-name", stack.stack_name]
+    with tempfile.TemporaryDirectory() as scratch, SqsMoveTasks():
+        for command in (
+            ["backfill", "--name-contains", "history-", "--dry-run", "--no-progress"],
+            ["backfill", "--name-contains", "history-", "--no-progress", "--checkpoint", f"{scratch}/checkpoint"],
+        ):
+            print(f"\n$ automl-archive {' '.join(command[:4])}")
+            cli([*command, *common])
+        pipeline.run_until_idle(max_simulated_seconds=MAX_SIMULATED_SECONDS)
+        for command in (["status"], ["redrive"]):
+            print(f"\n$ automl-archive {' '.join(command)}")
+            cli([*command, *common])
+    states = job_states(aws, stack.output("JobsTableName"))
+    return sum(
+        1 for pk, item in states.items() if pk.startswith("JOB#history-") and plain(item.get("status")) == "Completed"
+    )
+
+
+def run_demo() -> int:
+    # Simulated time starts shortly before now (the functions read it as their clock; the operator
+    # commands read the real one).
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    with (
+        LocalAws() as aws,
+        AutopilotSimulator(clock=SimulatedClock(start=start)) as simulator,
+        SqsClock() as sqs_clock,
+    ):
+        print(f"moto server: {aws.endpoint_url}")
+        print("deploying the stack (synth + CloudFormation in moto)...")
+        # moto prints and warns about every resource type it skips (bucket/queue/topic policies).
+        logging.getLogger("moto").setLevel(logging.ERROR)
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            stack = deploy_stack(aws)
+        inbox = AlertsInbox(aws, stack.output("AlertsTopicArn"))
+        pipeline = LambdaPipeline.for_function(
+            aws, stack.function(), sqs_clock=sqs_clock, simulator=simulator,
+            publish_events=lambda events: put_events(aws, events),
+        )  # fmt: skip
+        # Keep the handler's structured logs and EMF metrics out of the demo's tables.
+        pipeline.environment.update({"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"})
+        # The reconcile sweep runs every minute of simulated time, as its schedule would: it finds the
+        # states no event announces (every AutoML job's completion, for one).
+        (sweep,) = ScheduledFunction.from_stack(aws, stack)
+        sweep.environment.update(pipeline.environment)
+        pipeline.on_schedule([sweep])
+        histories = demo_histories()
+        schedule_all(simulator, histories)
+        section("Playing the demo histories (simulated time)")
+        pipeline.run_until_idle(max_simulated_seconds=MAX_SIMULATED_SECONDS)
+        inbox.read()
+        stats = pipeline.stats
+        print(f"events published={stats.events_published} invocations={stats.invocations} records={stats.records} "
+              f"failed records={stats.failed_records} handler errors={stats.handler_errors} "
+              f"simulated time={stats.simulated_seconds / 60:.0f} min")  # fmt: skip
+        print_archive(aws, stack, inbox, simulator)
+        table_name = stack.output("JobsTableName")
+        first_states = job_states(aws, table_name)
+        alerts_first = len(inbox.received)
+
+        section("Reconcile sweep: a job whose events were never delivered")
+        simulator.create_job("silent-v1-no-events", api="v1")
+        simulator.run_to_completion("silent-v1-no-events")  # its events are dropped on purpose
+        report = sweep.invoke()
+        pipeline.run_until_idle(max_simulated_seconds=MAX_SIMULATED_SECONDS)
+        swept = job_states(aws, table_name).get("JOB#silent-v1-no-events", {})
+        print(f"sweep listed={report['listed']} enqueued={report['enqueued']} complete={report['complete']}; "
+              f"silent-v1-no-events archived as {plain(swept.get('status')) or 'nothing'}")  # fmt: skip
+        first_states = job_states(aws, table_name)
+        quiet = sweep.invoke()
+        print(f"second sweep of the now-quiet account: enqueued={quiet['enqueued']}")
+
+        section("Replaying every event x3, shuffled")
+        replay = replay_shuffled(all_events(histories), copies=3, seed=42)
+        put_events(aws, replay)
+        pipeline.run_until_idle(max_simulated_seconds=MAX_SIMULATED_SECONDS)
+        inbox.read()
+        print(f"replayed {len(replay)} events; invocations so far={pipeline.stats.invocations}")
+        second_states = job_states(aws, table_name)
+
+        section("Operator commands (automl-archive against the local stack)")
+        backfilled = run_operator_commands(aws, stack, simulator, pipeline)
+
+        section("Data lake: two named queries (their DuckDB text over the archive's records)")
+        from datalake.duckdb_runner import print_archive_queries  # noqa: PLC0415 (kept with its section)
+
+        print_archive_queries(aws.client("s3"), stack.output("ArchiveBucketName"))
+
+        history_jobs = {h.job_name: h.api for h in histories}
+        checks = outcome_checks(first_states, alerts_first, history_jobs)
+        checks += [
+            ("a job with no events was archived by one sweep", plain(swept.get("status")) == "Completed"),
+            ("a sweep of a quiet account enqueued nothing", quiet["enqueued"] == 0),
+            ("backfill archived every historical job", backfilled == HISTORICAL_JOBS),
+            ("replay changed no stored job state", first_states == second_states),
+            ("replay sent no second alert", len(inbox.received) == alerts_first),
+        ]
+        section("Checks")
+        print(table(["check", "result"], [[name, "ok" if passed else "FAILED"] for name, passed in checks]))
+        failed = [name for name, passed in checks if not passed]
+        if first_states != second_states:
+            for pk in sorted(set(first_states) | set(second_states)):
+                if first_states.get(pk) != second_states.get(pk):
+                    print(f"changed: {pk}", file=sys.stderr)
+        return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_demo())

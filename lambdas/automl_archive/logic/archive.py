@@ -1,0 +1,453 @@
+"""Archives one AutoML job's current state: describe, archive, keep the latest, alert.
+
+The rules that make duplicated, out-of-order events safe:
+- every DynamoDB write is conditional on the state's ordering key, so nothing regresses;
+- S3 keys are derived from the state, so a repeated write lands on the same key;
+- an alert is claimed per job and terminal status before it is published (see `_alert`).
+
+A running job is not followed here: SageMaker emits no AutoML event, and the states no event
+announces are found by the reconcile pass (logic/reconcile.py), which runs every minute.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from automl_archive.dal.interfaces import (
+    Archive,
+    CandidatesUnavailable,
+    JobNotFound,
+    JobStore,
+    Notifier,
+    SageMakerGateway,
+    StoredState,
+)
+from automl_archive.logic.alerts import build_alert
+from automl_archive.logic.describe import describe_job
+from automl_archive.logic.leaderboard import best_candidate_rank, candidate_rows, rank_candidates
+from automl_archive.logic.normalise import DESCRIBE_V1, DESCRIBE_V2, iso, normalise
+from automl_archive.logic.resolve import ChildJobResolver
+from automl_archive.logic.state import alert_category, is_terminal, ordering_key, state_id
+from automl_archive.metric_names import ARCHIVE_LAG_SECONDS, LEADERBOARDS_UNAVAILABLE
+from automl_archive.models.messages import BACKFILL_ORIGIN, ChildJobEvent, JobReference, WorkItem
+from automl_archive.observability import count_with_dimension, logger, metrics
+from automl_archive.table_keys import ALERT_DUE_ATTRIBUTE, ALERT_DUE_VALUE
+
+RAW_PREFIX = "raw/automl-jobs"
+RECORDS_PREFIX = "records/automl-jobs"
+CANDIDATES_PREFIX = "records/automl-candidates"
+SEEN_EVENTS_LIMIT = 200  # fingerprints remembered per job state (a tuning phase emits many events)
+# Freshness is measured for states the product should have seen as they happened: not for history an
+# operator backfills, nor for states older than this (a first sweep's look-back archives weeks of them).
+FRESHNESS_HORIZON_SECONDS = 86_400
+HISTORY_ORIGINS = frozenset({BACKFILL_ORIGIN})
+# Child-job statuses that suggest the AutoML job itself failed or stopped: always worth a describe.
+FAILURE_EVIDENCE = frozenset({"Failed", "Stopped", "Stopping"})
+_API_NAMES = {"v1": DESCRIBE_V1, "v2": DESCRIBE_V2}
+
+
+class Outcome(StrEnum):
+    ARCHIVED = "archived"  # a newer state was written
+    UNCHANGED = "unchanged"  # described, but the archive already held this state
+    ALREADY_FINAL = "already-final"  # the archive holds a terminal state: no describe needed
+    ALERT_FINISHED = "alert-finished"  # a stored terminal state's due alert, sent from the store
+    NOT_AUTOML = "not-automl"  # a child job that belongs to no AutoML job
+    JOB_NOT_FOUND = "job-not-found"
+    SAME_BATCH = "same-batch"  # the job was already archived by an earlier record of this batch
+    ALREADY_CURRENT = "already-current"  # the reconcile pass listed a state the archive already holds
+    PROGRESS_ABSORBED = "progress-absorbed"  # child-job progress that cannot announce a new state
+    DUPLICATE_EVENT = "duplicate-event"  # a copy of an event already handled at the stored state
+
+
+@dataclass(frozen=True)
+class ArchivePolicy:
+    alert_on: frozenset[str]
+    alert_claim_lease_seconds: int
+
+
+@dataclass(frozen=True)
+class ArchivedState:
+    record: dict[str, Any]
+    ordering: int
+    written: bool  # False when the archive already held this state or a newer one
+    record_key: str
+
+
+class JobArchiver:
+    def __init__(
+        self,
+        sagemaker: SageMakerGateway,
+        store: JobStore,
+        archive: Archive,
+        notifier: Notifier,
+        resolver: ChildJobResolver,
+        policy: ArchivePolicy,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._sagemaker = sagemaker
+        self._store = store
+        self._archive = archive
+        self._notifier = notifier
+        self._resolver = resolver
+        self._policy = policy
+        self._clock = clock
+        self._known_api: dict[str, str] = {}  # warm-container memory of which describe works per job
+        # Alerts this container published whose "sent" mark has not been stored yet: a retry here
+        # stores the mark without publishing again.
+        self._published: dict[tuple[str, str], str] = {}
+
+    def process(
+        self, item: WorkItem, message_id: str, archived_in_batch: set[str], first_delivery: bool = True
+    ) -> Outcome:
+        """Handle one work item.
+
+        `archived_in_batch` holds the jobs an earlier record of this batch described and finished; a
+        later first delivery for the same job is skipped. A redelivered message is never skipped: it
+        may hold an alert claim that only it can finish.
+        """
+        if isinstance(item, ChildJobEvent):
+            resolution = self._resolver.resolve(item)
+            if resolution.job_name is None:
+                metrics.add_metric(name="ChildJobsSkipped", unit=MetricUnit.Count, value=1)
+                return Outcome.NOT_AUTOML
+            item = JobReference(
+                job_name=resolution.job_name,
+                origin=f"event:{item.kind}",
+                fingerprint=item.fingerprint,
+                child_kind=item.kind.value,
+                child_status=item.child_status,
+                occurred_at=item.occurred_at,
+            )
+        job_key = item.job_name.lower()
+        if job_key in archived_in_batch and first_delivery:
+            return Outcome.SAME_BATCH
+        outcome = self._export(item, message_id)
+        if outcome in (Outcome.ARCHIVED, Outcome.UNCHANGED):
+            archived_in_batch.add(job_key)
+        return outcome
+
+    def _export(self, reference: JobReference, message_id: str) -> Outcome:
+        job_key = reference.job_name.lower()
+        logger.append_keys(automl_job=reference.job_name, origin=reference.origin)
+        stored = self._store.load_job(job_key)
+        state = stored.state
+        if (
+            state is not None
+            and state.is_terminal
+            and not reference.force
+            and not _listed_newer(reference, state)  # SageMaker lists a later terminal state: archive it
+        ):
+            metrics.add_metric(name="DescribesSkipped", unit=MetricUnit.Count, value=1)
+            if self._settled(state, stored.alerts_sent):
+                return Outcome.ALREADY_FINAL
+            # The alert of a stored terminal state is still due: finish it from the store, whatever a
+            # describe would answer now (a stale InProgress, a transient not-found).
+            record = _stored_record(state)
+            self._alert(job_key, record, record["raw_s3_key"], record["record_s3_key"], message_id)
+            return Outcome.ALERT_FINISHED
+        if (
+            state is not None
+            and not state.is_terminal  # a terminal state gets here only when forced or listed newer
+            and not reference.force
+            and _is_copy(reference.fingerprint, message_id, state.seen_events)
+        ):
+            # Another message carried this event and was handled at the state still stored; if that
+            # message failed afterwards, its own redelivery finishes the work.
+            metrics.add_metric(name="DuplicateEventsSkipped", unit=MetricUnit.Count, value=1)
+            return Outcome.DUPLICATE_EVENT
+        if state is not None and not state.is_terminal and not reference.force:
+            skipped = self._needless_describe(reference, state)
+            if skipped is not None:
+                metrics.add_metric(name="DescribesSkipped", unit=MetricUnit.Count, value=1)
+                return skipped
+        try:
+            answer, api = self._describe(reference, state.describe_api if state else None)
+        except JobNotFound:
+            metrics.add_metric(name="JobsNotFound", unit=MetricUnit.Count, value=1)
+            logger.warning("AutoML job not found; acknowledged", extra={"job_name": reference.job_name})
+            return Outcome.JOB_NOT_FOUND
+        self._known_api[job_key] = api
+        seen = _seen_entry(reference.fingerprint, message_id)
+        probed_kind = reference.child_kind if _is_progress(reference) else None
+        alert_due = self._alert_due_marker(answer, api, stored.alerts_sent)
+        archived = self._archive_if_newer(
+            job_key, answer, api, state.ordering if state else None, seen, probed_kind, alert_due
+        )
+        if archived.written and reference.origin not in HISTORY_ORIGINS:
+            self._observe_freshness(answer["LastModifiedTime"])
+        record = archived.record
+        if seen and not archived.written and not record["is_terminal"]:
+            self._store.remember_event(job_key, seen, SEEN_EVENTS_LIMIT, probed_kind=probed_kind)
+        outcome = Outcome.ARCHIVED if archived.written else Outcome.UNCHANGED
+        if record["is_terminal"]:
+            self._alert(job_key, record, record["raw_s3_key"], archived.record_key, message_id)
+        logger.info(
+            "Job state archived",
+            extra={"outcome": outcome.value, "status": record["status"], "state_id": record["state_id"]},
+        )
+        return outcome
+
+    @staticmethod
+    def _needless_describe(reference: JobReference, state: StoredState) -> Outcome | None:
+        """Why describing this running job now would learn nothing new, if it would not.
+
+        - The reconcile pass listed a state the archive already holds (an event got there first).
+        - A child job's progress (not its failure or stop) that happened no later than the archive's
+          look at the stored state (its LastModifiedTime, or when it was archived): the describe made
+          then already saw what the event could announce (a phase's own first events, late events).
+        - A child job's progress at a state that a progress event of the same kind of child job
+          (training, tuning, processing, transform) already described and found current: each state
+          pays for at most one such probe per kind. Autopilot's phases change the kind of child job
+          that runs, so a new phase's first event still describes; a change announced only by a
+          repeated kind is listed by the next reconcile pass, within a minute (a state shorter than
+          that can be missed: docs/reliability.md).
+        """
+        if reference.listed_ordering is not None and state.ordering >= reference.listed_ordering:
+            return Outcome.ALREADY_CURRENT
+        if _is_progress(reference) and (
+            reference.child_kind in state.probed_kinds or _happened_by(reference.occurred_at, state)
+        ):
+            return Outcome.PROGRESS_ABSORBED
+        return None
+
+    def _observe_freshness(self, last_modified: datetime) -> None:
+        """How late the archive holds a state: one ArchiveLagSeconds value per newly archived state."""
+        lag = (self._clock() - last_modified).total_seconds()
+        if 0 <= lag <= FRESHNESS_HORIZON_SECONDS:
+            metrics.add_metric(name=ARCHIVE_LAG_SECONDS, unit=MetricUnit.Seconds, value=round(lag, 3))
+
+    def _alert_due_marker(self, answer: dict[str, Any], api: str, alerts_sent: frozenset[str]) -> str | None:
+        """The index marker for a terminal state whose alert is due and not yet sent (None: none due)."""
+        category = alert_category(answer)
+        status = answer["AutoMLJobStatus"]
+        due = is_terminal(status) and category in self._policy.alert_on and status not in alerts_sent
+        return ALERT_DUE_VALUE if due else None
+
+    def _settled(self, state: StoredState, alerts_sent: frozenset[str]) -> bool:
+        """True when a terminal state needs nothing more: no alert due, or it was sent."""
+        return state.alert_category not in self._policy.alert_on or state.status in alerts_sent
+
+    def _describe(self, reference: JobReference, stored_api: str | None) -> tuple[dict[str, Any], str]:
+        known_api = self._known_api.get(reference.job_name.lower()) or stored_api or reference.api_hint
+        metrics.add_metric(name="Describes", unit=MetricUnit.Count, value=1)
+        return describe_job(self._sagemaker, reference.job_name, known_api)
+
+    def _archive_if_newer(
+        self,
+        job_key: str,
+        answer: dict[str, Any],
+        api: str,
+        stored_ordering: int | None,
+        seen: str | None,
+        probed_kind: str | None,
+        alert_due: str | None,
+    ) -> ArchivedState:
+        ordering = ordering_key(answer["AutoMLJobStatus"], answer["LastModifiedTime"])
+        now = self._clock()
+        state_name = state_id(
+            answer["AutoMLJobStatus"], answer.get("AutoMLJobSecondaryStatus", ""), answer["LastModifiedTime"]
+        )
+        raw_key = f"{RAW_PREFIX}/{job_key}/{state_name}.json"
+        record = normalise(answer, _API_NAMES[api], raw_s3_key=raw_key, archived_at=now)
+        record_key = f"{RECORDS_PREFIX}/dt={record['last_modified_time'][:10]}/{job_key}--{state_name}.jsonl"
+        written = False
+        if stored_ordering is None or ordering > stored_ordering:
+            if record["is_terminal"]:
+                self._archive_leaderboard(job_key, record, now)
+            # S3 first, DynamoDB last: the item never points at an object that does not exist.
+            raw = {"DescribeApi": _API_NAMES[api], "DescribedAt": iso(now), "Response": answer}
+            self._archive.put_json(raw_key, _utf8_json(raw), "application/json")
+            self._archive.put_json(record_key, (_to_json(record) + "\n").encode(), "application/x-ndjson")
+            summary = _summary(record, record_key)
+            summary["seen_events"] = frozenset({seen} if seen else ())  # reset at each new state
+            # A new state is probed only by the progress event that found it (None removes the attribute).
+            summary["probed_kinds"] = frozenset({probed_kind}) if probed_kind else None
+            summary[ALERT_DUE_ATTRIBUTE] = alert_due  # the sparse index of alerts still due
+            written = self._store.save_state(job_key, ordering, summary)
+            if written and record["is_terminal"]:
+                count_with_dimension("JobsFinished", "status", record["status"])
+        metrics.add_metric(name="StatesArchived" if written else "DuplicateStates", unit=MetricUnit.Count, value=1)
+        return ArchivedState(
+            record=record,
+            ordering=ordering,
+            written=written,
+            record_key=record_key,
+        )
+
+    def _archive_leaderboard(self, job_key: str, record: dict[str, Any], now: datetime) -> None:
+        """At a terminal state: every candidate as one JSON line each; count and best rank into the record."""
+        try:
+            candidates = self._sagemaker.list_candidates(record["job_name"])
+        except CandidatesUnavailable as unavailable:
+            # The state is described: it and its alert go out now, with the candidate fields left null.
+            metrics.add_metric(name=LEADERBOARDS_UNAVAILABLE, unit=MetricUnit.Count, value=1)
+            logger.warning(
+                "Leaderboard unavailable; state archived without it",
+                extra={"job_name": record["job_name"], "reason": unavailable.reason},
+            )
+            return
+        metrics.add_metric(name="CandidatesArchived", unit=MetricUnit.Count, value=len(candidates))
+        ranked = rank_candidates(candidates)
+        record["candidate_count"] = len(ranked)
+        record["best_candidate_rank"] = best_candidate_rank(ranked, record["best_candidate_name"])
+        if not ranked:
+            return
+        rows = candidate_rows(record, ranked, now)
+        key = f"{CANDIDATES_PREFIX}/dt={record['last_modified_time'][:10]}/{job_key}--{record['state_id']}.jsonl"
+        body = "".join(_to_json(row) + "\n" for row in rows).encode()
+        self._archive.put_json(key, body, "application/x-ndjson")
+
+    def _alert(self, job_key: str, record: dict[str, Any], raw_key: str, record_key: str, message_id: str) -> None:
+        """At most one alert per job and terminal status (barring a crash between publish and mark).
+
+        The claim carries the SQS message id as owner and a lease: a redelivery of the same message
+        may re-publish after a crash, a different message may only take over an expired claim.
+        """
+        category = record["alert_category"]
+        if category not in self._policy.alert_on:
+            return
+        now = int(self._clock().timestamp())
+        status = record["status"]
+        if not self._store.claim_alert(job_key, status, message_id, now, now + self._policy.alert_claim_lease_seconds):
+            metrics.add_metric(name="AlertsDeduplicated", unit=MetricUnit.Count, value=1)
+            return
+        notification_id = self._published.get((job_key, status))
+        if notification_id is None:
+            alert = build_alert(record, self._archive.location(raw_key), self._archive.location(record_key))
+            notification_id = self._notifier.publish(alert.subject, alert.message, alert.attributes)
+            self._published[(job_key, status)] = notification_id
+            metrics.add_metric(name="AlertsSent", unit=MetricUnit.Count, value=1)
+            logger.info("Alert sent", extra={"alert_category": category, "notification_id": notification_id})
+        try:
+            self._store.mark_alert_sent(job_key, status, iso(self._clock()) or "", notification_id)
+        except Exception as error:  # the alert is out: a retry of this record must not repeat it
+            # The record is acknowledged: its redelivery would publish again. The alert stays due in
+            # the store; the reconcile pass hands it over after the claim's lease, and this container
+            # then only stores the mark (another container would publish once more: docs/reliability.md).
+            metrics.add_metric(name="AlertMarksFailed", unit=MetricUnit.Count, value=1)
+            logger.error("Alert sent but not marked sent", extra={"error": f"{type(error).__name__}: {error}"})
+            return
+        self._published.pop((job_key, status), None)
+
+
+def _happened_by(moment: datetime | None, state: StoredState) -> bool:
+    """True when `moment` is no later than the archive's look at the stored state.
+
+    EventBridge stamps events to the second (truncated), so an event in the same second as the look
+    counts as seen by it.
+    """
+    looks = [
+        datetime.fromisoformat(value)
+        for value in (state.attributes.get("last_modified_time"), state.attributes.get("archived_at"))
+        if isinstance(value, str)
+    ]
+    return moment is not None and bool(looks) and moment <= max(looks)
+
+
+def _stored_record(state: StoredState) -> dict[str, Any]:
+    """The alert's fields from the stored summary (absent attributes were empty)."""
+    record: dict[str, Any] = dict.fromkeys(_SUMMARY_FIELDS)
+    record.update(state.attributes)
+    record["partial_failure_reasons"] = list(record.get("partial_failure_reasons") or [])
+    return record
+
+
+def _listed_newer(reference: JobReference, state: StoredState) -> bool:
+    """The reconcile pass listed this job at a later state than the archive holds (e.g. a Completed job
+    that SageMaker later reports with a deployed endpoint or a ModelDeploymentError)."""
+    return reference.listed_ordering is not None and reference.listed_ordering > state.ordering
+
+
+def _is_progress(reference: JobReference) -> bool:
+    """A child-job event that reports progress (started, completed), not a failure or a stop."""
+    return reference.child_status is not None and reference.child_status not in FAILURE_EVIDENCE
+
+
+def _seen_entry(fingerprint: str | None, message_id: str) -> str | None:
+    """What the state remembers of a handled event: its fingerprint and the message that carried it."""
+    return f"{fingerprint}|{message_id}" if fingerprint else None
+
+
+def _is_copy(fingerprint: str | None, message_id: str, seen_events: frozenset[str]) -> bool:
+    """True when another message already carried this event (a redelivery of the same message is not)."""
+    if not fingerprint:
+        return False
+    prefix = f"{fingerprint}|"
+    return any(entry.startswith(prefix) and entry != prefix + message_id for entry in seen_events)
+
+
+_SUMMARY_FIELDS = (
+    "job_name",
+    "job_arn",
+    "describe_api",
+    "status",
+    "secondary_status",
+    "is_terminal",
+    "problem_type",
+    "problem_type_config",
+    "objective_metric",
+    "mode",
+    "creation_time",
+    "end_time",
+    "last_modified_time",
+    "duration_seconds",
+    "failure_reason",
+    "partial_failure_reasons",
+    "best_candidate_name",
+    "best_objective_metric_name",
+    "best_objective_metric_value",
+    "deployed_endpoint",
+    "candidate_count",
+    "best_candidate_rank",
+    "alert_category",
+    "state_id",
+    "raw_s3_key",
+    "archived_at",
+    "schema_version",
+)
+
+
+def _summary(record: dict[str, Any], record_key: str) -> dict[str, Any]:
+    """What DynamoDB keeps: bounded scalars (a few KB at most) and pointers to the full answer."""
+    summary = {field: record[field] for field in _SUMMARY_FIELDS}
+    summary["record_s3_key"] = record_key
+    return summary
+
+
+def _utf8_json(value: Any) -> bytes:
+    """JSON as UTF-8; a text UTF-8 cannot carry (a lone surrogate) is written escaped, losing nothing."""
+    try:
+        return _to_json(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(_json_safe(value), default=_json_default, ensure_ascii=True, separators=(",", ":")).encode()
+
+
+def _to_json(value: Any) -> str:
+    return json.dumps(_json_safe(value), default=_json_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN and infinities are not JSON: keep them, as text, rather than write what parsers reject."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, bytes | bytearray):
+        return value.decode("utf-8", errors="replace")
+    raise TypeError(f"cannot serialise {type(value).__name__}")

@@ -25,7 +25,7 @@ from botocore.exceptions import (
     ProfileNotFound,
 )
 
-from automl_archive import stack_outputs
+from automl_archive.contracts import stack_outputs
 from automl_archive_cli.errors import EXIT_FAILED, CliError
 
 DEFAULT_STACK_NAME = "AutoMLJobArchive"

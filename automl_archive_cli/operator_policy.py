@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from automl_archive.logic.archive import CANDIDATES_PREFIX, RAW_PREFIX, RECORDS_PREFIX
+from automl_archive.contracts.archive_layout import ARCHIVER_WRITE_PREFIXES, RECORDS_PREFIX
 from automl_archive_cli.aws import Deployment
 
 POLICY_VERSION = "2012-10-17"
@@ -79,10 +79,10 @@ def operator_policy(deployment: Deployment) -> dict[str, Any]:
             _statement(
                 "WriteArchiveObjects",
                 ["s3:PutObject"],
-                [f"{bucket}/{prefix}/*" for prefix in (RAW_PREFIX, RECORDS_PREFIX, CANDIDATES_PREFIX)],
+                [f"{bucket}/{prefix}*" for prefix in ARCHIVER_WRITE_PREFIXES],
             ),
             # archive prints the record it archived.
-            _statement("ReadArchivedRecords", ["s3:GetObject"], [f"{bucket}/{RECORDS_PREFIX}/*"]),
+            _statement("ReadArchivedRecords", ["s3:GetObject"], [f"{bucket}/{RECORDS_PREFIX}*"]),
             _statement("PublishAlerts", ["sns:Publish"], [deployment.alerts_topic_arn]),
             # The alerts topic is encrypted with a customer-managed key: publishing needs the key.
             _statement("AlertsKey", ["kms:GenerateDataKey", "kms:Decrypt"], [deployment.alerts_key_arn]),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from automl_archive.contracts.archive_layout import CANDIDATES_PREFIX, RECORDS_PREFIX
 from automl_archive.models.record import (
     BIGINT,
     BOOLEAN,
@@ -29,11 +30,6 @@ from automl_archive.models.record import (
     TIMESTAMP,
     Column,
 )
-
-# --- Where the archiver writes (tests assert these equal automl_archive.logic.archive's prefixes) --
-JOB_RECORDS_PREFIX = "records/automl-jobs/"
-CANDIDATE_RECORDS_PREFIX = "records/automl-candidates/"
-ATHENA_RESULTS_PREFIX = "athena-results/"
 
 # --- How Athena reads the JSON Lines ----------------------------------------------------------------
 PARTITION_KEY = "dt"
@@ -60,13 +56,13 @@ class TableSpec:
 
 JOB_STATES = TableSpec(
     name="automl_job_states",
-    prefix=JOB_RECORDS_PREFIX,
+    prefix=RECORDS_PREFIX,
     description="One row per observed state of each SageMaker AutoML job (JSON Lines written by the archiver).",
     columns=JOB_RECORD_COLUMNS,
 )
 CANDIDATES = TableSpec(
     name="automl_candidates",
-    prefix=CANDIDATE_RECORDS_PREFIX,
+    prefix=CANDIDATES_PREFIX,
     description="One row per candidate of each AutoML job, archived when the job reached a terminal state.",
     columns=CANDIDATE_RECORD_COLUMNS,
 )

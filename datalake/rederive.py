@@ -28,7 +28,13 @@ from typing import Any
 
 import boto3
 
-from automl_archive.logic.archive import RAW_PREFIX, RECORDS_PREFIX
+from automl_archive.contracts.archive_layout import (
+    JSON_LINES_CONTENT_TYPE,
+    RAW_PREFIX,
+    json_lines,
+    parse_raw_key,
+    record_key,
+)
 from automl_archive.logic.normalise import normalise
 from automl_archive.models.record import SCHEMA_VERSION
 
@@ -72,24 +78,6 @@ def revive_timestamps(value: Any) -> Any:
     return value
 
 
-def parse_raw_key(raw_key: str) -> tuple[str, str]:
-    """``raw/automl-jobs/<job key>/<state id>.json`` → (job key, state id)."""
-    relative = raw_key.removeprefix(f"{RAW_PREFIX}/")
-    job_key, _, file_name = relative.partition("/")
-    if not job_key or not file_name.endswith(".json") or "/" in file_name:
-        raise ValueError(f"not a raw answer key: {raw_key}")
-    return job_key, file_name.removesuffix(".json")
-
-
-def record_key(job_key: str, state_name: str, record: dict[str, Any]) -> str:
-    """Where the archiver writes this state's record (see automl_archive.logic.archive)."""
-    return f"{RECORDS_PREFIX}/dt={record['last_modified_time'][:10]}/{job_key}--{state_name}.jsonl"
-
-
-def to_json_line(record: dict[str, Any]) -> bytes:
-    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-
-
 def rederive_record(raw: dict[str, Any], raw_key: str, existing: dict[str, Any] | None) -> dict[str, Any]:
     """The current schema's record of one raw answer, keeping what only the existing record knows."""
     answer = revive_timestamps(raw["Response"])
@@ -110,7 +98,7 @@ def _read_existing(s3_client: Any, bucket: str, key: str) -> tuple[bytes | None,
     return body, (json.loads(first_line) if first_line else None)
 
 
-def rederive(s3_client: Any, bucket: str, prefix: str = f"{RAW_PREFIX}/", dry_run: bool = False) -> Summary:
+def rederive(s3_client: Any, bucket: str, prefix: str = RAW_PREFIX, dry_run: bool = False) -> Summary:
     summary = Summary(dry_run=dry_run)
     for page in s3_client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for entry in page.get("Contents", []):
@@ -124,10 +112,10 @@ def rederive(s3_client: Any, bucket: str, prefix: str = f"{RAW_PREFIX}/", dry_ru
                 provisional = rederive_record(raw, raw_key, None)
                 if provisional["state_id"] != state_name:
                     raise ValueError(f"state id {provisional['state_id']} differs from the key's {state_name}")
-                key = record_key(job_key, state_name, provisional)
+                key = record_key(job_key, provisional)
                 old_body, existing = _read_existing(s3_client, bucket, key)
                 record = rederive_record(raw, raw_key, existing)
-                body = to_json_line(record)
+                body = json_lines([record])
             except Exception as error:  # one bad object must not stop the run; reported in the summary
                 summary.failed.append((raw_key, f"{type(error).__name__}: {error}"))
                 continue
@@ -140,7 +128,7 @@ def rederive(s3_client: Any, bucket: str, prefix: str = f"{RAW_PREFIX}/", dry_ru
                 summary.rewritten += 1
                 summary.previous_versions[existing.get("schema_version")] += 1
             if not dry_run:
-                s3_client.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/x-ndjson")
+                s3_client.put_object(Bucket=bucket, Key=key, Body=body, ContentType=JSON_LINES_CONTENT_TYPE)
     return summary
 
 
@@ -150,12 +138,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Re-derive job records from the archived raw Describe answers with the current schema.",
     )
     parser.add_argument("--bucket", required=True, help="the archive bucket (stack output ArchiveBucketName)")
-    parser.add_argument("--prefix", default=f"{RAW_PREFIX}/", help="raw answers to re-derive (default: all)")
+    parser.add_argument("--prefix", default=RAW_PREFIX, help="raw answers to re-derive (default: all)")
     parser.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
     parser.add_argument("--region", help="AWS region of the bucket")
     args = parser.parse_args(argv)
-    if not args.prefix.startswith(f"{RAW_PREFIX}/"):
-        parser.error(f"--prefix must be under {RAW_PREFIX}/")
+    if not args.prefix.startswith(RAW_PREFIX):
+        parser.error(f"--prefix must be under {RAW_PREFIX}")
     summary = rederive(boto3.client("s3", region_name=args.region), args.bucket, args.prefix, args.dry_run)
     print("\n".join(summary.lines()))
     return 1 if summary.failed else 0

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from automl_archive.call_budget import SAGEMAKER as SAGEMAKER_CALL_BUDGET
+from automl_archive.contracts.call_budget import SAGEMAKER as SAGEMAKER_CALL_BUDGET
 
 # --- Paths ---------------------------------------------------------------------------------------
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,12 +39,9 @@ WORK_QUEUE_VISIBILITY_FACTOR = 6
 # How long the archiver may hold an alert claim before another invocation may take it over.
 ALERT_CLAIM_LEASE_FACTOR = 2
 SAGEMAKER_RETRY_MODE = "adaptive"
-# Attempts per SageMaker call: the call budget's (automl_archive/call_budget.py), which fits the worst
+# Attempts per SageMaker call: the call budget's (automl_archive/contracts/call_budget.py), which fits the worst
 # case of one call inside the archiver's timeout with a margin; what still fails is retried by the queue.
 SAGEMAKER_MAX_ATTEMPTS = SAGEMAKER_CALL_BUDGET.max_attempts
-# S3 key prefixes the archiver writes to (raw Describe answers, Athena JSON Lines).
-ARCHIVE_RAW_PREFIX = "raw/"
-ARCHIVE_RECORDS_PREFIX = "records/"
 
 # --- Reconcile sweep function --------------------------------------------------------------------
 SWEEP_HANDLER = "automl_archive.handlers.sweep.lambda_handler"
@@ -120,9 +117,7 @@ QUEUE_RETENTION_DAYS = 14
 EVENT_MAX_AGE_HOURS = 24
 EVENT_RETRY_ATTEMPTS = 185
 ARCHIVE_NONCURRENT_VERSION_EXPIRATION_DAYS = 90
-ATHENA_RESULTS_PREFIX = "athena-results/"  # also datalake/queries.py (a test keeps the two equal)
 ATHENA_RESULTS_EXPIRATION_DAYS = 30
-ACCESS_LOGS_PREFIX = "archive-bucket/"
 TABLE_PARTITION_KEY = "pk"
 TABLE_SORT_KEY = "sk"
 TABLE_TTL_ATTRIBUTE = "expires_at"

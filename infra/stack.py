@@ -8,7 +8,7 @@ from aws_cdk import CfnOutput, Stack, Tags
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from automl_archive import stack_outputs as outputs
+from automl_archive.contracts import stack_outputs as outputs
 from infra import config
 from infra.config import ArchiveSettings
 from infra.constructs.alerts import Alerts
@@ -100,7 +100,7 @@ class AutoMLJobArchiveStack(Stack):
         self._output(names.arn, queue.queue_arn, f"{description} (ARN)")
 
     def _build_outputs(self) -> None:
-        """Every name comes from `automl_archive.stack_outputs`, which the CLI reads them by."""
+        """Every name comes from `automl_archive.contracts.stack_outputs`, which the CLI reads them by."""
         work_queue = self.ingest.work_queue
         self._output(outputs.WORK_QUEUE_URL, work_queue.queue_url, "SQS work queue the rules feed")
         self._output(outputs.WORK_QUEUE_ARN, work_queue.queue_arn, "SQS work queue ARN")

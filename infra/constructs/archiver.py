@@ -20,6 +20,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.aws_lambda_event_sources import SqsEventSource
 from constructs import Construct
 
+from automl_archive.contracts.archive_layout import ARCHIVER_WRITE_PREFIXES
 from infra import config
 from infra.config import ArchiveSettings
 from infra.constructs.function import FunctionSpec, build_function
@@ -110,10 +111,7 @@ class Archiver(Construct):
             iam.PolicyStatement(
                 sid="ArchiveObjects",
                 actions=["s3:PutObject"],
-                resources=[
-                    f"{bucket_arn}/{config.ARCHIVE_RAW_PREFIX}*",
-                    f"{bucket_arn}/{config.ARCHIVE_RECORDS_PREFIX}*",
-                ],
+                resources=[f"{bucket_arn}/{prefix}*" for prefix in ARCHIVER_WRITE_PREFIXES],
             ),
             iam.PolicyStatement(sid="PublishAlerts", actions=["sns:Publish"], resources=[res.alerts_topic.topic_arn]),
             iam.PolicyStatement(
@@ -156,7 +154,7 @@ class Archiver(Construct):
                 reason=f"One object per job and state under {prefix}; object keys are made at run time "
                 "and the write is limited to this prefix of the archive bucket.",
             )
-            for prefix in (config.ARCHIVE_RAW_PREFIX, config.ARCHIVE_RECORDS_PREFIX)
+            for prefix in ARCHIVER_WRITE_PREFIXES
         ]
         acknowledgments.append(
             Acknowledgment(

@@ -14,9 +14,9 @@ from aws_cdk import aws_glue as glue
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from automl_archive.contracts.archive_layout import ATHENA_RESULTS_PREFIX
 from datalake.queries import (
     ATHENA_ENGINE_VERSION,
-    ATHENA_RESULTS_PREFIX,
     JSON_SERDE,
     NAMED_QUERIES,
     PARTITION_KEY,

@@ -21,7 +21,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from automl_archive.metric_names import ARCHIVE_LAG_SECONDS, LEADERBOARDS_UNAVAILABLE, RECORDS_DEFERRED
+from automl_archive.contracts.metric_names import ARCHIVE_LAG_SECONDS, LEADERBOARDS_UNAVAILABLE, RECORDS_DEFERRED
 from infra import config
 from infra.config import ArchiveSettings
 from infra.constructs.alerts import subscribe_emails

@@ -7,7 +7,8 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from automl_archive.table_keys import ALERT_DUE_ATTRIBUTE, ALERTS_DUE_INDEX, ALERTS_DUE_PROJECTED
+from automl_archive.contracts.archive_layout import ACCESS_LOGS_PREFIX, ATHENA_RESULTS_PREFIX
+from automl_archive.contracts.job_table import ALERT_DUE_ATTRIBUTE, ALERTS_DUE_INDEX, ALERTS_DUE_PROJECTED
 from infra import config
 
 
@@ -34,7 +35,7 @@ class Storage(Construct):
             encryption=dynamodb.TableEncryption.DEFAULT,
             removal_policy=RemovalPolicy.RETAIN,
         )
-        # Sparse: only terminal states whose alert is still due carry the key (automl_archive/table_keys.py).
+        # Sparse: only terminal states whose alert is still due carry the key (automl_archive/contracts/job_table.py).
         table.add_global_secondary_index(
             index_name=ALERTS_DUE_INDEX,
             partition_key=dynamodb.Attribute(name=ALERT_DUE_ATTRIBUTE, type=dynamodb.AttributeType.STRING),
@@ -73,11 +74,11 @@ class Storage(Construct):
                 # Athena's query results are working files, not archive: they expire.
                 s3.LifecycleRule(
                     id="expire-athena-results",
-                    prefix=config.ATHENA_RESULTS_PREFIX,
+                    prefix=ATHENA_RESULTS_PREFIX,
                     expiration=Duration.days(config.ATHENA_RESULTS_EXPIRATION_DAYS),
                 ),
             ],
             server_access_logs_bucket=access_log_bucket,
-            server_access_logs_prefix=config.ACCESS_LOGS_PREFIX,
+            server_access_logs_prefix=ACCESS_LOGS_PREFIX,
             removal_policy=RemovalPolicy.RETAIN,
         )

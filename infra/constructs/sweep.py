@@ -11,7 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from automl_archive.table_keys import ALERTS_DUE_INDEX
+from automl_archive.contracts.job_table import ALERTS_DUE_INDEX
 from infra import config
 from infra.config import ArchiveSettings
 from infra.constructs.function import FunctionSpec, build_function
@@ -54,7 +54,7 @@ class ReconcileSweep(Construct):
                         actions=["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
                         resources=[table.table_arn],
                     ),
-                    # The alerts still due: finished by the pass (automl_archive/table_keys.py).
+                    # The alerts still due: finished by the pass (automl_archive/contracts/job_table.py).
                     iam.PolicyStatement(
                         sid="AlertsDue",
                         actions=["dynamodb:Query"],

@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from automl_archive.call_budget import SAGEMAKER
+from automl_archive.contracts.call_budget import SAGEMAKER
 
 ALERTABLE_CATEGORIES = frozenset({"Failed", "Stopped", "CompletedWithProblems"})
 RETRY_MODES = frozenset({"legacy", "standard", "adaptive"})

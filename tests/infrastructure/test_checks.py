@@ -22,8 +22,9 @@ EXPECTED_ACKNOWLEDGEMENTS = {
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:transform-job/*]",
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
         "hyper-parameter-tuning-job/*]",
-        "AwsSolutions-IAM5[Resource::<StorageArchiveBucketC50834F0.Arn>/raw/*]",
-        "AwsSolutions-IAM5[Resource::<StorageArchiveBucketC50834F0.Arn>/records/*]",
+        "AwsSolutions-IAM5[Resource::<StorageArchiveBucketC50834F0.Arn>/raw/automl-jobs/*]",
+        "AwsSolutions-IAM5[Resource::<StorageArchiveBucketC50834F0.Arn>/records/automl-jobs/*]",
+        "AwsSolutions-IAM5[Resource::<StorageArchiveBucketC50834F0.Arn>/records/automl-candidates/*]",
         "AwsSolutions-IAM5[Resource::*]",
         "Serverless-LambdaStarPermissions",
     },

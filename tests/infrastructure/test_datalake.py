@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from automl_archive.logic import archive
 from automl_archive.models.record import CANDIDATE_RECORD_COLUMNS, JOB_RECORD_COLUMNS
-from datalake.queries import CANDIDATE_RECORDS_PREFIX, JOB_RECORDS_PREFIX, NAMED_QUERIES, TABLES, duckdb_type
+from datalake.queries import NAMED_QUERIES, TABLES, duckdb_type
 from infra.config import athena_workgroup_name, glue_database_name
 
 from .conftest import TEST_CONTEXT, Synthesized, render
@@ -33,11 +32,6 @@ def _normalised_record_columns() -> dict[str, tuple[tuple[str, str], ...]]:
         "automl_job_states": tuple((c.name, c.type) for c in JOB_RECORD_COLUMNS),
         "automl_candidates": tuple((c.name, c.type) for c in CANDIDATE_RECORD_COLUMNS),
     }
-
-
-def test_the_prefixes_are_where_the_archiver_writes() -> None:
-    assert f"{archive.RECORDS_PREFIX}/" == JOB_RECORDS_PREFIX
-    assert f"{archive.CANDIDATES_PREFIX}/" == CANDIDATE_RECORDS_PREFIX
 
 
 def test_one_glue_database_named_after_the_stack(synthesized: Synthesized) -> None:

@@ -130,10 +130,3 @@ def test_one_email_subscription_per_context_address(synthesized: Synthesized) ->
         ("email", "ml-team@example.com", f"${{{topic_id}}}"),
         ("email", "ops@example.com", f"${{{topic_id}}}"),
     ]
-
-
-def test_athena_results_prefix_is_the_one_the_workgroup_uses() -> None:
-    from datalake.queries import ATHENA_RESULTS_PREFIX  # noqa: PLC0415
-    from infra import config  # noqa: PLC0415
-
-    assert config.ATHENA_RESULTS_PREFIX == ATHENA_RESULTS_PREFIX

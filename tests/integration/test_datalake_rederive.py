@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from automl_archive.logic.normalise import DESCRIBE_V1, iso, normalise
+from automl_archive.contracts.archive_layout import iso
+from automl_archive.logic.normalise import DESCRIBE_V1, normalise
 from automl_archive.logic.state import state_id
 from automl_archive.models.record import JOB_RECORD_COLUMN_NAMES, SCHEMA_VERSION
 from datalake import rederive as rederive_module

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from automl_archive.call_budget import record_reserve_seconds
+from automl_archive.contracts.call_budget import record_reserve_seconds
 from devtools.emulator.autopilot import AutopilotSimulator
 
 CHILD_TYPES = [

@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from automl_archive.call_budget import SAGEMAKER, STORAGE, CallBudget, record_reserve_seconds, slowest_call_seconds
 from automl_archive.config import ArchiverSettings, ConfigurationError
+from automl_archive.contracts.call_budget import (
+    SAGEMAKER,
+    STORAGE,
+    CallBudget,
+    record_reserve_seconds,
+    slowest_call_seconds,
+)
 from automl_archive.handlers import sweep as sweep_handler
 from infra import config
 

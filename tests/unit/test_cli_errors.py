@@ -7,7 +7,7 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
 
-from automl_archive import stack_outputs
+from automl_archive.contracts import stack_outputs
 from automl_archive.observability import metrics
 from automl_archive_cli import aws
 from automl_archive_cli.errors import CliError

@@ -10,7 +10,7 @@ import pytest
 from parliament import analyze_policy_string
 from policy_sentry.querying.actions import get_action_data
 
-from automl_archive import stack_outputs
+from automl_archive.contracts import stack_outputs
 from automl_archive_cli.aws import Deployment
 from automl_archive_cli.main import main
 from automl_archive_cli.operator_policy import operator_policy

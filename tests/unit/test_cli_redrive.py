@@ -13,7 +13,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from automl_archive import stack_outputs
+from automl_archive.contracts import stack_outputs
 from automl_archive_cli import redrive
 from automl_archive_cli.aws import Deployment
 from automl_archive_cli.redrive import MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, Method, batches_within_limits, redrive_all

@@ -19,7 +19,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from automl_archive.call_budget import SAGEMAKER, STORAGE, CallBudget
+from automl_archive.contracts.call_budget import SAGEMAKER, STORAGE, CallBudget
+from automl_archive.contracts.job_table import ALERT_DUE_ATTRIBUTE, ALERT_DUE_VALUE, ALERTS_DUE_INDEX
 from automl_archive.dal.interfaces import (
     CandidatesUnavailable,
     ChildJobNotFound,
@@ -33,7 +34,6 @@ from automl_archive.dal.interfaces import (
 from automl_archive.logic.state import TERMINAL_STATUSES
 from automl_archive.models.messages import ChildKind
 from automl_archive.models.record import NUMERIC_JOB_RECORD_COLUMNS
-from automl_archive.table_keys import ALERT_DUE_ATTRIBUTE, ALERT_DUE_VALUE, ALERTS_DUE_INDEX
 
 STATE_SK = "STATE"
 _SHORT_API_NAMES = {"DescribeAutoMLJob": "v1", "DescribeAutoMLJobV2": "v2"}

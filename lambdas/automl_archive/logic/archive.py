@@ -11,8 +11,6 @@ announces are found by the reconcile pass (logic/reconcile.py), which runs every
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +19,18 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from automl_archive.contracts.archive_layout import (
+    JSON_CONTENT_TYPE,
+    JSON_LINES_CONTENT_TYPE,
+    candidates_key,
+    iso,
+    json_document,
+    json_lines,
+    raw_key,
+    record_key,
+)
+from automl_archive.contracts.job_table import ALERT_DUE_ATTRIBUTE, ALERT_DUE_VALUE
+from automl_archive.contracts.metric_names import ARCHIVE_LAG_SECONDS, LEADERBOARDS_UNAVAILABLE
 from automl_archive.dal.interfaces import (
     Archive,
     CandidatesUnavailable,
@@ -33,17 +43,12 @@ from automl_archive.dal.interfaces import (
 from automl_archive.logic.alerts import build_alert
 from automl_archive.logic.describe import describe_job
 from automl_archive.logic.leaderboard import best_candidate_rank, candidate_rows, rank_candidates
-from automl_archive.logic.normalise import DESCRIBE_V1, DESCRIBE_V2, iso, normalise
+from automl_archive.logic.normalise import DESCRIBE_V1, DESCRIBE_V2, normalise
 from automl_archive.logic.resolve import ChildJobResolver
 from automl_archive.logic.state import alert_category, is_terminal, ordering_key, state_id
-from automl_archive.metric_names import ARCHIVE_LAG_SECONDS, LEADERBOARDS_UNAVAILABLE
 from automl_archive.models.messages import BACKFILL_ORIGIN, ChildJobEvent, JobReference, WorkItem
 from automl_archive.observability import count_with_dimension, logger, metrics
-from automl_archive.table_keys import ALERT_DUE_ATTRIBUTE, ALERT_DUE_VALUE
 
-RAW_PREFIX = "raw/automl-jobs"
-RECORDS_PREFIX = "records/automl-jobs"
-CANDIDATES_PREFIX = "records/automl-candidates"
 SEEN_EVENTS_LIMIT = 200  # fingerprints remembered per job state (a tuning phase emits many events)
 # Freshness is measured for states the product should have seen as they happened: not for history an
 # operator backfills, nor for states older than this (a first sweep's look-back archives weeks of them).
@@ -255,18 +260,18 @@ class JobArchiver:
         state_name = state_id(
             answer["AutoMLJobStatus"], answer.get("AutoMLJobSecondaryStatus", ""), answer["LastModifiedTime"]
         )
-        raw_key = f"{RAW_PREFIX}/{job_key}/{state_name}.json"
-        record = normalise(answer, _API_NAMES[api], raw_s3_key=raw_key, archived_at=now)
-        record_key = f"{RECORDS_PREFIX}/dt={record['last_modified_time'][:10]}/{job_key}--{state_name}.jsonl"
+        raw_s3_key = raw_key(job_key, state_name)
+        record = normalise(answer, _API_NAMES[api], raw_s3_key=raw_s3_key, archived_at=now)
+        record_s3_key = record_key(job_key, record)
         written = False
         if stored_ordering is None or ordering > stored_ordering:
             if record["is_terminal"]:
                 self._archive_leaderboard(job_key, record, now)
             # S3 first, DynamoDB last: the item never points at an object that does not exist.
             raw = {"DescribeApi": _API_NAMES[api], "DescribedAt": iso(now), "Response": answer}
-            self._archive.put_json(raw_key, _utf8_json(raw), "application/json")
-            self._archive.put_json(record_key, (_to_json(record) + "\n").encode(), "application/x-ndjson")
-            summary = _summary(record, record_key)
+            self._archive.put_json(raw_s3_key, json_document(raw), JSON_CONTENT_TYPE)
+            self._archive.put_json(record_s3_key, json_lines([record]), JSON_LINES_CONTENT_TYPE)
+            summary = _summary(record, record_s3_key)
             summary["seen_events"] = frozenset({seen} if seen else ())  # reset at each new state
             # A new state is probed only by the progress event that found it (None removes the attribute).
             summary["probed_kinds"] = frozenset({probed_kind}) if probed_kind else None
@@ -279,7 +284,7 @@ class JobArchiver:
             record=record,
             ordering=ordering,
             written=written,
-            record_key=record_key,
+            record_key=record_s3_key,
         )
 
     def _archive_leaderboard(self, job_key: str, record: dict[str, Any], now: datetime) -> None:
@@ -301,11 +306,11 @@ class JobArchiver:
         if not ranked:
             return
         rows = candidate_rows(record, ranked, now)
-        key = f"{CANDIDATES_PREFIX}/dt={record['last_modified_time'][:10]}/{job_key}--{record['state_id']}.jsonl"
-        body = "".join(_to_json(row) + "\n" for row in rows).encode()
-        self._archive.put_json(key, body, "application/x-ndjson")
+        self._archive.put_json(candidates_key(job_key, record), json_lines(rows), JSON_LINES_CONTENT_TYPE)
 
-    def _alert(self, job_key: str, record: dict[str, Any], raw_key: str, record_key: str, message_id: str) -> None:
+    def _alert(
+        self, job_key: str, record: dict[str, Any], raw_s3_key: str, record_s3_key: str, message_id: str
+    ) -> None:
         """At most one alert per job and terminal status (barring a crash between publish and mark).
 
         The claim carries the SQS message id as owner and a lease: a redelivery of the same message
@@ -321,7 +326,7 @@ class JobArchiver:
             return
         notification_id = self._published.get((job_key, status))
         if notification_id is None:
-            alert = build_alert(record, self._archive.location(raw_key), self._archive.location(record_key))
+            alert = build_alert(record, self._archive.location(raw_s3_key), self._archive.location(record_s3_key))
             notification_id = self._notifier.publish(alert.subject, alert.message, alert.attributes)
             self._published[(job_key, status)] = notification_id
             metrics.add_metric(name="AlertsSent", unit=MetricUnit.Count, value=1)
@@ -420,34 +425,3 @@ def _summary(record: dict[str, Any], record_key: str) -> dict[str, Any]:
     summary = {field: record[field] for field in _SUMMARY_FIELDS}
     summary["record_s3_key"] = record_key
     return summary
-
-
-def _utf8_json(value: Any) -> bytes:
-    """JSON as UTF-8; a text UTF-8 cannot carry (a lone surrogate) is written escaped, losing nothing."""
-    try:
-        return _to_json(value).encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(_json_safe(value), default=_json_default, ensure_ascii=True, separators=(",", ":")).encode()
-
-
-def _to_json(value: Any) -> str:
-    return json.dumps(_json_safe(value), default=_json_default, ensure_ascii=False, separators=(",", ":"))
-
-
-def _json_safe(value: Any) -> Any:
-    """NaN and infinities are not JSON: keep them, as text, rather than write what parsers reject."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
-        return {key: _json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(item) for item in value]
-    return value
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, bytes | bytearray):
-        return value.decode("utf-8", errors="replace")
-    raise TypeError(f"cannot serialise {type(value).__name__}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from automl_archive.logic.normalise import encodable, finite_float, iso
+from automl_archive.contracts.archive_layout import iso
+from automl_archive.logic.normalise import encodable, finite_float
 from automl_archive.models.record import CANDIDATE_RECORD_COLUMN_NAMES, SCHEMA_VERSION
 
 

@@ -8,9 +8,10 @@ of AutoMLProblemTypeConfig that is set (TabularJobConfig, ImageClassificationJob
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from automl_archive.contracts.archive_layout import iso
 from automl_archive.logic.state import alert_category, is_terminal, state_id
 from automl_archive.models.record import JOB_RECORD_COLUMN_NAMES, SCHEMA_VERSION
 
@@ -24,15 +25,6 @@ _V2_CONFIG_NAMES = {
     "TimeSeriesForecastingJobConfig": "TimeSeriesForecasting",
     "TextGenerationJobConfig": "TextGeneration",
 }
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO-8601 with an explicit UTC offset, the archive's one time format."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def normalise(answer: dict[str, Any], describe_api: str, raw_s3_key: str, archived_at: datetime) -> dict[str, Any]:

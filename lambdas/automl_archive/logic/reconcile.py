@@ -15,9 +15,9 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from automl_archive.contracts.metric_names import SWEEP_WATERMARK_INVALID
 from automl_archive.dal.interfaces import InvalidWatermark, JobStore, SageMakerGateway, WorkQueue
 from automl_archive.logic.state import ordering_key
-from automl_archive.metric_names import SWEEP_WATERMARK_INVALID
 from automl_archive.observability import logger, metrics
 
 SWEEP_WATERMARK = "sweep"

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from automl_archive.dal.aws import STATE_SK, DynamoJobStore
+from automl_archive.dal.aws import DynamoJobStore
 from automl_archive.logic.archive import JobArchiver, Outcome
 from automl_archive.models.messages import JobReference
 from automl_archive_cli.aws import Deployment
@@ -93,26 +93,20 @@ class ArchiveStatus:
         return "\n".join(lines)
 
 
-def archive_status(dynamodb: Any, sqs: Any, deployment: Deployment, newest: int = 5) -> ArchiveStatus:
-    """Scan the STATE items (projection only, every page) and read the depth of the work queue and every DLQ."""
+def archive_status(store: DynamoJobStore, sqs: Any, deployment: Deployment, newest: int = 5) -> ArchiveStatus:
+    """Every job's stored state (a paginated Scan) and the depth of the work queue and every DLQ."""
     counts: Counter[str] = Counter()
     latest: list[ArchivedJob] = []
-    paginator = dynamodb.get_paginator("scan")
-    pages = paginator.paginate(
-        TableName=deployment.jobs_table_name,
-        FilterExpression="sk = :state",
-        ProjectionExpression="pk, job_name, #status, archived_at",
-        ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={":state": {"S": STATE_SK}},
-    )
-    for page in pages:
-        for item in page.get("Items", []):
-            status = item.get("status", {}).get("S", "unknown")
-            counts[status] += 1
-            name = item.get("job_name", {}).get("S") or item["pk"]["S"].removeprefix("JOB#")
-            latest.append(ArchivedJob(name, status, item.get("archived_at", {}).get("S", "")))
-            if len(latest) > 4 * newest:  # keep memory bounded on a large table
-                latest = sorted(latest, key=lambda job: job.archived_at, reverse=True)[:newest]
+    for job_key, job in store.scan_states():
+        if job.state is None:
+            continue
+        counts[job.state.status] += 1
+        attributes = job.state.attributes
+        latest.append(
+            ArchivedJob(attributes.get("job_name") or job_key, job.state.status, attributes.get("archived_at", ""))
+        )
+        if len(latest) > 4 * newest:  # keep memory bounded on a large table
+            latest = sorted(latest, key=lambda job: job.archived_at, reverse=True)[:newest]
     latest = sorted(latest, key=lambda job: job.archived_at, reverse=True)[:newest]
     depths = {dlq.label: queue_depth(sqs, dlq.queue.url) for dlq in dead_letter_queues(deployment)}
     return ArchiveStatus(

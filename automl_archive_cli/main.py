@@ -256,7 +256,9 @@ def run_archive(args: argparse.Namespace, deployment: aws.Deployment) -> int:
 
 
 def run_status(args: argparse.Namespace, deployment: aws.Deployment) -> int:
-    status = archive_status(aws.client("dynamodb"), aws.client("sqs"), deployment, newest=args.newest)
+    status = archive_status(
+        DynamoJobStore(deployment.jobs_table_name), aws.client("sqs"), deployment, newest=args.newest
+    )
     if args.json:
         print(json.dumps({"stack": deployment.stack_name, "region": deployment.region, **status.as_json()}, indent=2))
     else:

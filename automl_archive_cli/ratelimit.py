@@ -78,15 +78,10 @@ class RateLimitedSageMakerApi(SageMakerApi):
     """
 
     def __init__(self, retry_mode: str, max_attempts: int, limiter: RateLimiter | None = None) -> None:
-        super().__init__(retry_mode, max_attempts)
+        super().__init__(retry_mode, max_attempts, before_send=self._before_send)
         self.limiter = limiter
         self.requests_sent = 0
         self._count_lock = threading.Lock()
-
-    def _make_client(self) -> Any:
-        sagemaker = super()._make_client()
-        sagemaker.meta.events.register("before-send.sagemaker", self._before_send)
-        return sagemaker
 
     def _before_send(self, **_: Any) -> None:
         if self.limiter is not None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from automl_archive.contracts.job_status import ChildKind, DescribeApi
 from automl_archive.dal.interfaces import (
     CandidatesUnavailable,
     ChildJobNotFound,
@@ -18,7 +19,6 @@ from automl_archive.dal.interfaces import (
     StoredState,
     WrongDescribeApi,
 )
-from automl_archive.models.messages import ChildKind
 
 
 class FakeSageMaker:
@@ -32,17 +32,17 @@ class FakeSageMaker:
         self.calls: Counter[str] = Counter()
         self.fail_next: list[Exception] = []
 
-    def put_job(self, answer: dict[str, Any], api: str = "v1") -> None:
+    def put_job(self, answer: dict[str, Any], api: DescribeApi = DescribeApi.V1) -> None:
         self.jobs[answer["AutoMLJobName"].lower()] = (api, answer)
 
-    def describe_automl_job(self, job_name: str, api: str) -> dict[str, Any]:
-        self.calls[f"describe_{api}"] += 1
+    def describe_automl_job(self, job_name: str, api: DescribeApi) -> dict[str, Any]:
+        self.calls[api] += 1
         if self.fail_next:
             raise self.fail_next.pop(0)
         if job_name.lower() not in self.jobs:
             raise JobNotFound(job_name)
         created_with, answer = self.jobs[job_name.lower()]
-        if api == "v1" and created_with == "v2":
+        if api is DescribeApi.V1 and created_with is DescribeApi.V2:
             raise WrongDescribeApi(job_name)
         return dict(answer)
 
@@ -111,6 +111,10 @@ class FakeStore:
         self.watermarks[name] = value
         return True
 
+    def scan_states(self) -> Iterator[tuple[str, StoredJob]]:
+        for job_key in list(self.states):
+            yield job_key, self.load_job(job_key)
+
     def load_job(self, job_key: str) -> StoredJob:
         self.calls["load_job"] += 1
         item = self.states.get(job_key)
@@ -120,7 +124,7 @@ class FakeStore:
                 ordering=item["ordering"],
                 status=item["status"],
                 is_terminal=item["is_terminal"],
-                describe_api=item.get("describe_api_short"),
+                describe_api=DescribeApi(item["describe_api"]),
                 alert_category=item.get("alert_category"),
                 seen_events=frozenset(item.get("seen_events") or ()),
                 probed_kinds=frozenset(item.get("probed_kinds") or ()),
@@ -142,7 +146,6 @@ class FakeStore:
             item.pop(absent, None)
         item["seen_events"] = summary.get("seen_events") or frozenset()
         item["ordering"] = ordering
-        item["describe_api_short"] = "v2" if summary["describe_api"].endswith("V2") else "v1"
         self.states[job_key] = item
         return True
 

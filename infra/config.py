@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from automl_archive.contracts.call_budget import SAGEMAKER as SAGEMAKER_CALL_BUDGET
+from automl_archive.contracts.job_status import ALERT_CATEGORIES, DEFAULT_ALERT_CATEGORIES
 
 # --- Paths ---------------------------------------------------------------------------------------
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -69,8 +70,6 @@ ARCHIVE_LAG_ALARM_EVALUATION_PERIODS = 3
 # Hours in a row with a finished job archived without its leaderboard that raise the alarm: a single
 # miss is noise (a burst of throttling); a denied or broken ListCandidatesForAutoMLJob keeps missing.
 LEADERBOARDS_UNAVAILABLE_ALARM_HOURS = 3
-# Statuses the archiver reports in the JobsFinished metric's `status` dimension.
-FINISHED_JOB_STATUSES = ("Completed", "Failed", "Stopped")
 
 
 def dashboard_name(stack_name: str) -> str:
@@ -118,23 +117,8 @@ EVENT_MAX_AGE_HOURS = 24
 EVENT_RETRY_ATTEMPTS = 185
 ARCHIVE_NONCURRENT_VERSION_EXPIRATION_DAYS = 90
 ATHENA_RESULTS_EXPIRATION_DAYS = 30
-TABLE_PARTITION_KEY = "pk"
-TABLE_SORT_KEY = "sk"
-TABLE_TTL_ATTRIBUTE = "expires_at"
-
-SAGEMAKER_EVENT_SOURCE = "aws.sagemaker"
-CHILD_JOB_DETAIL_TYPES = (
-    "SageMaker Training Job State Change",
-    "SageMaker HyperParameter Tuning Job State Change",
-    "SageMaker Processing Job State Change",
-    "SageMaker Transform Job State Change",
-)
-CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
-CLOUDTRAIL_EVENT_SOURCE = "sagemaker.amazonaws.com"
-AUTOML_API_CALLS = ("CreateAutoMLJob", "CreateAutoMLJobV2", "StopAutoMLJob")
 
 # --- Limits used by validation -------------------------------------------------------------------
-ALERTABLE_STATUSES = ("Failed", "Stopped", "CompletedWithProblems")
 ESM_MIN_MAX_CONCURRENCY = 2  # SQS event source MaximumConcurrency range is 2..1000
 ESM_MAX_MAX_CONCURRENCY = 1000
 SQS_ESM_MAX_BATCH_SIZE = 10_000
@@ -209,7 +193,7 @@ class ArchiveSettings:
 
     stack_name: str = DEFAULT_STACK_NAME
     alert_emails: tuple[str, ...] = ()
-    alert_on_statuses: tuple[str, ...] = ("Failed",)
+    alert_on_statuses: tuple[str, ...] = DEFAULT_ALERT_CATEGORIES
     archiver_max_concurrency: int = 5
     archiver_batch_size: int = 10
     work_queue_max_receive_count: int = 5
@@ -251,8 +235,8 @@ class ArchiveSettings:
         ops_emails = _as_emails("ops_emails", value("ops_emails"))
 
         statuses = _as_str_list("alert_on_statuses", value("alert_on_statuses"))
-        allowed = ", ".join(ALERTABLE_STATUSES)
-        if not statuses or any(status not in ALERTABLE_STATUSES for status in statuses):
+        allowed = ", ".join(ALERT_CATEGORIES)
+        if not statuses or any(status not in ALERT_CATEGORIES for status in statuses):
             raise _fail("alert_on_statuses", statuses, f"a non-empty subset of {allowed}")
         statuses = list(dict.fromkeys(statuses))
 

@@ -19,6 +19,9 @@ from typing import Any
 
 import boto3
 
+from automl_archive.contracts.archive_layout import CANDIDATES_PREFIX, RECORDS_PREFIX, raw_key
+from automl_archive.contracts.job_table import state_key
+
 
 def sequential_loop(prefix: str, bucket: str, table: str) -> int:
     """The same work as an archive run, done plainly: one job after another, no checks, no conditions."""
@@ -32,14 +35,14 @@ def sequential_loop(prefix: str, bucket: str, table: str) -> int:
             candidates = sagemaker.list_candidates_for_auto_ml_job(AutoMLJobName=name)["Candidates"]
             key = name.lower()
             raw = json.dumps(answer, default=str).encode()
-            s3.put_object(Bucket=bucket, Key=f"raw/automl-jobs/{key}/loop.json", Body=raw)
+            s3.put_object(Bucket=bucket, Key=raw_key(key, "loop"), Body=raw)
             line = (json.dumps({"job_name": name, "status": answer["AutoMLJobStatus"]}) + "\n").encode()
-            s3.put_object(Bucket=bucket, Key=f"records/automl-jobs/dt=loop/{key}.jsonl", Body=line)
+            s3.put_object(Bucket=bucket, Key=f"{RECORDS_PREFIX}dt=loop/{key}.jsonl", Body=line)
             rows = "".join(json.dumps(candidate, default=str) + "\n" for candidate in candidates).encode()
-            s3.put_object(Bucket=bucket, Key=f"records/automl-candidates/dt=loop/{key}.jsonl", Body=rows)
+            s3.put_object(Bucket=bucket, Key=f"{CANDIDATES_PREFIX}dt=loop/{key}.jsonl", Body=rows)
             dynamodb.update_item(
                 TableName=table,
-                Key={"pk": {"S": f"JOB#{key}"}, "sk": {"S": "STATE"}},
+                Key=state_key(key),
                 UpdateExpression="SET #s = :s, job_name = :n",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={":s": {"S": answer["AutoMLJobStatus"]}, ":n": {"S": name}},

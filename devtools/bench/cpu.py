@@ -187,6 +187,7 @@ class Scenario:
 
 
 def new_world(scenario: Scenario) -> Any:
+    from automl_archive.contracts.job_status import DescribeApi  # noqa: PLC0415
     from automl_archive.logic.archive import ArchivePolicy, JobArchiver  # noqa: PLC0415
     from automl_archive.logic.resolve import ChildJobResolver  # noqa: PLC0415
     from devtools.fakes import FakeArchive, FakeNotifier, FakeSageMaker, FakeStore  # noqa: PLC0415
@@ -196,7 +197,7 @@ def new_world(scenario: Scenario) -> Any:
             super().__init__()
             self.wire: dict[str, str] = {}  # lower job name -> the describe answer's wire JSON
 
-        def describe_automl_job(self, job_name: str, api: str) -> dict[str, Any]:
+        def describe_automl_job(self, job_name: str, api: DescribeApi) -> dict[str, Any]:
             answer = super().describe_automl_job(job_name, api)
             scenario.describes.append(self.wire[job_name.lower()])
             return answer

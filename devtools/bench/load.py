@@ -20,6 +20,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from automl_archive.contracts.job_table import PARTITION_KEY, SORT_KEY, STATE_SORT_KEY, job_key_of
 from devtools.emulator.autopilot import AutopilotSimulator
 from devtools.emulator.aws import LocalAws
 from devtools.emulator.call_counter import CallCounter
@@ -113,8 +114,9 @@ def report(
     states: dict[str, str] = {}
     for page in dynamodb.get_paginator("scan").paginate(TableName=stack.output("JobsTableName")):
         for item in page["Items"]:
-            if item["sk"]["S"] == "STATE":
-                states[item["pk"]["S"][4:]] = item["status"]["S"]
+            key = job_key_of(item[PARTITION_KEY]["S"])
+            if key is not None and item[SORT_KEY]["S"] == STATE_SORT_KEY:
+                states[key] = item["status"]["S"]
     versions: Counter[str] = Counter()
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=stack.output("ArchiveBucketName")):
         versions.update(v["Key"] for v in page.get("Versions", []))

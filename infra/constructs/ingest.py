@@ -8,6 +8,13 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from automl_archive.contracts.job_status import (
+    AUTOML_API_CALLS,
+    CHILD_JOB_DETAIL_TYPES,
+    CLOUDTRAIL_DETAIL_TYPE,
+    CLOUDTRAIL_EVENT_SOURCE,
+    SAGEMAKER_EVENT_SOURCE,
+)
 from infra import config
 
 _RETENTION = Duration.days(config.QUEUE_RETENTION_DAYS)
@@ -88,8 +95,8 @@ class Ingest(Construct):
             "ChildJobStateChangeRule",
             description="SageMaker child-job state changes (AutoML jobs emit no event of their own)",
             event_pattern=events.EventPattern(
-                source=[config.SAGEMAKER_EVENT_SOURCE],
-                detail_type=list(config.CHILD_JOB_DETAIL_TYPES),
+                source=[SAGEMAKER_EVENT_SOURCE],
+                detail_type=list(CHILD_JOB_DETAIL_TYPES),
             ),
             targets=[self._queue_target("ChildJobStateChangeRule")],
         )
@@ -100,11 +107,11 @@ class Ingest(Construct):
             "AutoMLApiCallRule",
             description="AutoML API calls via CloudTrail (needs a CloudTrail trail in the account)",
             event_pattern=events.EventPattern(
-                source=[config.SAGEMAKER_EVENT_SOURCE],
-                detail_type=[config.CLOUDTRAIL_DETAIL_TYPE],
+                source=[SAGEMAKER_EVENT_SOURCE],
+                detail_type=[CLOUDTRAIL_DETAIL_TYPE],
                 detail={
-                    "eventSource": [config.CLOUDTRAIL_EVENT_SOURCE],
-                    "eventName": list(config.AUTOML_API_CALLS),
+                    "eventSource": [CLOUDTRAIL_EVENT_SOURCE],
+                    "eventName": list(AUTOML_API_CALLS),
                 },
             ),
             targets=[self._queue_target("AutoMLApiCallRule")],

@@ -21,6 +21,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from automl_archive.contracts.job_status import FINISHED_JOB_STATUSES
 from automl_archive.contracts.metric_names import ARCHIVE_LAG_SECONDS, LEADERBOARDS_UNAVAILABLE, RECORDS_DEFERRED
 from infra import config
 from infra.config import ArchiveSettings
@@ -332,7 +333,7 @@ class Monitoring(Construct):
                 "Finished jobs by status",
                 [
                     count("JobsFinished", "Sum", extra_dimensions={"status": status}, label=status)
-                    for status in config.FINISHED_JOB_STATUSES
+                    for status in FINISHED_JOB_STATUSES
                 ],
             ),
             graph("Alerts sent", [count("AlertsSent", "Sum", label="AlertsSent")]),

@@ -8,7 +8,14 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from automl_archive.contracts.archive_layout import ACCESS_LOGS_PREFIX, ATHENA_RESULTS_PREFIX
-from automl_archive.contracts.job_table import ALERT_DUE_ATTRIBUTE, ALERTS_DUE_INDEX, ALERTS_DUE_PROJECTED
+from automl_archive.contracts.job_table import (
+    ALERT_DUE_ATTRIBUTE,
+    ALERTS_DUE_INDEX,
+    ALERTS_DUE_PROJECTED,
+    PARTITION_KEY,
+    SORT_KEY,
+    TTL_ATTRIBUTE,
+)
 from infra import config
 
 
@@ -25,10 +32,10 @@ class Storage(Construct):
         table = dynamodb.Table(
             self,
             "JobsTable",
-            partition_key=dynamodb.Attribute(name=config.TABLE_PARTITION_KEY, type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name=config.TABLE_SORT_KEY, type=dynamodb.AttributeType.STRING),
+            partition_key=dynamodb.Attribute(name=PARTITION_KEY, type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=SORT_KEY, type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            time_to_live_attribute=config.TABLE_TTL_ATTRIBUTE,
+            time_to_live_attribute=TTL_ATTRIBUTE,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),

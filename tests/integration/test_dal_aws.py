@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 
-from automl_archive.dal.aws import DynamoJobStore, S3Archive, SageMakerApi, SnsNotifier, SqsWorkQueue, dynamo_number
+from automl_archive.contracts.job_status import ChildKind, DescribeApi
+from automl_archive.dal.aws import DynamoJobStore, S3Archive, SageMakerApi, SnsNotifier, SqsWorkQueue
+from automl_archive.dal.aws.dynamo_codec import dynamo_number
 from automl_archive.dal.interfaces import CandidatesUnavailable, ChildLink
-from automl_archive.models.messages import ChildKind
 
 SUMMARY = {
     "job_name": "Churn",
@@ -50,8 +52,27 @@ def test_state_write_is_conditional_on_ordering(store):
     )
     stored = store.load_job("churn").state
     assert stored is not None
-    assert (stored.ordering, stored.status, stored.is_terminal, stored.describe_api) == (2**60, "Failed", True, "v2")
+    assert (stored.ordering, stored.status, stored.is_terminal) == (2**60, "Failed", True)
+    assert stored.describe_api is DescribeApi.V2
     assert "duration_seconds" not in stored.attributes
+
+
+def test_scan_states_reads_every_job_state_and_nothing_else(store):
+    # Given two job states, a child link and a watermark in the one table, over several scan pages
+    for index in range(3):
+        assert store.save_state(f"job-{index}", 100 + index, {**SUMMARY, "job_name": f"Job-{index}"})
+    store.put_child_link(ChildKind.TRAINING, "job-0-train", ChildLink(job_name="Job-0"), expires_at=2_000_000_000)
+    store.advance_watermark("list", datetime(2026, 11, 30, tzinfo=UTC))
+    # When every state is scanned
+    states = dict(store.scan_states())
+    # Then each job state comes back once, typed, and the other items do not
+    assert sorted(states) == ["job-0", "job-1", "job-2"]
+    assert {key: job.state.ordering for key, job in states.items() if job.state} == {
+        "job-0": 100,
+        "job-1": 101,
+        "job-2": 102,
+    }
+    assert states["job-1"].state is not None and states["job-1"].state.attributes["job_name"] == "Job-1"
 
 
 def test_alert_claim_lease_and_sent_marker(store):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from automl_archive.logic.normalise import DESCRIBE_V1, normalise
+from automl_archive.contracts.job_status import DescribeApi
+from automl_archive.logic.normalise import normalise
 from datalake.duckdb_runner import connect, format_table, run_queries
 from devtools.answers import v1_answer
 
@@ -20,9 +21,9 @@ def _write(root, key: str, records: list[dict]) -> None:
 
 def test_old_schema_records_read_null_for_new_columns_and_timestamps_are_utc(tmp_path):
     # Given a current record and a schema-v1 record (without the leaderboard columns), another offset
-    current = normalise(v1_answer("new-job"), DESCRIBE_V1, raw_s3_key="raw/x", archived_at=ARCHIVED_AT)
+    current = normalise(v1_answer("new-job"), DescribeApi.V1, raw_s3_key="raw/x", archived_at=ARCHIVED_AT)
     current["candidate_count"] = 4
-    old = normalise(v1_answer("old-job"), DESCRIBE_V1, raw_s3_key="raw/y", archived_at=ARCHIVED_AT)
+    old = normalise(v1_answer("old-job"), DescribeApi.V1, raw_s3_key="raw/y", archived_at=ARCHIVED_AT)
     del old["candidate_count"], old["best_candidate_rank"]
     old["schema_version"] = 1
     old["archived_at"] = "2026-11-20T12:00:00.000000+02:00"

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from automl_archive.contracts.archive_layout import iso
-from automl_archive.logic.normalise import DESCRIBE_V1, normalise
+from automl_archive.contracts.job_status import DescribeApi
+from automl_archive.logic.normalise import normalise
 from automl_archive.logic.state import state_id
 from automl_archive.models.record import JOB_RECORD_COLUMN_NAMES, SCHEMA_VERSION
 from datalake import rederive as rederive_module
@@ -37,9 +38,9 @@ def _archive_state(s3, answer: dict[str, Any], record_changes: dict[str, Any], d
     state = state_id(answer["AutoMLJobStatus"], answer["AutoMLJobSecondaryStatus"], answer["LastModifiedTime"])
     job_key = answer["AutoMLJobName"].lower()
     raw_key = f"raw/automl-jobs/{job_key}/{state}.json"
-    raw = {"DescribeApi": DESCRIBE_V1, "DescribedAt": iso(ARCHIVED_AT), "Response": answer}
+    raw = {"DescribeApi": DescribeApi.V1, "DescribedAt": iso(ARCHIVED_AT), "Response": answer}
     s3.put_object(Bucket=BUCKET, Key=raw_key, Body=_dumps(raw).encode())
-    current = normalise(answer, DESCRIBE_V1, raw_s3_key=raw_key, archived_at=ARCHIVED_AT)
+    current = normalise(answer, DescribeApi.V1, raw_s3_key=raw_key, archived_at=ARCHIVED_AT)
     old = {k: v for k, v in current.items() if k not in dropped} | record_changes
     record_key = f"records/automl-jobs/dt={current['last_modified_time'][:10]}/{job_key}--{state}.jsonl"
     s3.put_object(Bucket=BUCKET, Key=record_key, Body=(_dumps(old) + "\n").encode())
@@ -102,7 +103,7 @@ def test_a_missing_record_is_created_and_a_bad_raw_object_is_reported(s3):
     # Given a raw answer without its record, and an unreadable raw object
     answer = v1_answer("lost-record", status="Failed", secondary="Failed")
     state = state_id("Failed", "Failed", answer["LastModifiedTime"])
-    raw = {"DescribeApi": DESCRIBE_V1, "DescribedAt": iso(ARCHIVED_AT), "Response": answer}
+    raw = {"DescribeApi": DescribeApi.V1, "DescribedAt": iso(ARCHIVED_AT), "Response": answer}
     s3.put_object(Bucket=BUCKET, Key=f"raw/automl-jobs/lost-record/{state}.json", Body=_dumps(raw).encode())
     s3.put_object(Bucket=BUCKET, Key="raw/automl-jobs/broken/x.json", Body=b"{not json")
     # When the records are re-derived

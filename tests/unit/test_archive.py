@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from automl_archive.contracts.job_status import ChildKind, DescribeApi
 from automl_archive.dal.interfaces import CandidatesUnavailable, ChildLink
 from automl_archive.logic import archive as archive_module
 from automl_archive.logic.archive import ArchivePolicy, JobArchiver, Outcome
 from automl_archive.logic.resolve import ChildJobResolver
-from automl_archive.models.messages import ChildJobEvent, ChildKind, JobReference
+from automl_archive.models.messages import ChildJobEvent, JobReference
 from devtools.answers import arn, best_candidate, v1_answer, v2_answer
 from devtools.fakes import FakeArchive, FakeNotifier, FakeQueue, FakeSageMaker, FakeStore
 
@@ -44,7 +45,7 @@ class World:
 
     @property
     def describes(self) -> int:
-        return self.sagemaker.calls["describe_v1"] + self.sagemaker.calls["describe_v2"]
+        return self.sagemaker.calls[DescribeApi.V1] + self.sagemaker.calls[DescribeApi.V2]
 
 
 def ref(name: str, **kwargs) -> JobReference:
@@ -178,21 +179,21 @@ def test_completed_with_problems_alerts_when_configured():
 
 
 def test_v2_job_costs_one_describe_after_the_first(world):
-    world.sagemaker.put_job(v2_answer(status="InProgress", secondary="TrainingModels"), api="v2")
+    world.sagemaker.put_job(v2_answer(status="InProgress", secondary="TrainingModels"), api=DescribeApi.V2)
     # When it is first archived / Then V1 is tried, then V2
     world.run(ref("images-v2"), "m-1")
-    assert (world.sagemaker.calls["describe_v1"], world.sagemaker.calls["describe_v2"]) == (1, 1)
+    assert (world.sagemaker.calls[DescribeApi.V1], world.sagemaker.calls[DescribeApi.V2]) == (1, 1)
     # When archived again, even from a new container / Then only V2 is called
     world.archiver = world.new_archiver()
     world.run(ref("images-v2"), "m-2")
-    assert (world.sagemaker.calls["describe_v1"], world.sagemaker.calls["describe_v2"]) == (1, 2)
+    assert (world.sagemaker.calls[DescribeApi.V1], world.sagemaker.calls[DescribeApi.V2]) == (1, 2)
     assert world.store.states["images-v2"]["describe_api"] == "DescribeAutoMLJobV2"
 
 
 def test_create_v2_api_call_goes_straight_to_v2(world):
-    world.sagemaker.put_job(v2_answer(status="InProgress", secondary="Starting"), api="v2")
-    world.run(ref("images-v2", api_hint="v2"))
-    assert (world.sagemaker.calls["describe_v1"], world.sagemaker.calls["describe_v2"]) == (0, 1)
+    world.sagemaker.put_job(v2_answer(status="InProgress", secondary="Starting"), api=DescribeApi.V2)
+    world.run(ref("images-v2", api_hint=DescribeApi.V2))
+    assert (world.sagemaker.calls[DescribeApi.V1], world.sagemaker.calls[DescribeApi.V2]) == (0, 1)
 
 
 def test_unknown_job_is_acknowledged(world):

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
+from automl_archive.contracts.job_status import ChildKind, DescribeApi
 from automl_archive.models.messages import (
     ChildJobEvent,
-    ChildKind,
     JobReference,
     MalformedMessage,
     UnrelatedMessage,
@@ -90,7 +90,8 @@ def test_child_event_with_automl_arn_names_the_job_with_its_real_case():
 
 
 @pytest.mark.parametrize(
-    ("event_name", "api"), [("CreateAutoMLJob", "v1"), ("CreateAutoMLJobV2", "v2"), ("StopAutoMLJob", None)]
+    ("event_name", "api"),
+    [("CreateAutoMLJob", DescribeApi.V1), ("CreateAutoMLJobV2", DescribeApi.V2), ("StopAutoMLJob", None)],
 )
 def test_cloudtrail_calls_reference_the_job_and_its_api(event_name, api):
     # Given a CloudTrail API-call event for an AutoML job
@@ -127,7 +128,7 @@ def test_a_re_check_sent_by_an_earlier_version_is_an_ordinary_reference():
         }
     )
     # Then it is archived once like any reference (its chain fields are ignored, never rejected)
-    assert parse_message(body) == JobReference(job_name="sales-7", origin="recheck", api_hint="v2")
+    assert parse_message(body) == JobReference(job_name="sales-7", origin="recheck", api_hint=DescribeApi.V2)
 
 
 def test_the_reconcile_pass_reference_carries_the_listed_ordering_and_events_their_child_status():

@@ -6,7 +6,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from automl_archive.logic.normalise import DESCRIBE_V1, DESCRIBE_V2, normalise
+from automl_archive.contracts.job_status import DescribeApi
+from automl_archive.logic.normalise import normalise
 from automl_archive.models.record import JOB_RECORD_COLUMN_NAMES, SCHEMA_VERSION
 from devtools.answers import best_candidate, v1_answer, v2_answer
 
@@ -26,7 +27,7 @@ def test_v1_completed_answer_maps_to_flat_columns(problem_type):
     # Given a completed V1 answer of each tabular problem type
     answer = _through_stubber("describe_auto_ml_job", v1_answer(problem_type=problem_type))
     # When it is normalised
-    record = normalise(answer, DESCRIBE_V1, "raw/key.json", ARCHIVED)
+    record = normalise(answer, DescribeApi.V1, "raw/key.json", ARCHIVED)
     # Then every column is present, flat and typed
     assert tuple(record) == JOB_RECORD_COLUMN_NAMES
     assert record["schema_version"] == SCHEMA_VERSION
@@ -54,7 +55,7 @@ def test_v1_completed_answer_maps_to_flat_columns(problem_type):
         "set": "Validation",
     }
     assert record["explainability_report"] == "s3://out/explainability/"
-    assert record["describe_api"] == DESCRIBE_V1
+    assert record["describe_api"] == DescribeApi.V1
     assert record["alert_category"] is None
     assert record["archived_at"] == "2026-11-27T12:00:00.000000+00:00"
 
@@ -73,7 +74,7 @@ def test_v2_answers_of_every_problem_type(config, problem_type, target):
     # Given a V2 answer for each problem-type config
     answer = _through_stubber("describe_auto_ml_job_v2", v2_answer(config=config))
     # When it is normalised
-    record = normalise(answer, DESCRIBE_V2, "raw/key.json", ARCHIVED)
+    record = normalise(answer, DescribeApi.V2, "raw/key.json", ARCHIVED)
     # Then the problem type, target and criteria come out of the union member
     assert tuple(record) == JOB_RECORD_COLUMN_NAMES
     assert record["problem_type"] == problem_type
@@ -81,36 +82,36 @@ def test_v2_answers_of_every_problem_type(config, problem_type, target):
     assert record["target_attribute"] == target
     assert record["max_candidates"] == 5
     assert record["objective_metric"] == "Accuracy"
-    assert record["describe_api"] == DESCRIBE_V2
+    assert record["describe_api"] == DescribeApi.V2
 
 
 def test_tabular_v2_mode_and_algorithms_come_from_tabular_config():
     answer = _through_stubber("describe_auto_ml_job_v2", v2_answer(config="Tabular"))
-    record = normalise(answer, DESCRIBE_V2, "k", ARCHIVED)
+    record = normalise(answer, DescribeApi.V2, "k", ARCHIVED)
     assert (record["mode"], record["algorithms"]) == ("HYPERPARAMETER_TUNING", ["mlp"])
 
 
 def test_failed_and_partial_failures_set_the_alert_category():
     failed = normalise(
         _through_stubber("describe_auto_ml_job", v1_answer(status="Failed", secondary="Failed")),
-        DESCRIBE_V1,
+        DescribeApi.V1,
         "k",
         ARCHIVED,
     )
     assert (failed["alert_category"], failed["failure_reason"][:11]) == ("Failed", "ClientError")
     partial = v1_answer(PartialFailureReasons=[{"PartialFailureMessage": "one candidate failed"}])
-    record = normalise(_through_stubber("describe_auto_ml_job", partial), DESCRIBE_V1, "k", ARCHIVED)
+    record = normalise(_through_stubber("describe_auto_ml_job", partial), DescribeApi.V1, "k", ARCHIVED)
     assert record["alert_category"] == "CompletedWithProblems"
     assert record["partial_failure_reasons"] == ["one candidate failed"]
     explain = v1_answer(secondary="ExplainabilityError")
-    assert normalise(explain, DESCRIBE_V1, "k", ARCHIVED)["alert_category"] == "CompletedWithProblems"
+    assert normalise(explain, DescribeApi.V1, "k", ARCHIVED)["alert_category"] == "CompletedWithProblems"
 
 
 def test_running_job_has_no_end_and_duration_runs_to_last_change():
     answer = _through_stubber(
         "describe_auto_ml_job", v1_answer(status="InProgress", secondary="TrainingModels", minutes=30)
     )
-    record = normalise(answer, DESCRIBE_V1, "k", ARCHIVED)
+    record = normalise(answer, DescribeApi.V1, "k", ARCHIVED)
     assert record["end_time"] is None
     assert record["is_terminal"] is False
     assert record["best_candidate_name"] is None
@@ -126,7 +127,7 @@ def test_very_large_answer_keeps_every_metric_and_container():
         PartialFailureReasons=[{"PartialFailureMessage": "x" * 1024}] * 5,
         FailureReason="y" * 1024,
     )
-    record = normalise(_through_stubber("describe_auto_ml_job", answer), DESCRIBE_V1, "k", ARCHIVED)
+    record = normalise(_through_stubber("describe_auto_ml_job", answer), DescribeApi.V1, "k", ARCHIVED)
     # Then nothing is truncated in the record
     assert len(record["best_candidate_metrics"]) == 40
     assert len(record["best_candidate_container_images"]) == 5
@@ -149,7 +150,7 @@ def test_minimal_answer_with_only_required_members():
         "AutoMLJobStatus": "InProgress",
         "AutoMLJobSecondaryStatus": "Starting",
     }
-    record = normalise(_through_stubber("describe_auto_ml_job", answer), DESCRIBE_V1, "k", ARCHIVED)
+    record = normalise(_through_stubber("describe_auto_ml_job", answer), DescribeApi.V1, "k", ARCHIVED)
     # Then absent members become nulls / empty lists, never errors
     assert record["problem_type"] is None
     assert record["algorithms"] == []
@@ -159,6 +160,6 @@ def test_minimal_answer_with_only_required_members():
 def test_a_v2_answer_without_its_problem_type_members_is_not_labelled_tabular():
     answer = v2_answer(config="ImageClassification")
     del answer["AutoMLProblemTypeConfig"], answer["AutoMLProblemTypeConfigName"]
-    record = normalise(_through_stubber("describe_auto_ml_job_v2", answer), DESCRIBE_V2, "k", ARCHIVED)
+    record = normalise(_through_stubber("describe_auto_ml_job_v2", answer), DescribeApi.V2, "k", ARCHIVED)
     assert record["problem_type_config"] is None
-    assert record["describe_api"] == DESCRIBE_V2
+    assert record["describe_api"] == DescribeApi.V2

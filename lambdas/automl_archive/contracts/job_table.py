@@ -1,11 +1,96 @@
-"""The jobs table's secondary index of alerts still due, shared by the functions and the stack.
+"""The DynamoDB jobs table: its keys, the items it holds, and its index of alerts still due.
 
-A terminal state whose alert is due carries `alert_due`; marking the alert sent removes it, so the
-sparse index holds exactly the alerts not yet sent, and the reconcile pass finishes them (an SNS outage
-that outlived the queue's retries, a describe that answered stale on the retry).
+One table holds four kinds of item, told apart by the partition key's prefix:
+- a job's latest state (`JOB#<job key>` / `STATE`), with its alert claims;
+- a child job's link to its AutoML job (`CHILD#<kind>#<child name>` / `LINK`), expiring by TTL;
+- a sweep watermark (`WATERMARK#<name>` / `WATERMARK`).
+
+The job key is the job name in lower case (SageMaker job names are case-insensitive; ARNs carry them
+lower-cased). The data-access layer reads and writes these; the stack declares the keys and the
+index; the operator command and the emulator read job states through the data-access layer.
 """
 
+from __future__ import annotations
+
+PARTITION_KEY = "pk"
+SORT_KEY = "sk"
+TTL_ATTRIBUTE = "expires_at"
+
+JOB_PREFIX = "JOB#"
+STATE_SORT_KEY = "STATE"
+CHILD_PREFIX = "CHILD#"
+LINK_SORT_KEY = "LINK"
+WATERMARK_PREFIX = "WATERMARK#"
+WATERMARK_SORT_KEY = "WATERMARK"
+
+# A terminal state whose alert is due carries `alert_due`; marking the alert sent removes it, so the
+# sparse index holds exactly the alerts not yet sent, and the reconcile pass finishes them (an SNS outage
+# that outlived the queue's retries, a describe that answered stale on the retry).
 ALERTS_DUE_INDEX = "AlertsDue"
 ALERT_DUE_ATTRIBUTE = "alert_due"
 ALERT_DUE_VALUE = "DUE"  # one partition: a handful of items at most, read once a minute
 ALERTS_DUE_PROJECTED = ("job_name",)
+
+# The record fields a job's state item keeps: bounded scalars (a few KB at most) and pointers to the
+# full answer and record in S3. The item also holds `ordering`, `record_s3_key`, the events seen at
+# this state, the alert claims and `alert_due`.
+SUMMARY_FIELDS = (
+    "job_name",
+    "job_arn",
+    "describe_api",
+    "status",
+    "secondary_status",
+    "is_terminal",
+    "problem_type",
+    "problem_type_config",
+    "objective_metric",
+    "mode",
+    "creation_time",
+    "end_time",
+    "last_modified_time",
+    "duration_seconds",
+    "failure_reason",
+    "partial_failure_reasons",
+    "best_candidate_name",
+    "best_objective_metric_name",
+    "best_objective_metric_value",
+    "deployed_endpoint",
+    "candidate_count",
+    "best_candidate_rank",
+    "alert_category",
+    "state_id",
+    "raw_s3_key",
+    "archived_at",
+    "schema_version",
+)
+
+
+def job_key(job_name: str) -> str:
+    return job_name.lower()
+
+
+def job_pk(key: str) -> str:
+    return f"{JOB_PREFIX}{key}"
+
+
+def job_key_of(pk: str) -> str | None:
+    """The job key of a job-state item's partition key; None for the table's other items."""
+    return pk.removeprefix(JOB_PREFIX) if pk.startswith(JOB_PREFIX) else None
+
+
+def state_key(key: str) -> dict[str, dict[str, str]]:
+    """The DynamoDB key (attribute-value form) of a job's state item."""
+    return {PARTITION_KEY: {"S": job_pk(key)}, SORT_KEY: {"S": STATE_SORT_KEY}}
+
+
+def child_link_key(kind: str, child_name: str) -> dict[str, dict[str, str]]:
+    return {PARTITION_KEY: {"S": f"{CHILD_PREFIX}{kind}#{child_name.lower()}"}, SORT_KEY: {"S": LINK_SORT_KEY}}
+
+
+def watermark_key(name: str) -> dict[str, dict[str, str]]:
+    return {PARTITION_KEY: {"S": f"{WATERMARK_PREFIX}{name}"}, SORT_KEY: {"S": WATERMARK_SORT_KEY}}
+
+
+def alert_sent_attribute(status: str) -> str:
+    """The attribute that records when a job's alert for this terminal status was sent."""
+    return f"alert_{status}_sent_at"

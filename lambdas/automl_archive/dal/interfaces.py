@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from automl_archive.models.messages import ChildKind
+from automl_archive.contracts.job_status import ChildKind, DescribeApi
 
 
 class JobNotFound(Exception):
@@ -53,7 +53,7 @@ class StoredState:
     ordering: int
     status: str
     is_terminal: bool
-    describe_api: str | None
+    describe_api: DescribeApi | None
     alert_category: str | None
     seen_events: frozenset[str] = frozenset()  # fingerprints of events already handled at this state
     # child-job kinds whose progress event already described this state and found it current
@@ -75,8 +75,8 @@ class ChildLink:
 
 
 class SageMakerGateway(Protocol):
-    def describe_automl_job(self, job_name: str, api: str) -> dict[str, Any]:
-        """Answer of DescribeAutoMLJob (api "v1") or DescribeAutoMLJobV2 ("v2")."""
+    def describe_automl_job(self, job_name: str, api: DescribeApi) -> dict[str, Any]:
+        """Answer of DescribeAutoMLJob or DescribeAutoMLJobV2."""
         ...
 
     def list_candidates(self, job_name: str) -> list[dict[str, Any]]:
@@ -95,6 +95,10 @@ class SageMakerGateway(Protocol):
 
 class JobStore(Protocol):
     def load_job(self, job_key: str) -> StoredJob: ...
+
+    def scan_states(self) -> Iterator[tuple[str, StoredJob]]:
+        """Every job's stored state as (job key, job): the operator's status reads the archive this way."""
+        ...
 
     def save_state(self, job_key: str, ordering: int, summary: dict[str, Any]) -> bool:
         """Write the state if it is newer than the stored one; False when it was not."""

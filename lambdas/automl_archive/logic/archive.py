@@ -29,7 +29,8 @@ from automl_archive.contracts.archive_layout import (
     raw_key,
     record_key,
 )
-from automl_archive.contracts.job_table import ALERT_DUE_ATTRIBUTE, ALERT_DUE_VALUE
+from automl_archive.contracts.job_status import DescribeApi
+from automl_archive.contracts.job_table import ALERT_DUE_ATTRIBUTE, ALERT_DUE_VALUE, SUMMARY_FIELDS
 from automl_archive.contracts.metric_names import ARCHIVE_LAG_SECONDS, LEADERBOARDS_UNAVAILABLE
 from automl_archive.dal.interfaces import (
     Archive,
@@ -43,7 +44,7 @@ from automl_archive.dal.interfaces import (
 from automl_archive.logic.alerts import build_alert
 from automl_archive.logic.describe import describe_job
 from automl_archive.logic.leaderboard import best_candidate_rank, candidate_rows, rank_candidates
-from automl_archive.logic.normalise import DESCRIBE_V1, DESCRIBE_V2, normalise
+from automl_archive.logic.normalise import normalise
 from automl_archive.logic.resolve import ChildJobResolver
 from automl_archive.logic.state import alert_category, is_terminal, ordering_key, state_id
 from automl_archive.models.messages import BACKFILL_ORIGIN, ChildJobEvent, JobReference, WorkItem
@@ -56,7 +57,6 @@ FRESHNESS_HORIZON_SECONDS = 86_400
 HISTORY_ORIGINS = frozenset({BACKFILL_ORIGIN})
 # Child-job statuses that suggest the AutoML job itself failed or stopped: always worth a describe.
 FAILURE_EVIDENCE = frozenset({"Failed", "Stopped", "Stopping"})
-_API_NAMES = {"v1": DESCRIBE_V1, "v2": DESCRIBE_V2}
 
 
 class Outcome(StrEnum):
@@ -104,7 +104,7 @@ class JobArchiver:
         self._resolver = resolver
         self._policy = policy
         self._clock = clock
-        self._known_api: dict[str, str] = {}  # warm-container memory of which describe works per job
+        self._known_api: dict[str, DescribeApi] = {}  # warm-container memory of which describe works per job
         # Alerts this container published whose "sent" mark has not been stored yet: a retry here
         # stores the mark without publishing again.
         self._published: dict[tuple[str, str], str] = {}
@@ -229,7 +229,7 @@ class JobArchiver:
         if 0 <= lag <= FRESHNESS_HORIZON_SECONDS:
             metrics.add_metric(name=ARCHIVE_LAG_SECONDS, unit=MetricUnit.Seconds, value=round(lag, 3))
 
-    def _alert_due_marker(self, answer: dict[str, Any], api: str, alerts_sent: frozenset[str]) -> str | None:
+    def _alert_due_marker(self, answer: dict[str, Any], api: DescribeApi, alerts_sent: frozenset[str]) -> str | None:
         """The index marker for a terminal state whose alert is due and not yet sent (None: none due)."""
         category = alert_category(answer)
         status = answer["AutoMLJobStatus"]
@@ -240,7 +240,7 @@ class JobArchiver:
         """True when a terminal state needs nothing more: no alert due, or it was sent."""
         return state.alert_category not in self._policy.alert_on or state.status in alerts_sent
 
-    def _describe(self, reference: JobReference, stored_api: str | None) -> tuple[dict[str, Any], str]:
+    def _describe(self, reference: JobReference, stored_api: DescribeApi | None) -> tuple[dict[str, Any], DescribeApi]:
         known_api = self._known_api.get(reference.job_name.lower()) or stored_api or reference.api_hint
         metrics.add_metric(name="Describes", unit=MetricUnit.Count, value=1)
         return describe_job(self._sagemaker, reference.job_name, known_api)
@@ -249,7 +249,7 @@ class JobArchiver:
         self,
         job_key: str,
         answer: dict[str, Any],
-        api: str,
+        api: DescribeApi,
         stored_ordering: int | None,
         seen: str | None,
         probed_kind: str | None,
@@ -261,14 +261,14 @@ class JobArchiver:
             answer["AutoMLJobStatus"], answer.get("AutoMLJobSecondaryStatus", ""), answer["LastModifiedTime"]
         )
         raw_s3_key = raw_key(job_key, state_name)
-        record = normalise(answer, _API_NAMES[api], raw_s3_key=raw_s3_key, archived_at=now)
+        record = normalise(answer, api, raw_s3_key=raw_s3_key, archived_at=now)
         record_s3_key = record_key(job_key, record)
         written = False
         if stored_ordering is None or ordering > stored_ordering:
             if record["is_terminal"]:
                 self._archive_leaderboard(job_key, record, now)
             # S3 first, DynamoDB last: the item never points at an object that does not exist.
-            raw = {"DescribeApi": _API_NAMES[api], "DescribedAt": iso(now), "Response": answer}
+            raw = {"DescribeApi": api, "DescribedAt": iso(now), "Response": answer}
             self._archive.put_json(raw_s3_key, json_document(raw), JSON_CONTENT_TYPE)
             self._archive.put_json(record_s3_key, json_lines([record]), JSON_LINES_CONTENT_TYPE)
             summary = _summary(record, record_s3_key)
@@ -359,7 +359,7 @@ def _happened_by(moment: datetime | None, state: StoredState) -> bool:
 
 def _stored_record(state: StoredState) -> dict[str, Any]:
     """The alert's fields from the stored summary (absent attributes were empty)."""
-    record: dict[str, Any] = dict.fromkeys(_SUMMARY_FIELDS)
+    record: dict[str, Any] = dict.fromkeys(SUMMARY_FIELDS)
     record.update(state.attributes)
     record["partial_failure_reasons"] = list(record.get("partial_failure_reasons") or [])
     return record
@@ -389,39 +389,8 @@ def _is_copy(fingerprint: str | None, message_id: str, seen_events: frozenset[st
     return any(entry.startswith(prefix) and entry != prefix + message_id for entry in seen_events)
 
 
-_SUMMARY_FIELDS = (
-    "job_name",
-    "job_arn",
-    "describe_api",
-    "status",
-    "secondary_status",
-    "is_terminal",
-    "problem_type",
-    "problem_type_config",
-    "objective_metric",
-    "mode",
-    "creation_time",
-    "end_time",
-    "last_modified_time",
-    "duration_seconds",
-    "failure_reason",
-    "partial_failure_reasons",
-    "best_candidate_name",
-    "best_objective_metric_name",
-    "best_objective_metric_value",
-    "deployed_endpoint",
-    "candidate_count",
-    "best_candidate_rank",
-    "alert_category",
-    "state_id",
-    "raw_s3_key",
-    "archived_at",
-    "schema_version",
-)
-
-
 def _summary(record: dict[str, Any], record_key: str) -> dict[str, Any]:
     """What DynamoDB keeps: bounded scalars (a few KB at most) and pointers to the full answer."""
-    summary = {field: record[field] for field in _SUMMARY_FIELDS}
+    summary = {field: record[field] for field in SUMMARY_FIELDS}
     summary["record_s3_key"] = record_key
     return summary

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from automl_archive.contracts.job_status import DescribeApi
 from automl_archive.dal.interfaces import JobNotFound, SageMakerGateway, WrongDescribeApi
 
 
-def describe_job(sagemaker: SageMakerGateway, job_name: str, known_api: str | None) -> tuple[dict[str, Any], str]:
-    """The job's answer and the API ("v1" or "v2") that gave it; JobNotFound if neither knows it."""
-    if known_api == "v2":
-        return sagemaker.describe_automl_job(job_name, "v2"), "v2"
+def describe_job(
+    sagemaker: SageMakerGateway, job_name: str, known_api: DescribeApi | None
+) -> tuple[dict[str, Any], DescribeApi]:
+    """The job's answer and the API that gave it; JobNotFound if neither knows it."""
+    if known_api is DescribeApi.V2:
+        return sagemaker.describe_automl_job(job_name, DescribeApi.V2), DescribeApi.V2
     try:
-        return sagemaker.describe_automl_job(job_name, "v1"), "v1"
+        return sagemaker.describe_automl_job(job_name, DescribeApi.V1), DescribeApi.V1
     except (WrongDescribeApi, JobNotFound):
         # A V2 job (whatever error V1 gives for it); V2 answers ResourceNotFound if there is no job.
-        return sagemaker.describe_automl_job(job_name, "v2"), "v2"
+        return sagemaker.describe_automl_job(job_name, DescribeApi.V2), DescribeApi.V2

@@ -12,11 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from automl_archive.contracts.archive_layout import iso
+from automl_archive.contracts.job_status import DescribeApi
 from automl_archive.logic.state import alert_category, is_terminal, state_id
 from automl_archive.models.record import JOB_RECORD_COLUMN_NAMES, SCHEMA_VERSION
-
-DESCRIBE_V1 = "DescribeAutoMLJob"
-DESCRIBE_V2 = "DescribeAutoMLJobV2"
 
 _V2_CONFIG_NAMES = {
     "TabularJobConfig": "Tabular",
@@ -134,7 +132,7 @@ def _has_surrogate(text: str) -> bool:
 
 def _problem_settings(answer: dict[str, Any], describe_api: str) -> dict[str, Any]:
     """Problem type, target, mode, algorithms and completion criteria from either answer shape."""
-    if describe_api == DESCRIBE_V2 or "AutoMLProblemTypeConfig" in answer:
+    if describe_api == DescribeApi.V2 or "AutoMLProblemTypeConfig" in answer:
         return _v2_problem_settings(answer)
     config = answer.get("AutoMLJobConfig") or {}
     resolved = answer.get("ResolvedAttributes") or {}

@@ -11,8 +11,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from automl_archive.contracts.job_status import ChildKind
 from automl_archive.dal.interfaces import ChildJobNotFound, ChildLink, JobStore, SageMakerGateway
-from automl_archive.models.messages import ChildJobEvent, ChildKind, job_name_from_arn
+from automl_archive.models.messages import ChildJobEvent, job_name_from_arn
 
 _MEMORY_LINKS = 4096
 

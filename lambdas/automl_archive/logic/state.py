@@ -10,11 +10,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
-_STATUS_RANK = {"InProgress": 1, "Stopping": 2, "Completed": 3, "Stopped": 3, "Failed": 3}
-
-# Secondary statuses that mean the job finished but part of its work did not.
-ERROR_SECONDARY_STATUSES = frozenset({"ExplainabilityError", "ModelInsightsError", "ModelDeploymentError"})
+from automl_archive.contracts.job_status import (
+    COMPLETED,
+    COMPLETED_WITH_PROBLEMS,
+    ERROR_SECONDARY_STATUSES,
+    FAILED,
+    STATUS_RANK,
+    STOPPED,
+    TERMINAL_STATUSES,
+)
 
 
 def is_terminal(status: str) -> bool:
@@ -26,7 +30,7 @@ def ordering_key(status: str, last_modified: datetime) -> int:
     terminal_flag = 1 if is_terminal(status) else 0
     millis = int(last_modified.timestamp() * 1000)
     # terminal flag | 13+ digits of epoch millis | one digit of status rank
-    return (terminal_flag * 10**15 + millis) * 10 + _STATUS_RANK.get(status, 0)
+    return (terminal_flag * 10**15 + millis) * 10 + STATUS_RANK.get(status, 0)
 
 
 def state_id(status: str, secondary_status: str, last_modified: datetime) -> str:
@@ -38,10 +42,10 @@ def state_id(status: str, secondary_status: str, last_modified: datetime) -> str
 def alert_category(answer: dict[str, Any]) -> str | None:
     """What kind of alert this state would raise, before configuration decides whether it does."""
     status = answer.get("AutoMLJobStatus")
-    if status in ("Failed", "Stopped"):
+    if status in (FAILED, STOPPED):
         return str(status)
-    if status == "Completed" and (
+    if status == COMPLETED and (
         answer.get("PartialFailureReasons") or answer.get("AutoMLJobSecondaryStatus") in ERROR_SECONDARY_STATUSES
     ):
-        return "CompletedWithProblems"
+        return COMPLETED_WITH_PROBLEMS
     return None

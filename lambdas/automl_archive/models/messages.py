@@ -12,39 +12,26 @@ import json
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
+
+from automl_archive.contracts.job_status import (
+    AUTOML_API_CALLS,
+    CHILD_EVENT_FIELDS,
+    CLOUDTRAIL_DETAIL_TYPE,
+    CLOUDTRAIL_EVENT_SOURCE,
+    ChildKind,
+    DescribeApi,
+)
 
 AUTOML_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
 CHILD_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 AUTOML_JOB_ARN = re.compile(r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:automl-job/(?P<name>.+)$")
 MAX_BODY_BYTES = 256 * 1024
 
-CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
-AUTOML_API_CALLS = {"CreateAutoMLJob": "v1", "CreateAutoMLJobV2": "v2", "StopAutoMLJob": None}
-
 # The origin of references the operator's backfill sends or archives: history, not news.
 BACKFILL_ORIGIN = "backfill"
-
-
-class ChildKind(StrEnum):
-    TRAINING = "training"
-    TUNING = "tuning"
-    PROCESSING = "processing"
-    TRANSFORM = "transform"
-
-
-# detail-type -> (kind, name field, status field)
-CHILD_EVENT_FIELDS: dict[str, tuple[ChildKind, str, str]] = {
-    "SageMaker Training Job State Change": (ChildKind.TRAINING, "TrainingJobName", "TrainingJobStatus"),
-    "SageMaker HyperParameter Tuning Job State Change": (
-        ChildKind.TUNING,
-        "HyperParameterTuningJobName",
-        "HyperParameterTuningJobStatus",
-    ),
-    "SageMaker Processing Job State Change": (ChildKind.PROCESSING, "ProcessingJobName", "ProcessingJobStatus"),
-    "SageMaker Transform Job State Change": (ChildKind.TRANSFORM, "TransformJobName", "TransformJobStatus"),
-}
+# A reference's DescribeApi field: the short names earlier versions sent are read as well.
+_DESCRIBE_API_FIELD = {"v1": DescribeApi.V1, "v2": DescribeApi.V2, **{api.value: api for api in DescribeApi}}
 
 
 class RejectedMessage(Exception):
@@ -73,7 +60,7 @@ class JobReference:
 
     job_name: str
     origin: str
-    api_hint: str | None = None  # "v1" or "v2" when the message proves which API created the job
+    api_hint: DescribeApi | None = None  # when the message proves which API created the job
     force: bool = False
     fingerprint: str | None = None  # set for events: duplicates of one event share it
     child_kind: str | None = None  # set for child-job events: training, tuning, processing, transform
@@ -138,9 +125,10 @@ def _parse(body: str) -> WorkItem:
 
 def _parse_reference(payload: dict[str, Any]) -> JobReference:
     name = _job_name(payload.get("AutoMLJobName"), "AutoMLJobName")
-    api_hint = payload.get("DescribeApi")
-    if api_hint not in (None, "v1", "v2"):
-        raise MalformedMessage("DescribeApi must be 'v1' or 'v2'")
+    api_field = payload.get("DescribeApi")
+    api_hint = _DESCRIBE_API_FIELD.get(api_field) if isinstance(api_field, str) else None
+    if api_field is not None and api_hint is None:
+        raise MalformedMessage(f"DescribeApi must be one of {sorted(_DESCRIBE_API_FIELD)}")
     origin = payload.get("Origin", "reference")
     listed = payload.get("ListedOrdering")
     if listed is not None and (not isinstance(listed, int) or isinstance(listed, bool) or listed < 0):
@@ -196,7 +184,7 @@ def _parse_event(payload: dict[str, Any]) -> WorkItem:
 
 def _parse_api_call(detail: dict[str, Any]) -> JobReference:
     event_name = detail.get("eventName")
-    if detail.get("eventSource") != "sagemaker.amazonaws.com" or event_name not in AUTOML_API_CALLS:
+    if detail.get("eventSource") != CLOUDTRAIL_EVENT_SOURCE or event_name not in AUTOML_API_CALLS:
         raise UnrelatedMessage(f"API call {detail.get('eventSource')}:{event_name} is not an AutoML call")
     if detail.get("errorCode"):
         raise UnrelatedMessage(f"{event_name} failed with {detail.get('errorCode')}; no job to archive")

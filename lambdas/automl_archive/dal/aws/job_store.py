@@ -1,0 +1,249 @@
+"""The jobs table (contracts/job_table.py): job states and their alert claims, child links, watermarks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from automl_archive.contracts.job_status import TERMINAL_STATUSES, ChildKind, DescribeApi
+from automl_archive.contracts.job_table import (
+    ALERT_DUE_ATTRIBUTE,
+    ALERT_DUE_VALUE,
+    ALERTS_DUE_INDEX,
+    JOB_PREFIX,
+    PARTITION_KEY,
+    SORT_KEY,
+    STATE_SORT_KEY,
+    TTL_ATTRIBUTE,
+    child_link_key,
+    job_key_of,
+    state_key,
+    watermark_key,
+)
+from automl_archive.dal.aws.client import BotoClient, error_code
+from automl_archive.dal.aws.dynamo_codec import absent, from_dynamo, storable_summary, to_dynamo
+from automl_archive.dal.interfaces import ChildLink, InvalidWatermark, StoredJob, StoredState
+
+
+class DynamoJobStore(BotoClient):
+    """One table: job state and its alert claims (sk STATE), child links (pk CHILD#...), watermarks."""
+
+    _service = "dynamodb"
+
+    def __init__(self, table_name: str) -> None:
+        self._table = table_name
+
+    def load_job(self, job_key: str) -> StoredJob:
+        answer = self._client.get_item(TableName=self._table, Key=state_key(job_key), ConsistentRead=True)
+        if "Item" not in answer:
+            return StoredJob(state=None, alerts_sent=frozenset())
+        return _stored_job(from_dynamo(answer["Item"]))
+
+    def scan_states(self) -> Iterator[tuple[str, StoredJob]]:
+        """Every job's stored state, as (job key, job), in no particular order (a paginated Scan)."""
+        paginator = self._client.get_paginator("scan")
+        for page in paginator.paginate(
+            TableName=self._table,
+            FilterExpression="#sk = :state AND begins_with(#pk, :job)",
+            ExpressionAttributeNames={"#pk": PARTITION_KEY, "#sk": SORT_KEY},
+            ExpressionAttributeValues={":state": {"S": STATE_SORT_KEY}, ":job": {"S": JOB_PREFIX}},
+        ):
+            for raw in page.get("Items", []):
+                key = job_key_of(raw[PARTITION_KEY]["S"])
+                if key is not None:
+                    yield key, _stored_job(from_dynamo(raw))
+
+    def save_state(self, job_key: str, ordering: int, summary: dict[str, Any]) -> bool:
+        summary = storable_summary(summary)
+        values = {name: value for name, value in summary.items() if not absent(value)}
+        values["ordering"] = ordering
+        removed = [name for name, value in summary.items() if absent(value)]
+        names = {f"#a{index}": name for index, name in enumerate(values)}
+        expression = "SET " + ", ".join(f"#a{index} = :a{index}" for index in range(len(values)))
+        if removed:
+            names.update({f"#r{index}": name for index, name in enumerate(removed)})
+            expression += " REMOVE " + ", ".join(f"#r{index}" for index in range(len(removed)))
+        attribute_values = {f":a{index}": to_dynamo(value) for index, value in enumerate(values.values())}
+        attribute_values[":ordering"] = to_dynamo(ordering)
+        names["#ordering"] = "ordering"
+        return self._conditional_update(
+            key=state_key(job_key),
+            expression=expression,
+            condition=f"attribute_not_exists({PARTITION_KEY}) OR #ordering < :ordering",
+            names=names,
+            values=attribute_values,
+        )
+
+    def remember_event(self, job_key: str, fingerprint: str, limit: int, probed_kind: str | None = None) -> None:
+        # A bounded set: past `limit` fingerprints at one state, duplicates cost a describe again.
+        values: dict[str, Any] = {":fingerprint": {"SS": [fingerprint]}, ":limit": to_dynamo(limit)}
+        expression = "ADD seen_events :fingerprint"
+        if probed_kind:
+            expression += ", probed_kinds :kind"
+            values[":kind"] = {"SS": [probed_kind]}
+        self._conditional_update(
+            key=state_key(job_key),
+            expression=expression,
+            condition=f"attribute_exists({PARTITION_KEY})"
+            " AND (attribute_not_exists(seen_events) OR size(seen_events) < :limit)",
+            names=None,
+            values=values,
+        )
+
+    def claim_alert(self, job_key: str, status: str, owner: str, now: int, lease_until: int) -> bool:
+        # The claim lives on the state item (one GetItem reads state and alerts); the status is one of
+        # the three terminal statuses, so the attribute names are fixed.
+        _check_terminal(status)
+        return self._conditional_update(
+            key=state_key(job_key),
+            expression="SET #owner = :owner, #until = :lease",
+            condition=(
+                f"attribute_exists({PARTITION_KEY}) AND attribute_not_exists(#sent)"
+                " AND (attribute_not_exists(#owner) OR #owner = :owner OR #until < :now)"
+            ),
+            names={
+                "#owner": f"alert_{status}_owner",
+                "#until": f"alert_{status}_until",
+                "#sent": f"alert_{status}_sent_at",
+            },
+            values={":owner": {"S": owner}, ":lease": to_dynamo(lease_until), ":now": to_dynamo(now)},
+        )
+
+    def mark_alert_sent(self, job_key: str, status: str, sent_at: str, notification_id: str) -> None:
+        _check_terminal(status)
+        self._client.update_item(
+            TableName=self._table,
+            Key=state_key(job_key),
+            UpdateExpression="SET #sent = :sent, #id = :id REMOVE #due",
+            ExpressionAttributeNames={
+                "#sent": f"alert_{status}_sent_at",
+                "#id": f"alert_{status}_notification_id",
+                "#due": ALERT_DUE_ATTRIBUTE,
+            },
+            ExpressionAttributeValues={":sent": {"S": sent_at}, ":id": {"S": notification_id}},
+        )
+
+    def jobs_with_alert_due(self) -> list[str]:
+        names: list[str] = []
+        paginator = self._client.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            IndexName=ALERTS_DUE_INDEX,
+            KeyConditionExpression="#due = :due",
+            ExpressionAttributeNames={"#due": ALERT_DUE_ATTRIBUTE},
+            ExpressionAttributeValues={":due": {"S": ALERT_DUE_VALUE}},
+        ):
+            names += [item["job_name"]["S"] for item in page.get("Items", []) if "job_name" in item]
+        return names
+
+    def stored_orderings(self, job_keys: list[str]) -> dict[str, int]:
+        orderings: dict[str, int] = {}
+        unique = list(dict.fromkeys(job_keys))
+        for start in range(0, len(unique), 100):  # BatchGetItem's limit
+            pending: dict[str, Any] = {
+                self._table: {
+                    "Keys": [state_key(key) for key in unique[start : start + 100]],
+                    "ProjectionExpression": "#pk, #ordering",
+                    "ExpressionAttributeNames": {"#pk": PARTITION_KEY, "#ordering": "ordering"},
+                    "ConsistentRead": True,
+                }
+            }
+            while pending:
+                answer = self._client.batch_get_item(RequestItems=pending)
+                for item in answer.get("Responses", {}).get(self._table, []):
+                    orderings[item[PARTITION_KEY]["S"].removeprefix(JOB_PREFIX)] = int(item["ordering"]["N"])
+                pending = answer.get("UnprocessedKeys") or {}
+        return orderings
+
+    def get_watermark(self, name: str) -> datetime | None:
+        answer = self._client.get_item(TableName=self._table, Key=watermark_key(name), ConsistentRead=True)
+        stored = answer.get("Item", {}).get("value")
+        if stored is None:
+            return None
+        text = stored.get("S", "")
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise InvalidWatermark(name, str(text or stored)) from None
+        if value.tzinfo is None:
+            raise InvalidWatermark(name, text)  # a time without its offset cannot be ordered safely
+        return value
+
+    def advance_watermark(self, name: str, value: datetime, replace_invalid: bool = False) -> bool:
+        return self._conditional_update(
+            key=watermark_key(name),
+            expression="SET #value = :value",
+            # ISO 8601 in UTC orders as text; an invalid value is replaced only when the caller says so
+            condition=f"attribute_exists({PARTITION_KEY})"
+            if replace_invalid
+            else "attribute_not_exists(#value) OR #value < :value",
+            names={"#value": "value"},
+            values={":value": {"S": value.astimezone(UTC).isoformat()}},
+        )
+
+    def get_child_link(self, kind: ChildKind, child_name: str) -> ChildLink | None:
+        answer = self._client.get_item(
+            TableName=self._table, Key=child_link_key(kind.value, child_name), ProjectionExpression="job_name"
+        )
+        if "Item" not in answer:
+            return None
+        job_name = answer["Item"].get("job_name", {}).get("S")
+        return ChildLink(job_name=job_name)
+
+    def put_child_link(self, kind: ChildKind, child_name: str, link: ChildLink, expires_at: int) -> None:
+        item = {**child_link_key(kind.value, child_name), TTL_ATTRIBUTE: to_dynamo(expires_at)}
+        if link.job_name:
+            item["job_name"] = {"S": link.job_name}
+        self._client.put_item(TableName=self._table, Item=item)
+
+    def _conditional_update(
+        self,
+        key: dict[str, Any],
+        expression: str,
+        condition: str,
+        names: dict[str, str] | None,
+        values: dict[str, Any],
+    ) -> bool:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": key,
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
+        if names:
+            request["ExpressionAttributeNames"] = names
+        try:
+            self._client.update_item(**request)
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+def _stored_job(item: dict[str, Any]) -> StoredJob:
+    state = StoredState(
+        ordering=int(item["ordering"]),
+        status=item["status"],
+        is_terminal=bool(item.get("is_terminal")),
+        describe_api=_describe_api(item.get("describe_api")),
+        alert_category=item.get("alert_category"),
+        seen_events=frozenset(item.get("seen_events") or ()),
+        probed_kinds=frozenset(item.get("probed_kinds") or ()),
+        attributes=item,
+    )
+    alerts_sent = frozenset(status for status in TERMINAL_STATUSES if item.get(f"alert_{status}_sent_at"))
+    return StoredJob(state=state, alerts_sent=alerts_sent)
+
+
+def _describe_api(value: Any) -> DescribeApi | None:
+    return DescribeApi(value) if value in set(DescribeApi) else None
+
+
+def _check_terminal(status: str) -> None:
+    if status not in TERMINAL_STATUSES:
+        raise ValueError(f"alerts are per terminal status, not {status!r}")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from automl_archive.config import ConfigurationError
+from automl_archive.contracts.settings import ConfigurationError
 from automl_archive.dal.aws import DynamoJobStore, SqsWorkQueue
 from automl_archive.logic.archive import JobArchiver
 from automl_archive_cli import aws

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from automl_archive.composition import build_job_archiver
-from automl_archive.config import ArchiverSettings
+from automl_archive.contracts.settings import ArchiverSettings
 from automl_archive.dal.aws import SageMakerApi
 from automl_archive.logic.archive import JobArchiver
 from automl_archive.observability import logger, metrics

@@ -13,8 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from automl_archive.contracts.call_budget import SAGEMAKER as SAGEMAKER_CALL_BUDGET
 from automl_archive.contracts.job_status import ALERT_CATEGORIES, DEFAULT_ALERT_CATEGORIES
+from automl_archive.contracts.settings import (
+    CHILD_LINK_TTL_DAYS,
+    SWEEP_INITIAL_LOOKBACK_DAYS,
+    SWEEP_OVERLAP_SECONDS,
+    IntSetting,
+)
 
 # --- Paths ---------------------------------------------------------------------------------------
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,10 +44,6 @@ ARCHIVER_MAX_BATCHING_WINDOW_SECONDS = 5
 WORK_QUEUE_VISIBILITY_FACTOR = 6
 # How long the archiver may hold an alert claim before another invocation may take it over.
 ALERT_CLAIM_LEASE_FACTOR = 2
-SAGEMAKER_RETRY_MODE = "adaptive"
-# Attempts per SageMaker call: the call budget's (automl_archive/contracts/call_budget.py), which fits the worst
-# case of one call inside the archiver's timeout with a margin; what still fails is retried by the queue.
-SAGEMAKER_MAX_ATTEMPTS = SAGEMAKER_CALL_BUDGET.max_attempts
 
 # --- Reconcile sweep function --------------------------------------------------------------------
 SWEEP_HANDLER = "automl_archive.handlers.sweep.lambda_handler"
@@ -127,7 +128,6 @@ CLOUDWATCH_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
-MAX_CHILD_LINK_TTL_DAYS = 3650
 MAX_SWEEP_RESERVED_CONCURRENCY = 10  # one sweep at a time needs 1; more only spends the account's quota
 
 # Context keys renamed when the "exporter" became the "archiver" (one verb for one thing): a cdk.json
@@ -164,6 +164,11 @@ def _as_int(key: str, value: Any, low: int, high: int) -> int:
     return number
 
 
+def _as_setting(key: str, value: Any, setting: IntSetting) -> int:
+    """A context value that becomes a function setting: the function's own bounds apply."""
+    return _as_int(key, value, setting.minimum, setting.maximum)
+
+
 def _as_str_list(key: str, value: Any) -> list[str]:
     """A list of strings; a comma-separated string is accepted too (``-c key=a,b``)."""
     if isinstance(value, str):
@@ -198,10 +203,10 @@ class ArchiveSettings:
     archiver_batch_size: int = 10
     work_queue_max_receive_count: int = 5
     log_retention_days: int = 90
-    child_link_ttl_days: int = 30
+    child_link_ttl_days: int = CHILD_LINK_TTL_DAYS.default
     sweep_interval_minutes: int = 1
-    sweep_overlap_seconds: int = 900
-    sweep_initial_lookback_days: int = 30
+    sweep_overlap_seconds: int = SWEEP_OVERLAP_SECONDS.default
+    sweep_initial_lookback_days: int = SWEEP_INITIAL_LOOKBACK_DAYS.default
     athena_bytes_scanned_cutoff: int = DEFAULT_ATHENA_BYTES_SCANNED_CUTOFF
     ops_emails: tuple[str, ...] = ()
     queue_age_alarm_seconds: int = DEFAULT_QUEUE_AGE_ALARM_SECONDS
@@ -270,13 +275,13 @@ class ArchiveSettings:
                 "work_queue_max_receive_count", value("work_queue_max_receive_count"), 1, SQS_MAX_RECEIVE_COUNT
             ),
             log_retention_days=retention,
-            child_link_ttl_days=_as_int(
-                "child_link_ttl_days", value("child_link_ttl_days"), 1, MAX_CHILD_LINK_TTL_DAYS
-            ),
+            child_link_ttl_days=_as_setting("child_link_ttl_days", value("child_link_ttl_days"), CHILD_LINK_TTL_DAYS),
             sweep_interval_minutes=_as_int("sweep_interval_minutes", value("sweep_interval_minutes"), 1, 1440),
-            sweep_overlap_seconds=_as_int("sweep_overlap_seconds", value("sweep_overlap_seconds"), 0, 86400),
-            sweep_initial_lookback_days=_as_int(
-                "sweep_initial_lookback_days", value("sweep_initial_lookback_days"), 1, 3650
+            sweep_overlap_seconds=_as_setting(
+                "sweep_overlap_seconds", value("sweep_overlap_seconds"), SWEEP_OVERLAP_SECONDS
+            ),
+            sweep_initial_lookback_days=_as_setting(
+                "sweep_initial_lookback_days", value("sweep_initial_lookback_days"), SWEEP_INITIAL_LOOKBACK_DAYS
             ),
             athena_bytes_scanned_cutoff=_as_int(
                 "athena_bytes_scanned_cutoff",

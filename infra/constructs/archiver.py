@@ -21,6 +21,7 @@ from aws_cdk.aws_lambda_event_sources import SqsEventSource
 from constructs import Construct
 
 from automl_archive.contracts.archive_layout import ARCHIVER_WRITE_PREFIXES
+from automl_archive.contracts.settings import ArchiverSettings
 from infra import config
 from infra.config import ArchiveSettings
 from infra.constructs.function import FunctionSpec, build_function
@@ -176,16 +177,14 @@ class Archiver(Construct):
 
     def _environment(self) -> dict[str, str]:
         res, settings = self._resources, self._settings
-        return {
-            "JOBS_TABLE_NAME": res.table.table_name,
-            "ARCHIVE_BUCKET_NAME": res.archive_bucket.bucket_name,
-            "ALERTS_TOPIC_ARN": res.alerts_topic.topic_arn,
-            "ALERT_ON_STATUSES": ",".join(settings.alert_on_statuses),
-            "CHILD_LINK_TTL_DAYS": str(settings.child_link_ttl_days),
-            "ALERT_CLAIM_LEASE_SECONDS": str(config.ARCHIVER_TIMEOUT_SECONDS * config.ALERT_CLAIM_LEASE_FACTOR),
-            "SAGEMAKER_RETRY_MODE": config.SAGEMAKER_RETRY_MODE,
-            "SAGEMAKER_MAX_ATTEMPTS": str(config.SAGEMAKER_MAX_ATTEMPTS),
-        }
+        return ArchiverSettings(
+            jobs_table_name=res.table.table_name,
+            archive_bucket_name=res.archive_bucket.bucket_name,
+            alerts_topic_arn=res.alerts_topic.topic_arn,
+            alert_on=frozenset(settings.alert_on_statuses),
+            child_link_ttl_days=settings.child_link_ttl_days,
+            alert_claim_lease_seconds=config.ARCHIVER_TIMEOUT_SECONDS * config.ALERT_CLAIM_LEASE_FACTOR,
+        ).to_environment()
 
     def _build_event_source(self) -> None:
         self.function.add_event_source(

@@ -12,6 +12,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from automl_archive.contracts.job_table import ALERTS_DUE_INDEX
+from automl_archive.contracts.settings import SweepSettings
 from infra import config
 from infra.config import ArchiveSettings
 from infra.constructs.function import FunctionSpec, build_function
@@ -39,14 +40,12 @@ class ReconcileSweep(Construct):
                 role_description="AutoML job archive reconcile sweep: exactly the calls its code makes",
                 timeout=Duration.seconds(config.SWEEP_TIMEOUT_SECONDS),
                 memory_mb=config.SWEEP_MEMORY_MB,
-                environment={
-                    "JOBS_TABLE_NAME": table.table_name,
-                    "WORK_QUEUE_URL": work_queue.queue_url,
-                    "SWEEP_OVERLAP_SECONDS": str(settings.sweep_overlap_seconds),
-                    "SWEEP_INITIAL_LOOKBACK_DAYS": str(settings.sweep_initial_lookback_days),
-                    "SAGEMAKER_RETRY_MODE": config.SAGEMAKER_RETRY_MODE,
-                    "SAGEMAKER_MAX_ATTEMPTS": str(config.SAGEMAKER_MAX_ATTEMPTS),
-                },
+                environment=SweepSettings(
+                    jobs_table_name=table.table_name,
+                    work_queue_url=work_queue.queue_url,
+                    overlap_seconds=settings.sweep_overlap_seconds,
+                    initial_lookback_days=settings.sweep_initial_lookback_days,
+                ).to_environment(),
                 statements=[
                     iam.PolicyStatement(sid="ListAutoMLJobs", actions=["sagemaker:ListAutoMLJobs"], resources=["*"]),
                     iam.PolicyStatement(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from automl_archive.config import ArchiverSettings
+from automl_archive.contracts.settings import ArchiverSettings
 from automl_archive.dal.aws import DynamoJobStore, S3Archive, SageMakerApi, SnsNotifier
 from automl_archive.logic.archive import ArchivePolicy, JobArchiver
 from automl_archive.logic.resolve import ChildJobResolver

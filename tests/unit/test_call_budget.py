@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from automl_archive.config import ArchiverSettings, ConfigurationError
 from automl_archive.contracts.call_budget import (
     SAGEMAKER,
     STORAGE,
@@ -13,6 +12,7 @@ from automl_archive.contracts.call_budget import (
     record_reserve_seconds,
     slowest_call_seconds,
 )
+from automl_archive.contracts.settings import SAGEMAKER_MAX_ATTEMPTS, ArchiverSettings, ConfigurationError
 from automl_archive.handlers import sweep as sweep_handler
 from infra import config
 
@@ -31,7 +31,7 @@ def test_the_old_sagemaker_settings_could_outlast_the_archiver_timeout():
 
 
 def test_every_client_fits_the_archiver_timeout_with_margin():
-    deployed_attempts = config.SAGEMAKER_MAX_ATTEMPTS
+    deployed_attempts = SAGEMAKER_MAX_ATTEMPTS.default
     for budget in (SAGEMAKER, STORAGE):
         # at most 60 % of the timeout for one call, whatever it meets
         assert budget.worst_case_seconds() <= 0.6 * config.ARCHIVER_TIMEOUT_SECONDS

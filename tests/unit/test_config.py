@@ -2,7 +2,7 @@
 
 import pytest
 
-from automl_archive.config import ArchiverSettings, ConfigurationError
+from automl_archive.contracts.settings import ArchiverSettings, ConfigurationError, SweepSettings
 
 VALID = {
     "JOBS_TABLE_NAME": "jobs",
@@ -38,3 +38,31 @@ def test_non_integer_is_reported():
 
 def test_empty_alert_list_disables_alerts():
     assert ArchiverSettings.from_environ({**VALID, "ALERT_ON_STATUSES": ""}).alert_on == frozenset()
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        ArchiverSettings("jobs", "archive", "arn:aws:sns:us-east-1:123456789012:alerts"),
+        ArchiverSettings(
+            "jobs",
+            "archive",
+            "arn:aws:sns:us-east-1:123456789012:alerts",
+            alert_on=frozenset({"Stopped", "CompletedWithProblems"}),
+            child_link_ttl_days=7,
+            alert_claim_lease_seconds=300,
+            sagemaker_retry_mode="standard",
+            sagemaker_max_attempts=1,
+        ),
+        ArchiverSettings("jobs", "archive", "arn:aws:sns:us-east-1:123456789012:alerts", alert_on=frozenset()),
+    ],
+)
+def test_the_environment_the_stack_writes_reads_back_as_the_same_settings(settings):
+    # Given settings as the stack builds them / When written as the environment and read at cold start
+    # Then nothing is lost or renamed on the way (the stack and the function share one model)
+    assert ArchiverSettings.from_environ(settings.to_environment()) == settings
+
+
+def test_the_sweep_environment_reads_back_as_the_same_settings():
+    settings = SweepSettings("jobs", "https://sqs.us-east-1.amazonaws.com/123456789012/work", 60, 3, "legacy", 2)
+    assert SweepSettings.from_environ(settings.to_environment()) == settings

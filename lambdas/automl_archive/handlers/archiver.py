@@ -19,9 +19,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from automl_archive.composition import build_job_archiver
-from automl_archive.config import ArchiverSettings
 from automl_archive.contracts.call_budget import record_reserve_seconds
 from automl_archive.contracts.metric_names import RECORDS_DEFERRED
+from automl_archive.contracts.settings import ArchiverSettings
 from automl_archive.logic.archive import JobArchiver
 from automl_archive.models.messages import RejectedMessage, parse_message
 from automl_archive.observability import logger, metrics, tracer

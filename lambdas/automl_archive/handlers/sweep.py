@@ -8,8 +8,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from automl_archive.config import SweepSettings
 from automl_archive.contracts.call_budget import record_reserve_seconds
+from automl_archive.contracts.settings import SweepSettings
 from automl_archive.dal.aws import DynamoJobStore, SageMakerApi, SqsWorkQueue
 from automl_archive.logic.reconcile import ReconcileSweep, SweepPolicy
 from automl_archive.observability import logger, metrics, tracer

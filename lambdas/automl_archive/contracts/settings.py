@@ -1,0 +1,171 @@
+"""Each function's settings: one typed model per function that reads its environment at cold start
+and that the stack uses to write that environment (`to_environment`), so the two cannot disagree on a
+variable's name, default or bounds.
+
+A missing or malformed variable raises `ConfigurationError` naming every problem at once, so a
+mis-deployed function fails loudly on its first invocation instead of misbehaving later.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from automl_archive.contracts.call_budget import SAGEMAKER
+from automl_archive.contracts.job_status import ALERT_CATEGORIES, DEFAULT_ALERT_CATEGORIES
+
+RETRY_MODES = frozenset({"legacy", "standard", "adaptive"})
+DEFAULT_RETRY_MODE = "adaptive"
+
+
+@dataclass(frozen=True)
+class IntSetting:
+    """An integer setting: its environment variable, default and bounds (the stack's context uses them too)."""
+
+    env: str
+    default: int
+    minimum: int
+    maximum: int
+
+
+CHILD_LINK_TTL_DAYS = IntSetting("CHILD_LINK_TTL_DAYS", 30, 1, 3650)
+ALERT_CLAIM_LEASE_SECONDS = IntSetting("ALERT_CLAIM_LEASE_SECONDS", 120, 1, 3600)
+# Attempts per SageMaker call: the call budget's, which fits one call's worst case inside the function's
+# timeout; what still fails is retried by the queue.
+SAGEMAKER_MAX_ATTEMPTS = IntSetting("SAGEMAKER_MAX_ATTEMPTS", SAGEMAKER.max_attempts, 1, SAGEMAKER.max_attempts)
+SWEEP_OVERLAP_SECONDS = IntSetting("SWEEP_OVERLAP_SECONDS", 900, 0, 86400)
+SWEEP_INITIAL_LOOKBACK_DAYS = IntSetting("SWEEP_INITIAL_LOOKBACK_DAYS", 30, 1, 3650)
+
+JOBS_TABLE_NAME = "JOBS_TABLE_NAME"
+ARCHIVE_BUCKET_NAME = "ARCHIVE_BUCKET_NAME"
+ALERTS_TOPIC_ARN = "ALERTS_TOPIC_ARN"
+WORK_QUEUE_URL = "WORK_QUEUE_URL"
+ALERT_ON_STATUSES = "ALERT_ON_STATUSES"
+SAGEMAKER_RETRY_MODE = "SAGEMAKER_RETRY_MODE"
+
+
+class ConfigurationError(RuntimeError):
+    """The function's environment is incomplete or invalid."""
+
+
+@dataclass(frozen=True)
+class ArchiverSettings:
+    jobs_table_name: str
+    archive_bucket_name: str
+    alerts_topic_arn: str
+    alert_on: frozenset[str] = frozenset(DEFAULT_ALERT_CATEGORIES)
+    child_link_ttl_days: int = CHILD_LINK_TTL_DAYS.default
+    alert_claim_lease_seconds: int = ALERT_CLAIM_LEASE_SECONDS.default
+    sagemaker_retry_mode: str = DEFAULT_RETRY_MODE
+    sagemaker_max_attempts: int = SAGEMAKER_MAX_ATTEMPTS.default
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> ArchiverSettings:
+        reader = _EnvReader(os.environ if environ is None else environ)
+        settings = cls(
+            jobs_table_name=reader.text(JOBS_TABLE_NAME),
+            archive_bucket_name=reader.text(ARCHIVE_BUCKET_NAME),
+            alerts_topic_arn=reader.text(ALERTS_TOPIC_ARN),
+            alert_on=reader.choices(ALERT_ON_STATUSES, ALERT_CATEGORIES, default=",".join(DEFAULT_ALERT_CATEGORIES)),
+            child_link_ttl_days=reader.integer(CHILD_LINK_TTL_DAYS),
+            alert_claim_lease_seconds=reader.integer(ALERT_CLAIM_LEASE_SECONDS),
+            sagemaker_retry_mode=reader.choice(SAGEMAKER_RETRY_MODE, RETRY_MODES, default=DEFAULT_RETRY_MODE),
+            sagemaker_max_attempts=reader.integer(SAGEMAKER_MAX_ATTEMPTS),
+        )
+        reader.raise_if_invalid()
+        return settings
+
+    def to_environment(self) -> dict[str, str]:
+        """The environment that `from_environ` reads back as these settings (the stack deploys it)."""
+        return {
+            JOBS_TABLE_NAME: self.jobs_table_name,
+            ARCHIVE_BUCKET_NAME: self.archive_bucket_name,
+            ALERTS_TOPIC_ARN: self.alerts_topic_arn,
+            ALERT_ON_STATUSES: ",".join(category for category in ALERT_CATEGORIES if category in self.alert_on),
+            CHILD_LINK_TTL_DAYS.env: str(self.child_link_ttl_days),
+            ALERT_CLAIM_LEASE_SECONDS.env: str(self.alert_claim_lease_seconds),
+            SAGEMAKER_RETRY_MODE: self.sagemaker_retry_mode,
+            SAGEMAKER_MAX_ATTEMPTS.env: str(self.sagemaker_max_attempts),
+        }
+
+
+@dataclass(frozen=True)
+class SweepSettings:
+    jobs_table_name: str
+    work_queue_url: str
+    overlap_seconds: int = SWEEP_OVERLAP_SECONDS.default
+    initial_lookback_days: int = SWEEP_INITIAL_LOOKBACK_DAYS.default
+    sagemaker_retry_mode: str = DEFAULT_RETRY_MODE
+    sagemaker_max_attempts: int = SAGEMAKER_MAX_ATTEMPTS.default
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> SweepSettings:
+        reader = _EnvReader(os.environ if environ is None else environ)
+        settings = cls(
+            jobs_table_name=reader.text(JOBS_TABLE_NAME),
+            work_queue_url=reader.text(WORK_QUEUE_URL),
+            overlap_seconds=reader.integer(SWEEP_OVERLAP_SECONDS),
+            initial_lookback_days=reader.integer(SWEEP_INITIAL_LOOKBACK_DAYS),
+            sagemaker_retry_mode=reader.choice(SAGEMAKER_RETRY_MODE, RETRY_MODES, default=DEFAULT_RETRY_MODE),
+            sagemaker_max_attempts=reader.integer(SAGEMAKER_MAX_ATTEMPTS),
+        )
+        reader.raise_if_invalid()
+        return settings
+
+    def to_environment(self) -> dict[str, str]:
+        return {
+            JOBS_TABLE_NAME: self.jobs_table_name,
+            WORK_QUEUE_URL: self.work_queue_url,
+            SWEEP_OVERLAP_SECONDS.env: str(self.overlap_seconds),
+            SWEEP_INITIAL_LOOKBACK_DAYS.env: str(self.initial_lookback_days),
+            SAGEMAKER_RETRY_MODE: self.sagemaker_retry_mode,
+            SAGEMAKER_MAX_ATTEMPTS.env: str(self.sagemaker_max_attempts),
+        }
+
+
+class _EnvReader:
+    """Reads typed values, collecting every problem so the error lists them all."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+        self._problems: list[str] = []
+
+    def text(self, name: str) -> str:
+        value = self._env.get(name, "").strip()
+        if not value:
+            self._problems.append(f"{name} is required")
+        return value
+
+    def integer(self, setting: IntSetting) -> int:
+        name, default, minimum, maximum = setting.env, setting.default, setting.minimum, setting.maximum
+        raw = self._env.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            self._problems.append(f"{name} must be an integer, got {raw!r}")
+            return default
+        if not minimum <= value <= maximum:
+            self._problems.append(f"{name} must be between {minimum} and {maximum}, got {value}")
+        return value
+
+    def choice(self, name: str, allowed: frozenset[str], default: str) -> str:
+        value = self._env.get(name, "").strip() or default
+        if value not in allowed:
+            self._problems.append(f"{name} must be one of {sorted(allowed)}, got {value!r}")
+        return value
+
+    def choices(self, name: str, allowed: tuple[str, ...], default: str) -> frozenset[str]:
+        raw = self._env.get(name)
+        raw = default if raw is None else raw
+        values = frozenset(item.strip() for item in raw.split(",") if item.strip())
+        unknown = values - set(allowed)
+        if unknown:
+            self._problems.append(f"{name} has unknown values {sorted(unknown)}; allowed: {sorted(allowed)}")
+        return values & set(allowed)
+
+    def raise_if_invalid(self) -> None:
+        if self._problems:
+            raise ConfigurationError("Invalid function environment: " + "; ".join(self._problems))

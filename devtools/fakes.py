@@ -218,3 +218,21 @@ class FakeQueue:
 
     def send_batch(self, bodies: list[dict[str, Any]]) -> None:
         self.sent.extend((body, 0) for body in bodies)
+
+
+class RecordingMetrics:
+    """A MetricsSink that keeps what logic counted, so tests assert on it."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.values: dict[str, list[float]] = {}
+        self.by_dimension: Counter[tuple[str, str, str]] = Counter()
+
+    def count(self, name: str, value: int = 1) -> None:
+        self.counts[name] += value
+
+    def seconds(self, name: str, value: float) -> None:
+        self.values.setdefault(name, []).append(value)
+
+    def count_by(self, name: str, dimension: str, value: str) -> None:
+        self.by_dimension[(name, dimension, value)] += 1

@@ -187,9 +187,10 @@ class Scenario:
 
 
 def new_world(scenario: Scenario) -> Any:
+    from automl_archive.composition import assemble_archiver  # noqa: PLC0415
     from automl_archive.contracts.job_status import DescribeApi  # noqa: PLC0415
-    from automl_archive.logic.archive import ArchivePolicy, JobArchiver  # noqa: PLC0415
-    from automl_archive.logic.resolve import ChildJobResolver  # noqa: PLC0415
+    from automl_archive.contracts.settings import ArchiverSettings  # noqa: PLC0415
+    from automl_archive.observability import PowertoolsMetrics  # noqa: PLC0415
     from devtools.fakes import FakeArchive, FakeNotifier, FakeSageMaker, FakeStore  # noqa: PLC0415
 
     class RecordingSageMaker(FakeSageMaker):
@@ -204,12 +205,17 @@ def new_world(scenario: Scenario) -> Any:
 
     sagemaker = RecordingSageMaker()
     store, archive, notifier = FakeStore(), FakeArchive(), FakeNotifier()
-    resolver = ChildJobResolver(sagemaker, store, 30 * 86400, lambda: int(NOW.timestamp()))
-    policy = ArchivePolicy(
-        alert_on=frozenset({"Failed"}),
-        alert_claim_lease_seconds=120,
+    # Wired as the function wires itself, Powertools metrics included; only the gateways are fakes.
+    archiver = assemble_archiver(
+        ArchiverSettings("jobs", "archive", "topic"),
+        sagemaker=sagemaker,
+        store=store,
+        archive=archive,
+        notifier=notifier,
+        metrics=PowertoolsMetrics(),
+        clock=lambda: NOW,
+        epoch=lambda: int(NOW.timestamp()),
     )
-    archiver = JobArchiver(sagemaker, store, archive, notifier, resolver, policy, lambda: NOW)
     return {"sagemaker": sagemaker, "store": store, "archive": archive, "archiver": archiver}
 
 

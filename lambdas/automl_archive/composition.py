@@ -1,12 +1,47 @@
-"""Wiring: the JobArchiver with the boto3 data-access layer, as the Lambda handler and the CLI build it."""
+"""Wiring: the one place that assembles each function's logic from its settings and its gateways.
+
+The Lambda handlers, the operator command and the CPU benchmark all build through here; `assemble_*`
+takes the gateways (boto3 adapters in AWS, fakes in tests and benchmarks), `build_*` adds the boto3 ones.
+"""
 
 from __future__ import annotations
 
-from automl_archive.contracts.settings import ArchiverSettings
-from automl_archive.dal.aws import DynamoJobStore, S3Archive, SageMakerApi, SnsNotifier
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from automl_archive.contracts.settings import ArchiverSettings, SweepSettings
+from automl_archive.dal.aws import DynamoJobStore, S3Archive, SageMakerApi, SnsNotifier, SqsWorkQueue
+from automl_archive.dal.interfaces import Archive, JobStore, MetricsSink, Notifier, SageMakerGateway, WorkQueue
 from automl_archive.logic.archive import ArchivePolicy, JobArchiver
+from automl_archive.logic.reconcile import ReconcileSweep, SweepPolicy
 from automl_archive.logic.resolve import ChildJobResolver
+from automl_archive.observability import PowertoolsMetrics
 from automl_archive.wall_clock import epoch_seconds, utc_now
+
+
+def assemble_archiver(
+    settings: ArchiverSettings,
+    *,
+    sagemaker: SageMakerGateway,
+    store: JobStore,
+    archive: Archive,
+    notifier: Notifier,
+    metrics: MetricsSink,
+    clock: Callable[[], datetime] = utc_now,
+    epoch: Callable[[], int] = epoch_seconds,
+) -> JobArchiver:
+    return JobArchiver(
+        sagemaker=sagemaker,
+        store=store,
+        archive=archive,
+        notifier=notifier,
+        resolver=ChildJobResolver(
+            sagemaker, store, link_ttl_seconds=settings.child_link_ttl_days * 86400, epoch_seconds=epoch
+        ),
+        policy=ArchivePolicy(alert_on=settings.alert_on, alert_claim_lease_seconds=settings.alert_claim_lease_seconds),
+        clock=clock,
+        metrics=metrics,
+    )
 
 
 def build_job_archiver(
@@ -21,20 +56,38 @@ def build_job_archiver(
     if connect_now:
         for dal in (sagemaker, store, archive, notifier):
             dal.connect()
-    return JobArchiver(
+    return assemble_archiver(
+        settings, sagemaker=sagemaker, store=store, archive=archive, notifier=notifier, metrics=PowertoolsMetrics()
+    )
+
+
+def assemble_sweep(
+    settings: SweepSettings,
+    *,
+    sagemaker: SageMakerGateway,
+    store: JobStore,
+    queue: WorkQueue,
+    metrics: MetricsSink,
+    clock: Callable[[], datetime] = utc_now,
+) -> ReconcileSweep:
+    return ReconcileSweep(
         sagemaker=sagemaker,
         store=store,
-        archive=archive,
-        notifier=notifier,
-        resolver=ChildJobResolver(
-            sagemaker,
-            store,
-            link_ttl_seconds=settings.child_link_ttl_days * 86400,
-            epoch_seconds=epoch_seconds,
+        queue=queue,
+        policy=SweepPolicy(
+            overlap=timedelta(seconds=settings.overlap_seconds),
+            initial_lookback=timedelta(days=settings.initial_lookback_days),
         ),
-        policy=ArchivePolicy(
-            alert_on=settings.alert_on,
-            alert_claim_lease_seconds=settings.alert_claim_lease_seconds,
-        ),
-        clock=utc_now,
+        clock=clock,
+        metrics=metrics,
+    )
+
+
+def build_sweep(settings: SweepSettings) -> ReconcileSweep:
+    return assemble_sweep(
+        settings,
+        sagemaker=SageMakerApi(settings.sagemaker_retry_mode, settings.sagemaker_max_attempts),
+        store=DynamoJobStore(settings.jobs_table_name),
+        queue=SqsWorkQueue(settings.work_queue_url),
+        metrics=PowertoolsMetrics(),
     )

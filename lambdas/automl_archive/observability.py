@@ -24,3 +24,16 @@ def count_with_dimension(name: str, dimension: str, value: str) -> None:
         return
     with single_metric(name=name, unit=MetricUnit.Count, value=1) as metric:
         metric.add_dimension(name=dimension, value=value)
+
+
+class PowertoolsMetrics:
+    """The MetricsSink the functions use: Powertools' EMF metrics, flushed by the handler decorator."""
+
+    def count(self, name: str, value: int = 1) -> None:
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+    def seconds(self, name: str, value: float) -> None:
+        metrics.add_metric(name=name, unit=MetricUnit.Seconds, value=value)
+
+    def count_by(self, name: str, dimension: str, value: str) -> None:
+        count_with_dimension(name, dimension, value)

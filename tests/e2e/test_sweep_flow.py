@@ -81,7 +81,7 @@ def test_two_overlapping_sweeps_archive_each_job_once_and_alert_once(archive, mo
     versions_before = set(archive.object_versions())
     # And two runs held so that both have listed and enqueued before either moves the watermark
     # (without reserved concurrency, EventBridge may start a sweep while the last one still runs)
-    sweep = sys.modules["automl_archive.handlers.sweep"].build_sweep()
+    sweep = sys.modules["automl_archive.handlers.sweep"].sweep()
     both_listed = threading.Barrier(2, timeout=30)
     advance = sweep._store.advance_watermark
 

@@ -8,14 +8,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from automl_archive.composition import assemble_archiver
 from automl_archive.contracts.job_status import ChildKind, DescribeApi
+from automl_archive.contracts.metric_names import ARCHIVE_LAG_SECONDS
+from automl_archive.contracts.settings import ArchiverSettings
 from automl_archive.dal.interfaces import CandidatesUnavailable, ChildLink
 from automl_archive.logic import archive as archive_module
-from automl_archive.logic.archive import ArchivePolicy, JobArchiver, Outcome
-from automl_archive.logic.resolve import ChildJobResolver
+from automl_archive.logic.archive import JobArchiver, Outcome
 from automl_archive.models.messages import ChildJobEvent, JobReference
 from devtools.answers import arn, best_candidate, v1_answer, v2_answer
-from devtools.fakes import FakeArchive, FakeNotifier, FakeQueue, FakeSageMaker, FakeStore
+from devtools.fakes import FakeArchive, FakeNotifier, FakeQueue, FakeSageMaker, FakeStore, RecordingMetrics
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -29,16 +31,21 @@ class World:
         self.queue = FakeQueue()
         self.now = NOW
         self.alert_on = alert_on
+        self.metrics = RecordingMetrics()
         self.archiver = self.new_archiver()
 
     def new_archiver(self) -> JobArchiver:
         """A fresh container: no warm memory, same stored state."""
-        resolver = ChildJobResolver(self.sagemaker, self.store, 86400, lambda: int(self.now.timestamp()))
-        policy = ArchivePolicy(
-            alert_on=self.alert_on,
-            alert_claim_lease_seconds=120,
+        return assemble_archiver(
+            ArchiverSettings("jobs", "archive", "topic", alert_on=self.alert_on, child_link_ttl_days=1),
+            sagemaker=self.sagemaker,
+            store=self.store,
+            archive=self.archive,
+            notifier=self.notifier,
+            metrics=self.metrics,
+            clock=lambda: self.now,
+            epoch=lambda: int(self.now.timestamp()),
         )
-        return JobArchiver(self.sagemaker, self.store, self.archive, self.notifier, resolver, policy, lambda: self.now)
 
     def run(self, item, message_id: str = "m-1") -> Outcome:
         return self.archiver.process(item, message_id, set())
@@ -426,11 +433,9 @@ def test_a_leaderboard_sagemaker_will_not_list_does_not_block_the_final_state(wo
 
 
 @pytest.fixture
-def lag_values():
-    """The ArchiveLagSeconds values the archiver recorded (metrics are never flushed in tests)."""
-    archive_module.metrics.clear_metrics()
-    yield lambda: list(archive_module.metrics.metric_set.get("ArchiveLagSeconds", {}).get("Value", []))
-    archive_module.metrics.clear_metrics()
+def lag_values(world):
+    """The ArchiveLagSeconds values the archiver recorded."""
+    return lambda: world.metrics.values.get(ARCHIVE_LAG_SECONDS, [])
 
 
 def test_each_newly_archived_state_reports_how_late_the_archive_holds_it(world, lag_values):

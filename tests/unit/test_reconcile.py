@@ -14,8 +14,8 @@ SWEEP_START = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
 POLICY = SweepPolicy(overlap=timedelta(minutes=15), initial_lookback=timedelta(days=30))
 
 
-def _sweep(world: World) -> ReconcileSweep:
-    return ReconcileSweep(world.sagemaker, world.store, world.queue, POLICY, clock=lambda: SWEEP_START)
+def _sweep(world: World, start: datetime = SWEEP_START) -> ReconcileSweep:
+    return ReconcileSweep(world.sagemaker, world.store, world.queue, POLICY, clock=lambda: start, metrics=world.metrics)
 
 
 def test_jobs_missing_or_behind_are_enqueued_and_current_ones_are_not():
@@ -43,10 +43,7 @@ def test_first_sweep_looks_back_and_later_sweeps_start_at_the_watermark_with_ove
     _sweep(world).run()
     assert world.sagemaker.list_filters[0] == {"LastModifiedTimeAfter": SWEEP_START - timedelta(days=30, minutes=15)}
     assert world.store.watermarks[SWEEP_WATERMARK] == SWEEP_START
-    later = ReconcileSweep(
-        world.sagemaker, world.store, world.queue, POLICY, clock=lambda: SWEEP_START + timedelta(hours=1)
-    )
-    later.run()
+    _sweep(world, SWEEP_START + timedelta(hours=1)).run()
     assert world.sagemaker.list_filters[1] == {"LastModifiedTimeAfter": SWEEP_START - timedelta(minutes=15)}
 
 

@@ -1,11 +1,32 @@
-"""Names of the metrics the functions emit that alarms and the dashboard watch.
-
-Plain constants (no Powertools import), so the CDK app imports them as cheaply as the functions do.
+"""Every metric the functions emit (namespace AutoMLArchive): the alarms and the dashboard watch them
+by these names. Plain constants, so the CDK app imports them as cheaply as the functions do.
 """
 
+# --- The archiver ------------------------------------------------------------------------------------
+STATES_ARCHIVED = "StatesArchived"  # a new job state written
+DUPLICATE_STATES = "DuplicateStates"  # a described state the archive already held
+JOBS_FINISHED = "JobsFinished"  # a terminal state archived, by the `status` dimension
+JOBS_FINISHED_DIMENSION = "status"
+CANDIDATES_ARCHIVED = "CandidatesArchived"
 LEADERBOARDS_UNAVAILABLE = "LeaderboardsUnavailable"  # a finished job archived without its leaderboard
-RECORDS_DEFERRED = "RecordsDeferred"  # a record handed back untouched: too little time left to start it
+DESCRIBES = "Describes"
+DESCRIBES_SKIPPED = "DescribesSkipped"  # a reference or progress event the archive already answers
+DUPLICATE_EVENTS_SKIPPED = "DuplicateEventsSkipped"
+CHILD_JOBS_SKIPPED = "ChildJobsSkipped"  # a child job no AutoML job runs
+JOBS_NOT_FOUND = "JobsNotFound"
+ALERTS_SENT = "AlertsSent"
+ALERTS_DEDUPLICATED = "AlertsDeduplicated"
+ALERT_MARKS_FAILED = "AlertMarksFailed"  # an alert published whose "sent" mark could not be stored
 # Seconds from a state's LastModifiedTime to its archive (the product's freshness), per archived state.
 ARCHIVE_LAG_SECONDS = "ArchiveLagSeconds"
+RECORDS_DEFERRED = "RecordsDeferred"  # a record handed back untouched: too little time left to start it
+MALFORMED_MESSAGES = "MalformedMessages"
+UNRELATED_MESSAGES = "UnrelatedMessages"
+
+# --- The reconcile sweep -----------------------------------------------------------------------------
+SWEEP_JOBS_LISTED = "SweepJobsListed"
+SWEEP_JOBS_ENQUEUED = "SweepJobsEnqueued"
+SWEEP_LAG_SECONDS = "SweepLagSeconds"  # since the last complete pass's watermark
+SWEEP_ALERTS_DUE = "SweepAlertsDue"
 # The sweep found its stored watermark unreadable and looked back as a first pass does.
 SWEEP_WATERMARK_INVALID = "SweepWatermarkInvalid"

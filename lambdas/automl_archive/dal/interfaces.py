@@ -151,3 +151,15 @@ class WorkQueue(Protocol):
     def send_batch(self, bodies: list[dict[str, Any]]) -> None:
         """Send every body (in batches of 10); raises if any could not be sent."""
         ...
+
+
+class MetricsSink(Protocol):
+    """Where logic counts what it did; the functions send it to CloudWatch (observability.py)."""
+
+    def count(self, name: str, value: int = 1) -> None: ...
+
+    def seconds(self, name: str, value: float) -> None: ...
+
+    def count_by(self, name: str, dimension: str, value: str) -> None:
+        """One count with an extra dimension (e.g. jobs finished by status)."""
+        ...

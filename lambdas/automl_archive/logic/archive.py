@@ -17,8 +17,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from automl_archive.contracts.archive_layout import (
     JSON_CONTENT_TYPE,
     JSON_LINES_CONTENT_TYPE,
@@ -31,12 +29,29 @@ from automl_archive.contracts.archive_layout import (
 )
 from automl_archive.contracts.job_status import DescribeApi
 from automl_archive.contracts.job_table import ALERT_DUE_ATTRIBUTE, ALERT_DUE_VALUE, SUMMARY_FIELDS
-from automl_archive.contracts.metric_names import ARCHIVE_LAG_SECONDS, LEADERBOARDS_UNAVAILABLE
+from automl_archive.contracts.metric_names import (
+    ALERT_MARKS_FAILED,
+    ALERTS_DEDUPLICATED,
+    ALERTS_SENT,
+    ARCHIVE_LAG_SECONDS,
+    CANDIDATES_ARCHIVED,
+    CHILD_JOBS_SKIPPED,
+    DESCRIBES,
+    DESCRIBES_SKIPPED,
+    DUPLICATE_EVENTS_SKIPPED,
+    DUPLICATE_STATES,
+    JOBS_FINISHED,
+    JOBS_FINISHED_DIMENSION,
+    JOBS_NOT_FOUND,
+    LEADERBOARDS_UNAVAILABLE,
+    STATES_ARCHIVED,
+)
 from automl_archive.dal.interfaces import (
     Archive,
     CandidatesUnavailable,
     JobNotFound,
     JobStore,
+    MetricsSink,
     Notifier,
     SageMakerGateway,
     StoredState,
@@ -48,7 +63,7 @@ from automl_archive.logic.normalise import normalise
 from automl_archive.logic.resolve import ChildJobResolver
 from automl_archive.logic.state import alert_category, is_terminal, ordering_key, state_id
 from automl_archive.models.messages import BACKFILL_ORIGIN, ChildJobEvent, JobReference, WorkItem
-from automl_archive.observability import count_with_dimension, logger, metrics
+from automl_archive.observability import logger
 
 SEEN_EVENTS_LIMIT = 200  # fingerprints remembered per job state (a tuning phase emits many events)
 # Freshness is measured for states the product should have seen as they happened: not for history an
@@ -96,6 +111,7 @@ class JobArchiver:
         resolver: ChildJobResolver,
         policy: ArchivePolicy,
         clock: Callable[[], datetime],
+        metrics: MetricsSink,
     ) -> None:
         self._sagemaker = sagemaker
         self._store = store
@@ -104,6 +120,7 @@ class JobArchiver:
         self._resolver = resolver
         self._policy = policy
         self._clock = clock
+        self._metrics = metrics
         self._known_api: dict[str, DescribeApi] = {}  # warm-container memory of which describe works per job
         # Alerts this container published whose "sent" mark has not been stored yet: a retry here
         # stores the mark without publishing again.
@@ -121,7 +138,7 @@ class JobArchiver:
         if isinstance(item, ChildJobEvent):
             resolution = self._resolver.resolve(item)
             if resolution.job_name is None:
-                metrics.add_metric(name="ChildJobsSkipped", unit=MetricUnit.Count, value=1)
+                self._metrics.count(CHILD_JOBS_SKIPPED)
                 return Outcome.NOT_AUTOML
             item = JobReference(
                 job_name=resolution.job_name,
@@ -150,7 +167,7 @@ class JobArchiver:
             and not reference.force
             and not _listed_newer(reference, state)  # SageMaker lists a later terminal state: archive it
         ):
-            metrics.add_metric(name="DescribesSkipped", unit=MetricUnit.Count, value=1)
+            self._metrics.count(DESCRIBES_SKIPPED)
             if self._settled(state, stored.alerts_sent):
                 return Outcome.ALREADY_FINAL
             # The alert of a stored terminal state is still due: finish it from the store, whatever a
@@ -166,17 +183,17 @@ class JobArchiver:
         ):
             # Another message carried this event and was handled at the state still stored; if that
             # message failed afterwards, its own redelivery finishes the work.
-            metrics.add_metric(name="DuplicateEventsSkipped", unit=MetricUnit.Count, value=1)
+            self._metrics.count(DUPLICATE_EVENTS_SKIPPED)
             return Outcome.DUPLICATE_EVENT
         if state is not None and not state.is_terminal and not reference.force:
             skipped = self._needless_describe(reference, state)
             if skipped is not None:
-                metrics.add_metric(name="DescribesSkipped", unit=MetricUnit.Count, value=1)
+                self._metrics.count(DESCRIBES_SKIPPED)
                 return skipped
         try:
             answer, api = self._describe(reference, state.describe_api if state else None)
         except JobNotFound:
-            metrics.add_metric(name="JobsNotFound", unit=MetricUnit.Count, value=1)
+            self._metrics.count(JOBS_NOT_FOUND)
             logger.warning("AutoML job not found; acknowledged", extra={"job_name": reference.job_name})
             return Outcome.JOB_NOT_FOUND
         self._known_api[job_key] = api
@@ -227,7 +244,7 @@ class JobArchiver:
         """How late the archive holds a state: one ArchiveLagSeconds value per newly archived state."""
         lag = (self._clock() - last_modified).total_seconds()
         if 0 <= lag <= FRESHNESS_HORIZON_SECONDS:
-            metrics.add_metric(name=ARCHIVE_LAG_SECONDS, unit=MetricUnit.Seconds, value=round(lag, 3))
+            self._metrics.seconds(ARCHIVE_LAG_SECONDS, round(lag, 3))
 
     def _alert_due_marker(self, answer: dict[str, Any], api: DescribeApi, alerts_sent: frozenset[str]) -> str | None:
         """The index marker for a terminal state whose alert is due and not yet sent (None: none due)."""
@@ -242,7 +259,7 @@ class JobArchiver:
 
     def _describe(self, reference: JobReference, stored_api: DescribeApi | None) -> tuple[dict[str, Any], DescribeApi]:
         known_api = self._known_api.get(reference.job_name.lower()) or stored_api or reference.api_hint
-        metrics.add_metric(name="Describes", unit=MetricUnit.Count, value=1)
+        self._metrics.count(DESCRIBES)
         return describe_job(self._sagemaker, reference.job_name, known_api)
 
     def _archive_if_newer(
@@ -278,8 +295,8 @@ class JobArchiver:
             summary[ALERT_DUE_ATTRIBUTE] = alert_due  # the sparse index of alerts still due
             written = self._store.save_state(job_key, ordering, summary)
             if written and record["is_terminal"]:
-                count_with_dimension("JobsFinished", "status", record["status"])
-        metrics.add_metric(name="StatesArchived" if written else "DuplicateStates", unit=MetricUnit.Count, value=1)
+                self._metrics.count_by(JOBS_FINISHED, JOBS_FINISHED_DIMENSION, record["status"])
+        self._metrics.count(STATES_ARCHIVED if written else DUPLICATE_STATES)
         return ArchivedState(
             record=record,
             ordering=ordering,
@@ -293,13 +310,13 @@ class JobArchiver:
             candidates = self._sagemaker.list_candidates(record["job_name"])
         except CandidatesUnavailable as unavailable:
             # The state is described: it and its alert go out now, with the candidate fields left null.
-            metrics.add_metric(name=LEADERBOARDS_UNAVAILABLE, unit=MetricUnit.Count, value=1)
+            self._metrics.count(LEADERBOARDS_UNAVAILABLE)
             logger.warning(
                 "Leaderboard unavailable; state archived without it",
                 extra={"job_name": record["job_name"], "reason": unavailable.reason},
             )
             return
-        metrics.add_metric(name="CandidatesArchived", unit=MetricUnit.Count, value=len(candidates))
+        self._metrics.count(CANDIDATES_ARCHIVED, len(candidates))
         ranked = rank_candidates(candidates)
         record["candidate_count"] = len(ranked)
         record["best_candidate_rank"] = best_candidate_rank(ranked, record["best_candidate_name"])
@@ -322,14 +339,14 @@ class JobArchiver:
         now = int(self._clock().timestamp())
         status = record["status"]
         if not self._store.claim_alert(job_key, status, message_id, now, now + self._policy.alert_claim_lease_seconds):
-            metrics.add_metric(name="AlertsDeduplicated", unit=MetricUnit.Count, value=1)
+            self._metrics.count(ALERTS_DEDUPLICATED)
             return
         notification_id = self._published.get((job_key, status))
         if notification_id is None:
             alert = build_alert(record, self._archive.location(raw_s3_key), self._archive.location(record_s3_key))
             notification_id = self._notifier.publish(alert.subject, alert.message, alert.attributes)
             self._published[(job_key, status)] = notification_id
-            metrics.add_metric(name="AlertsSent", unit=MetricUnit.Count, value=1)
+            self._metrics.count(ALERTS_SENT)
             logger.info("Alert sent", extra={"alert_category": category, "notification_id": notification_id})
         try:
             self._store.mark_alert_sent(job_key, status, iso(self._clock()) or "", notification_id)
@@ -337,7 +354,7 @@ class JobArchiver:
             # The record is acknowledged: its redelivery would publish again. The alert stays due in
             # the store; the reconcile pass hands it over after the claim's lease, and this container
             # then only stores the mark (another container would publish once more: docs/reliability.md).
-            metrics.add_metric(name="AlertMarksFailed", unit=MetricUnit.Count, value=1)
+            self._metrics.count(ALERT_MARKS_FAILED)
             logger.error("Alert sent but not marked sent", extra={"error": f"{type(error).__name__}: {error}"})
             return
         self._published.pop((job_key, status), None)

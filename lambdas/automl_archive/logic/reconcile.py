@@ -13,12 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-
-from automl_archive.contracts.metric_names import SWEEP_WATERMARK_INVALID
-from automl_archive.dal.interfaces import InvalidWatermark, JobStore, SageMakerGateway, WorkQueue
+from automl_archive.contracts.metric_names import (
+    SWEEP_ALERTS_DUE,
+    SWEEP_JOBS_ENQUEUED,
+    SWEEP_JOBS_LISTED,
+    SWEEP_LAG_SECONDS,
+    SWEEP_WATERMARK_INVALID,
+)
+from automl_archive.dal.interfaces import InvalidWatermark, JobStore, MetricsSink, SageMakerGateway, WorkQueue
 from automl_archive.logic.state import ordering_key
-from automl_archive.observability import logger, metrics
+from automl_archive.observability import logger
 
 SWEEP_WATERMARK = "sweep"
 ALERT_DUE_ORIGIN = "alert-due"
@@ -66,12 +70,14 @@ class ReconcileSweep:
         queue: WorkQueue,
         policy: SweepPolicy,
         clock: Callable[[], datetime],
+        metrics: MetricsSink,
     ) -> None:
         self._sagemaker = sagemaker
         self._store = store
         self._queue = queue
         self._policy = policy
         self._clock = clock
+        self._metrics = metrics
 
     def run(self, out_of_time: Callable[[], bool] = lambda: False) -> SweepReport:
         """One pass; the watermark advances to this pass's start only if every page was handed off."""
@@ -83,7 +89,7 @@ class ReconcileSweep:
         except InvalidWatermark as error:
             # Corrupted or edited by hand: look back as a first pass would, and replace it when done.
             logger.warning("Sweep watermark invalid; using the initial look-back", extra={"value": error.value})
-            metrics.add_metric(name=SWEEP_WATERMARK_INVALID, unit=MetricUnit.Count, value=1)
+            self._metrics.count(SWEEP_WATERMARK_INVALID)
             watermark, invalid = None, True
         since = (watermark or started - self._policy.initial_lookback) - self._policy.overlap
         listed = enqueued = 0
@@ -97,10 +103,10 @@ class ReconcileSweep:
                 logger.warning("Sweep stopped before its last page; watermark kept", extra={"listed": listed})
                 return self._report(listed, enqueued, complete=False, since=since, watermark=watermark)
         self._store.advance_watermark(SWEEP_WATERMARK, started, replace_invalid=invalid)
-        metrics.add_metric(name="SweepJobsListed", unit=MetricUnit.Count, value=listed)
-        metrics.add_metric(name="SweepJobsEnqueued", unit=MetricUnit.Count, value=enqueued)
+        self._metrics.count(SWEEP_JOBS_LISTED, listed)
+        self._metrics.count(SWEEP_JOBS_ENQUEUED, enqueued)
         lag = (started - watermark).total_seconds() if watermark else 0.0
-        metrics.add_metric(name="SweepLagSeconds", unit=MetricUnit.Seconds, value=lag)
+        self._metrics.seconds(SWEEP_LAG_SECONDS, lag)
         return self._report(listed, enqueued, complete=True, since=since, watermark=started)
 
     def _finish_due_alerts(self) -> None:
@@ -110,7 +116,7 @@ class ReconcileSweep:
         if due:
             self._queue.send_batch([{"AutoMLJobName": name, "Origin": ALERT_DUE_ORIGIN} for name in due])
             logger.info("Alerts still due handed over", extra={"jobs": len(due)})
-        metrics.add_metric(name="SweepAlertsDue", unit=MetricUnit.Count, value=len(due))
+        self._metrics.count(SWEEP_ALERTS_DUE, len(due))
 
     @staticmethod
     def _report(listed: int, enqueued: int, complete: bool, since: datetime, watermark: datetime | None) -> SweepReport:

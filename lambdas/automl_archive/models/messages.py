@@ -22,6 +22,7 @@ from automl_archive.contracts.job_status import (
     ChildKind,
     DescribeApi,
 )
+from automl_archive.contracts.metric_names import MALFORMED_MESSAGES, UNRELATED_MESSAGES
 
 AUTOML_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
 CHILD_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -37,7 +38,7 @@ _DESCRIBE_API_FIELD = {"v1": DescribeApi.V1, "v2": DescribeApi.V2, **{api.value:
 class RejectedMessage(Exception):
     """A message that can never be processed; acknowledged, logged and counted, never retried."""
 
-    metric = "MalformedMessages"
+    metric = MALFORMED_MESSAGES
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -51,7 +52,7 @@ class MalformedMessage(RejectedMessage):
 class UnrelatedMessage(RejectedMessage):
     """A well-formed message that concerns no AutoML job (e.g. a failed API call)."""
 
-    metric = "UnrelatedMessages"
+    metric = UNRELATED_MESSAGES
 
 
 @dataclass(frozen=True)

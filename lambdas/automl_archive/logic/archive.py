@@ -28,11 +28,8 @@ from automl_archive.contracts.archive_layout import (
     record_key,
 )
 from automl_archive.contracts.job_status import DescribeApi
-from automl_archive.contracts.job_table import ALERT_DUE_ATTRIBUTE, ALERT_DUE_VALUE, SUMMARY_FIELDS
+from automl_archive.contracts.job_table import ALERT_DUE_ATTRIBUTE, ALERT_DUE_VALUE
 from automl_archive.contracts.metric_names import (
-    ALERT_MARKS_FAILED,
-    ALERTS_DEDUPLICATED,
-    ALERTS_SENT,
     ARCHIVE_LAG_SECONDS,
     CANDIDATES_ARCHIVED,
     CHILD_JOBS_SKIPPED,
@@ -56,12 +53,14 @@ from automl_archive.dal.interfaces import (
     SageMakerGateway,
     StoredState,
 )
-from automl_archive.logic.alerts import build_alert
+from automl_archive.logic.alert_delivery import AlertDelivery, AlertPolicy
 from automl_archive.logic.describe import describe_job
 from automl_archive.logic.leaderboard import best_candidate_rank, candidate_rows, rank_candidates
 from automl_archive.logic.normalise import normalise
 from automl_archive.logic.resolve import ChildJobResolver
+from automl_archive.logic.skip_rules import is_copy, is_progress, listed_newer, needless_describe, seen_entry
 from automl_archive.logic.state import alert_category, is_terminal, ordering_key, state_id
+from automl_archive.logic.stored_state import record_from_state, state_summary
 from automl_archive.models.messages import BACKFILL_ORIGIN, ChildJobEvent, JobReference, WorkItem
 from automl_archive.observability import logger
 
@@ -70,8 +69,6 @@ SEEN_EVENTS_LIMIT = 200  # fingerprints remembered per job state (a tuning phase
 # operator backfills, nor for states older than this (a first sweep's look-back archives weeks of them).
 FRESHNESS_HORIZON_SECONDS = 86_400
 HISTORY_ORIGINS = frozenset({BACKFILL_ORIGIN})
-# Child-job statuses that suggest the AutoML job itself failed or stopped: always worth a describe.
-FAILURE_EVIDENCE = frozenset({"Failed", "Stopped", "Stopping"})
 
 
 class Outcome(StrEnum):
@@ -122,9 +119,14 @@ class JobArchiver:
         self._clock = clock
         self._metrics = metrics
         self._known_api: dict[str, DescribeApi] = {}  # warm-container memory of which describe works per job
-        # Alerts this container published whose "sent" mark has not been stored yet: a retry here
-        # stores the mark without publishing again.
-        self._published: dict[tuple[str, str], str] = {}
+        self._alerts = AlertDelivery(
+            store,
+            notifier,
+            archive,
+            AlertPolicy(policy.alert_on, policy.alert_claim_lease_seconds),
+            clock,
+            metrics,
+        )
 
     def process(
         self, item: WorkItem, message_id: str, archived_in_batch: set[str], first_delivery: bool = True
@@ -165,31 +167,31 @@ class JobArchiver:
             state is not None
             and state.is_terminal
             and not reference.force
-            and not _listed_newer(reference, state)  # SageMaker lists a later terminal state: archive it
+            and not listed_newer(reference, state)  # SageMaker lists a later terminal state: archive it
         ):
             self._metrics.count(DESCRIBES_SKIPPED)
             if self._settled(state, stored.alerts_sent):
                 return Outcome.ALREADY_FINAL
             # The alert of a stored terminal state is still due: finish it from the store, whatever a
             # describe would answer now (a stale InProgress, a transient not-found).
-            record = _stored_record(state)
-            self._alert(job_key, record, record["raw_s3_key"], record["record_s3_key"], message_id)
+            record = record_from_state(state)
+            self._alerts.deliver(job_key, record, record["raw_s3_key"], record["record_s3_key"], message_id)
             return Outcome.ALERT_FINISHED
         if (
             state is not None
             and not state.is_terminal  # a terminal state gets here only when forced or listed newer
             and not reference.force
-            and _is_copy(reference.fingerprint, message_id, state.seen_events)
+            and is_copy(reference.fingerprint, message_id, state.seen_events)
         ):
             # Another message carried this event and was handled at the state still stored; if that
             # message failed afterwards, its own redelivery finishes the work.
             self._metrics.count(DUPLICATE_EVENTS_SKIPPED)
             return Outcome.DUPLICATE_EVENT
         if state is not None and not state.is_terminal and not reference.force:
-            skipped = self._needless_describe(reference, state)
+            skipped = needless_describe(reference, state)
             if skipped is not None:
                 self._metrics.count(DESCRIBES_SKIPPED)
-                return skipped
+                return Outcome(skipped.value)
         try:
             answer, api = self._describe(reference, state.describe_api if state else None)
         except JobNotFound:
@@ -197,8 +199,8 @@ class JobArchiver:
             logger.warning("AutoML job not found; acknowledged", extra={"job_name": reference.job_name})
             return Outcome.JOB_NOT_FOUND
         self._known_api[job_key] = api
-        seen = _seen_entry(reference.fingerprint, message_id)
-        probed_kind = reference.child_kind if _is_progress(reference) else None
+        seen = seen_entry(reference.fingerprint, message_id)
+        probed_kind = reference.child_kind if is_progress(reference) else None
         alert_due = self._alert_due_marker(answer, api, stored.alerts_sent)
         archived = self._archive_if_newer(
             job_key, answer, api, state.ordering if state else None, seen, probed_kind, alert_due
@@ -210,35 +212,12 @@ class JobArchiver:
             self._store.remember_event(job_key, seen, SEEN_EVENTS_LIMIT, probed_kind=probed_kind)
         outcome = Outcome.ARCHIVED if archived.written else Outcome.UNCHANGED
         if record["is_terminal"]:
-            self._alert(job_key, record, record["raw_s3_key"], archived.record_key, message_id)
+            self._alerts.deliver(job_key, record, record["raw_s3_key"], archived.record_key, message_id)
         logger.info(
             "Job state archived",
             extra={"outcome": outcome.value, "status": record["status"], "state_id": record["state_id"]},
         )
         return outcome
-
-    @staticmethod
-    def _needless_describe(reference: JobReference, state: StoredState) -> Outcome | None:
-        """Why describing this running job now would learn nothing new, if it would not.
-
-        - The reconcile pass listed a state the archive already holds (an event got there first).
-        - A child job's progress (not its failure or stop) that happened no later than the archive's
-          look at the stored state (its LastModifiedTime, or when it was archived): the describe made
-          then already saw what the event could announce (a phase's own first events, late events).
-        - A child job's progress at a state that a progress event of the same kind of child job
-          (training, tuning, processing, transform) already described and found current: each state
-          pays for at most one such probe per kind. Autopilot's phases change the kind of child job
-          that runs, so a new phase's first event still describes; a change announced only by a
-          repeated kind is listed by the next reconcile pass, within a minute (a state shorter than
-          that can be missed: docs/reliability.md).
-        """
-        if reference.listed_ordering is not None and state.ordering >= reference.listed_ordering:
-            return Outcome.ALREADY_CURRENT
-        if _is_progress(reference) and (
-            reference.child_kind in state.probed_kinds or _happened_by(reference.occurred_at, state)
-        ):
-            return Outcome.PROGRESS_ABSORBED
-        return None
 
     def _observe_freshness(self, last_modified: datetime) -> None:
         """How late the archive holds a state: one ArchiveLagSeconds value per newly archived state."""
@@ -288,7 +267,7 @@ class JobArchiver:
             raw = {"DescribeApi": api, "DescribedAt": iso(now), "Response": answer}
             self._archive.put_json(raw_s3_key, json_document(raw), JSON_CONTENT_TYPE)
             self._archive.put_json(record_s3_key, json_lines([record]), JSON_LINES_CONTENT_TYPE)
-            summary = _summary(record, record_s3_key)
+            summary = state_summary(record, record_s3_key)
             summary["seen_events"] = frozenset({seen} if seen else ())  # reset at each new state
             # A new state is probed only by the progress event that found it (None removes the attribute).
             summary["probed_kinds"] = frozenset({probed_kind}) if probed_kind else None
@@ -324,90 +303,3 @@ class JobArchiver:
             return
         rows = candidate_rows(record, ranked, now)
         self._archive.put_json(candidates_key(job_key, record), json_lines(rows), JSON_LINES_CONTENT_TYPE)
-
-    def _alert(
-        self, job_key: str, record: dict[str, Any], raw_s3_key: str, record_s3_key: str, message_id: str
-    ) -> None:
-        """At most one alert per job and terminal status (barring a crash between publish and mark).
-
-        The claim carries the SQS message id as owner and a lease: a redelivery of the same message
-        may re-publish after a crash, a different message may only take over an expired claim.
-        """
-        category = record["alert_category"]
-        if category not in self._policy.alert_on:
-            return
-        now = int(self._clock().timestamp())
-        status = record["status"]
-        if not self._store.claim_alert(job_key, status, message_id, now, now + self._policy.alert_claim_lease_seconds):
-            self._metrics.count(ALERTS_DEDUPLICATED)
-            return
-        notification_id = self._published.get((job_key, status))
-        if notification_id is None:
-            alert = build_alert(record, self._archive.location(raw_s3_key), self._archive.location(record_s3_key))
-            notification_id = self._notifier.publish(alert.subject, alert.message, alert.attributes)
-            self._published[(job_key, status)] = notification_id
-            self._metrics.count(ALERTS_SENT)
-            logger.info("Alert sent", extra={"alert_category": category, "notification_id": notification_id})
-        try:
-            self._store.mark_alert_sent(job_key, status, iso(self._clock()) or "", notification_id)
-        except Exception as error:  # the alert is out: a retry of this record must not repeat it
-            # The record is acknowledged: its redelivery would publish again. The alert stays due in
-            # the store; the reconcile pass hands it over after the claim's lease, and this container
-            # then only stores the mark (another container would publish once more: docs/reliability.md).
-            self._metrics.count(ALERT_MARKS_FAILED)
-            logger.error("Alert sent but not marked sent", extra={"error": f"{type(error).__name__}: {error}"})
-            return
-        self._published.pop((job_key, status), None)
-
-
-def _happened_by(moment: datetime | None, state: StoredState) -> bool:
-    """True when `moment` is no later than the archive's look at the stored state.
-
-    EventBridge stamps events to the second (truncated), so an event in the same second as the look
-    counts as seen by it.
-    """
-    looks = [
-        datetime.fromisoformat(value)
-        for value in (state.attributes.get("last_modified_time"), state.attributes.get("archived_at"))
-        if isinstance(value, str)
-    ]
-    return moment is not None and bool(looks) and moment <= max(looks)
-
-
-def _stored_record(state: StoredState) -> dict[str, Any]:
-    """The alert's fields from the stored summary (absent attributes were empty)."""
-    record: dict[str, Any] = dict.fromkeys(SUMMARY_FIELDS)
-    record.update(state.attributes)
-    record["partial_failure_reasons"] = list(record.get("partial_failure_reasons") or [])
-    return record
-
-
-def _listed_newer(reference: JobReference, state: StoredState) -> bool:
-    """The reconcile pass listed this job at a later state than the archive holds (e.g. a Completed job
-    that SageMaker later reports with a deployed endpoint or a ModelDeploymentError)."""
-    return reference.listed_ordering is not None and reference.listed_ordering > state.ordering
-
-
-def _is_progress(reference: JobReference) -> bool:
-    """A child-job event that reports progress (started, completed), not a failure or a stop."""
-    return reference.child_status is not None and reference.child_status not in FAILURE_EVIDENCE
-
-
-def _seen_entry(fingerprint: str | None, message_id: str) -> str | None:
-    """What the state remembers of a handled event: its fingerprint and the message that carried it."""
-    return f"{fingerprint}|{message_id}" if fingerprint else None
-
-
-def _is_copy(fingerprint: str | None, message_id: str, seen_events: frozenset[str]) -> bool:
-    """True when another message already carried this event (a redelivery of the same message is not)."""
-    if not fingerprint:
-        return False
-    prefix = f"{fingerprint}|"
-    return any(entry.startswith(prefix) and entry != prefix + message_id for entry in seen_events)
-
-
-def _summary(record: dict[str, Any], record_key: str) -> dict[str, Any]:
-    """What DynamoDB keeps: bounded scalars (a few KB at most) and pointers to the full answer."""
-    summary = {field: record[field] for field in SUMMARY_FIELDS}
-    summary["record_s3_key"] = record_key
-    return summary

@@ -1,0 +1,79 @@
+"""Alerts: at most one per job and terminal status, published to the alerts topic.
+
+The claim lives on the job's state item; the "sent" mark removes the state from the index of alerts
+still due, which the reconcile pass reads to finish what a failure left (docs/reliability.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from automl_archive.contracts.archive_layout import iso
+from automl_archive.contracts.metric_names import ALERT_MARKS_FAILED, ALERTS_DEDUPLICATED, ALERTS_SENT
+from automl_archive.dal.interfaces import Archive, JobStore, MetricsSink, Notifier
+from automl_archive.logic.alerts import build_alert
+from automl_archive.observability import logger
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    alert_on: frozenset[str]  # alert categories that alert (the stack's alert_on_statuses)
+    claim_lease_seconds: int  # how long a claim holds before another message may take it over
+
+
+class AlertDelivery:
+    def __init__(
+        self,
+        store: JobStore,
+        notifier: Notifier,
+        archive: Archive,
+        policy: AlertPolicy,
+        clock: Callable[[], datetime],
+        metrics: MetricsSink,
+    ) -> None:
+        self._store = store
+        self._notifier = notifier
+        self._archive = archive
+        self._policy = policy
+        self._clock = clock
+        self._metrics = metrics
+        # Alerts this container published whose "sent" mark has not been stored yet: a retry here
+        # stores the mark without publishing again.
+        self._published: dict[tuple[str, str], str] = {}
+
+    def deliver(
+        self, job_key: str, record: dict[str, Any], raw_s3_key: str, record_s3_key: str, message_id: str
+    ) -> None:
+        """At most one alert per job and terminal status (barring a crash between publish and mark).
+
+        The claim carries the SQS message id as owner and a lease: a redelivery of the same message
+        may re-publish after a crash, a different message may only take over an expired claim.
+        """
+        category = record["alert_category"]
+        if category not in self._policy.alert_on:
+            return
+        now = int(self._clock().timestamp())
+        status = record["status"]
+        if not self._store.claim_alert(job_key, status, message_id, now, now + self._policy.claim_lease_seconds):
+            self._metrics.count(ALERTS_DEDUPLICATED)
+            return
+        notification_id = self._published.get((job_key, status))
+        if notification_id is None:
+            alert = build_alert(record, self._archive.location(raw_s3_key), self._archive.location(record_s3_key))
+            notification_id = self._notifier.publish(alert.subject, alert.message, alert.attributes)
+            self._published[(job_key, status)] = notification_id
+            self._metrics.count(ALERTS_SENT)
+            logger.info("Alert sent", extra={"alert_category": category, "notification_id": notification_id})
+        try:
+            self._store.mark_alert_sent(job_key, status, iso(self._clock()) or "", notification_id)
+        except Exception as error:  # the alert is out: a retry of this record must not repeat it
+            # The record is acknowledged: its redelivery would publish again. The alert stays due in
+            # the store; the reconcile pass hands it over after the claim's lease, and this container
+            # then only stores the mark (another container would publish once more: docs/reliability.md).
+            self._metrics.count(ALERT_MARKS_FAILED)
+            logger.error("Alert sent but not marked sent", extra={"error": f"{type(error).__name__}: {error}"})
+            return
+        self._published.pop((job_key, status), None)

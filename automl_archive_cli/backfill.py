@@ -23,9 +23,9 @@ from typing import Any, TextIO
 
 from automl_archive.dal.interfaces import JobStore, SageMakerGateway, WorkQueue
 from automl_archive.logic.archive import JobArchiver, Outcome
-from automl_archive.logic.reconcile import job_reference, summaries_needing_archive
+from automl_archive.logic.reconcile import summaries_needing_archive
 from automl_archive.logic.state import ordering_key
-from automl_archive.models.messages import BACKFILL_ORIGIN, JobReference
+from automl_archive.models.messages import BACKFILL_ORIGIN, JobReference, reference_body
 from automl_archive_cli.checkpoint import Checkpoint
 from automl_archive_cli.progress import Progress
 
@@ -177,7 +177,7 @@ class Backfill:
             raise ValueError("enqueue mode needs a work queue")
         for start in range(0, len(pending), SEND_BATCH_SIZE):
             batch = pending[start : start + SEND_BATCH_SIZE]
-            bodies = [job_reference({"AutoMLJobName": job.name}, BACKFILL_ORIGIN) for job in batch]
+            bodies = [reference_body(job.name, BACKFILL_ORIGIN) for job in batch]
             with deferred_interrupt():  # a Ctrl-C lands after the batch is both sent and recorded
                 try:
                     self._queue.send_batch(bodies)

@@ -12,6 +12,7 @@ from automl_archive.models.messages import (
     MalformedMessage,
     UnrelatedMessage,
     parse_message,
+    reference_body,
 )
 
 
@@ -225,3 +226,19 @@ def test_a_body_that_breaks_the_parser_is_rejected_not_retried(body, cause):
     # When it is parsed / Then it is rejected with its cause, like any malformed message
     with pytest.raises(MalformedMessage, match=cause):
         parse_message(body)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"listed_ordering": 10**16 + 5}, {"force": True}, {"listed_ordering": 0, "force": True}],
+)
+def test_a_reference_body_reads_back_as_the_reference_it_names(kwargs):
+    # Given a body built by the one builder the sweep, the alert hand-over and the backfill use
+    body = json.dumps(reference_body("Churn-Model-7", "sweep", **kwargs))
+    # When the archiver parses it / Then every field arrives, the name's case kept
+    assert parse_message(body) == JobReference(
+        job_name="Churn-Model-7",
+        origin="sweep",
+        force=kwargs.get("force", False),
+        listed_ordering=kwargs.get("listed_ordering"),
+    )

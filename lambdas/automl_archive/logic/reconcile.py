@@ -22,6 +22,7 @@ from automl_archive.contracts.metric_names import (
 )
 from automl_archive.dal.interfaces import InvalidWatermark, JobStore, MetricsSink, SageMakerGateway, WorkQueue
 from automl_archive.logic.state import ordering_key
+from automl_archive.models.messages import reference_body
 from automl_archive.observability import logger
 
 SWEEP_WATERMARK = "sweep"
@@ -41,10 +42,10 @@ def summaries_needing_archive(summaries: Iterable[dict[str, Any]], stored: dict[
 def job_reference(summary: dict[str, Any], origin: str) -> dict[str, Any]:
     """The job's reference; from a listed summary it carries the ordering key SageMaker listed, so an
     archiver that already holds that state (an event got there first) skips the describe."""
-    reference: dict[str, Any] = {"AutoMLJobName": summary["AutoMLJobName"], "Origin": origin}
+    listed = None
     if "AutoMLJobStatus" in summary and "LastModifiedTime" in summary:
-        reference["ListedOrdering"] = ordering_key(summary["AutoMLJobStatus"], summary["LastModifiedTime"])
-    return reference
+        listed = ordering_key(summary["AutoMLJobStatus"], summary["LastModifiedTime"])
+    return reference_body(summary["AutoMLJobName"], origin, listed_ordering=listed)
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ class ReconcileSweep:
         queue's retries, or the retry read a stale answer): the archiver sends it from the store."""
         due = self._store.jobs_with_alert_due()
         if due:
-            self._queue.send_batch([{"AutoMLJobName": name, "Origin": ALERT_DUE_ORIGIN} for name in due])
+            self._queue.send_batch([reference_body(name, ALERT_DUE_ORIGIN) for name in due])
             logger.info("Alerts still due handed over", extra={"jobs": len(due)})
         self._metrics.count(SWEEP_ALERTS_DUE, len(due))
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from automl_archive.contracts.job_status import ChildKind
 from automl_archive.dal.interfaces import ChildJobNotFound, ChildLink, JobStore, SageMakerGateway
-from automl_archive.models.messages import ChildJobEvent, job_name_from_arn
+from automl_archive.models.messages import ChildJobEvent, exact_job_name
 
 _MEMORY_LINKS = 4096
 
@@ -75,15 +75,3 @@ class ChildJobResolver:
         self._memory.move_to_end(key)
         if len(self._memory) > _MEMORY_LINKS:
             self._memory.popitem(last=False)
-
-
-def exact_job_name(automl_job_arn: str | None, child_name: str) -> str | None:
-    """The job name from its ARN, with its real case recovered from the child's name when possible.
-
-    ARNs are lower-cased; Autopilot's child names start with the job's name in its real case.
-    """
-    name = job_name_from_arn(automl_job_arn or "")
-    if not name:
-        return None
-    prefix = child_name[: len(name)]
-    return prefix if prefix.lower() == name.lower() else name

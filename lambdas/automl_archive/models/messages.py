@@ -29,6 +29,13 @@ CHILD_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 AUTOML_JOB_ARN = re.compile(r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:automl-job/(?P<name>.+)$")
 MAX_BODY_BYTES = 256 * 1024
 
+# A job reference's fields (`reference_body` writes them, `parse_message` reads them).
+JOB_NAME_FIELD = "AutoMLJobName"
+ORIGIN_FIELD = "Origin"
+LISTED_ORDERING_FIELD = "ListedOrdering"  # the ordering key the reconcile pass listed
+FORCE_FIELD = "Force"  # describe even when the archive holds a terminal state
+DESCRIBE_API_FIELD = "DescribeApi"
+
 # The origin of references the operator's backfill sends or archives: history, not news.
 BACKFILL_ORIGIN = "backfill"
 # A reference's DescribeApi field: the short names earlier versions sent are read as well.
@@ -95,6 +102,30 @@ def job_name_from_arn(arn: str) -> str | None:
     return match.group("name") if match else None
 
 
+def exact_job_name(automl_job_arn: str | None, child_name: object) -> str | None:
+    """The job name from its ARN, with its real case recovered from the child's name when possible.
+
+    ARNs are lower-cased; Autopilot's child names start with the job's name in its real case.
+    """
+    name = job_name_from_arn(automl_job_arn or "")
+    if not name:
+        return None
+    prefix = child_name[: len(name)] if isinstance(child_name, str) else name
+    return prefix if prefix.lower() == name.lower() else name
+
+
+def reference_body(
+    job_name: str, origin: str, *, listed_ordering: int | None = None, force: bool = False
+) -> dict[str, Any]:
+    """A job reference's message body, as `parse_message` reads it back."""
+    body: dict[str, Any] = {JOB_NAME_FIELD: job_name, ORIGIN_FIELD: origin}
+    if listed_ordering is not None:
+        body[LISTED_ORDERING_FIELD] = listed_ordering
+    if force:
+        body[FORCE_FIELD] = True
+    return body
+
+
 def parse_message(body: str) -> WorkItem:
     """The body's work item; any body that cannot become one raises a RejectedMessage (never retried:
     a retry would fail the same way and only reach the dead-letter queue)."""
@@ -119,26 +150,26 @@ def _parse(body: str) -> WorkItem:
         raise MalformedMessage(f"body is a JSON {type(payload).__name__}, not an object")
     if "detail-type" in payload:
         return _parse_event(payload)
-    if "AutoMLJobName" in payload:
+    if JOB_NAME_FIELD in payload:
         return _parse_reference(payload)
     raise MalformedMessage("body is neither an EventBridge event nor a job reference")
 
 
 def _parse_reference(payload: dict[str, Any]) -> JobReference:
-    name = _job_name(payload.get("AutoMLJobName"), "AutoMLJobName")
-    api_field = payload.get("DescribeApi")
+    name = _job_name(payload.get(JOB_NAME_FIELD), JOB_NAME_FIELD)
+    api_field = payload.get(DESCRIBE_API_FIELD)
     api_hint = _DESCRIBE_API_FIELD.get(api_field) if isinstance(api_field, str) else None
     if api_field is not None and api_hint is None:
         raise MalformedMessage(f"DescribeApi must be one of {sorted(_DESCRIBE_API_FIELD)}")
-    origin = payload.get("Origin", "reference")
-    listed = payload.get("ListedOrdering")
+    origin = payload.get(ORIGIN_FIELD, "reference")
+    listed = payload.get(LISTED_ORDERING_FIELD)
     if listed is not None and (not isinstance(listed, int) or isinstance(listed, bool) or listed < 0):
         raise MalformedMessage("ListedOrdering must be a non-negative integer")
     return JobReference(
         job_name=name,
         origin=str(origin)[:64],
         api_hint=api_hint,
-        force=payload.get("Force") is True,
+        force=payload.get(FORCE_FIELD) is True,
         listed_ordering=listed,
     )
 
@@ -160,10 +191,7 @@ def _parse_event(payload: dict[str, Any]) -> WorkItem:
     child_name = detail.get(name_field)
     status = detail.get(status_field)
     child_status = status if isinstance(status, str) else None
-    if isinstance(automl_arn, str) and (arn_name := job_name_from_arn(automl_arn)):
-        # The ARN's name is lower-cased; the child's name keeps the job name's real case as prefix.
-        exact = child_name[: len(arn_name)] if isinstance(child_name, str) else arn_name
-        name = exact if exact.lower() == arn_name.lower() else arn_name
+    if isinstance(automl_arn, str) and (name := exact_job_name(automl_arn, child_name)):
         return JobReference(
             job_name=_job_name(name, "AutoMLJobArn"),
             origin=f"event:{kind}",

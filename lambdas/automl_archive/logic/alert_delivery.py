@@ -12,9 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from automl_archive.contracts.archive_layout import iso
+from automl_archive.contracts.job_table import ALERT_DUE_VALUE
 from automl_archive.contracts.metric_names import ALERT_MARKS_FAILED, ALERTS_DEDUPLICATED, ALERTS_SENT
-from automl_archive.dal.interfaces import Archive, JobStore, MetricsSink, Notifier
+from automl_archive.dal.interfaces import Archive, JobStore, MetricsSink, Notifier, StoredState
 from automl_archive.logic.alerts import build_alert
+from automl_archive.logic.state import alert_category, is_terminal
 from automl_archive.observability import logger
 
 
@@ -43,6 +45,16 @@ class AlertDelivery:
         # Alerts this container published whose "sent" mark has not been stored yet: a retry here
         # stores the mark without publishing again.
         self._published: dict[tuple[str, str], str] = {}
+
+    def due_marker(self, answer: dict[str, Any], alerts_sent: frozenset[str]) -> str | None:
+        """The index marker for a terminal state whose alert is due and not yet sent (None: none due)."""
+        status = answer["AutoMLJobStatus"]
+        due = is_terminal(status) and alert_category(answer) in self._policy.alert_on and status not in alerts_sent
+        return ALERT_DUE_VALUE if due else None
+
+    def settled(self, state: StoredState, alerts_sent: frozenset[str]) -> bool:
+        """True when a terminal state needs nothing more: no alert due, or it was sent."""
+        return state.alert_category not in self._policy.alert_on or state.status in alerts_sent
 
     def deliver(
         self, job_key: str, record: dict[str, Any], raw_s3_key: str, record_s3_key: str, message_id: str

@@ -20,7 +20,6 @@ from typing import Any
 from automl_archive.contracts.archive_layout import (
     JSON_CONTENT_TYPE,
     JSON_LINES_CONTENT_TYPE,
-    candidates_key,
     iso,
     json_document,
     json_lines,
@@ -28,10 +27,9 @@ from automl_archive.contracts.archive_layout import (
     record_key,
 )
 from automl_archive.contracts.job_status import DescribeApi
-from automl_archive.contracts.job_table import ALERT_DUE_ATTRIBUTE, ALERT_DUE_VALUE
+from automl_archive.contracts.job_table import ALERT_DUE_ATTRIBUTE
 from automl_archive.contracts.metric_names import (
     ARCHIVE_LAG_SECONDS,
-    CANDIDATES_ARCHIVED,
     CHILD_JOBS_SKIPPED,
     DESCRIBES,
     DESCRIBES_SKIPPED,
@@ -40,26 +38,23 @@ from automl_archive.contracts.metric_names import (
     JOBS_FINISHED,
     JOBS_FINISHED_DIMENSION,
     JOBS_NOT_FOUND,
-    LEADERBOARDS_UNAVAILABLE,
     STATES_ARCHIVED,
 )
 from automl_archive.dal.interfaces import (
     Archive,
-    CandidatesUnavailable,
     JobNotFound,
     JobStore,
     MetricsSink,
     Notifier,
     SageMakerGateway,
-    StoredState,
 )
 from automl_archive.logic.alert_delivery import AlertDelivery, AlertPolicy
 from automl_archive.logic.describe import describe_job
-from automl_archive.logic.leaderboard import best_candidate_rank, candidate_rows, rank_candidates
+from automl_archive.logic.leaderboard import archive_leaderboard
 from automl_archive.logic.normalise import normalise
 from automl_archive.logic.resolve import ChildJobResolver
 from automl_archive.logic.skip_rules import is_copy, is_progress, listed_newer, needless_describe, seen_entry
-from automl_archive.logic.state import alert_category, is_terminal, ordering_key, state_id
+from automl_archive.logic.state import ordering_key, state_id
 from automl_archive.logic.stored_state import record_from_state, state_summary
 from automl_archive.models.messages import BACKFILL_ORIGIN, ChildJobEvent, JobReference, WorkItem
 from automl_archive.observability import logger
@@ -153,12 +148,12 @@ class JobArchiver:
         job_key = item.job_name.lower()
         if job_key in archived_in_batch and first_delivery:
             return Outcome.SAME_BATCH
-        outcome = self._export(item, message_id)
+        outcome = self._archive_job(item, message_id)
         if outcome in (Outcome.ARCHIVED, Outcome.UNCHANGED):
             archived_in_batch.add(job_key)
         return outcome
 
-    def _export(self, reference: JobReference, message_id: str) -> Outcome:
+    def _archive_job(self, reference: JobReference, message_id: str) -> Outcome:
         job_key = reference.job_name.lower()
         logger.append_keys(automl_job=reference.job_name, origin=reference.origin)
         stored = self._store.load_job(job_key)
@@ -170,7 +165,7 @@ class JobArchiver:
             and not listed_newer(reference, state)  # SageMaker lists a later terminal state: archive it
         ):
             self._metrics.count(DESCRIBES_SKIPPED)
-            if self._settled(state, stored.alerts_sent):
+            if self._alerts.settled(state, stored.alerts_sent):
                 return Outcome.ALREADY_FINAL
             # The alert of a stored terminal state is still due: finish it from the store, whatever a
             # describe would answer now (a stale InProgress, a transient not-found).
@@ -201,7 +196,7 @@ class JobArchiver:
         self._known_api[job_key] = api
         seen = seen_entry(reference.fingerprint, message_id)
         probed_kind = reference.child_kind if is_progress(reference) else None
-        alert_due = self._alert_due_marker(answer, api, stored.alerts_sent)
+        alert_due = self._alerts.due_marker(answer, stored.alerts_sent)
         archived = self._archive_if_newer(
             job_key, answer, api, state.ordering if state else None, seen, probed_kind, alert_due
         )
@@ -224,17 +219,6 @@ class JobArchiver:
         lag = (self._clock() - last_modified).total_seconds()
         if 0 <= lag <= FRESHNESS_HORIZON_SECONDS:
             self._metrics.seconds(ARCHIVE_LAG_SECONDS, round(lag, 3))
-
-    def _alert_due_marker(self, answer: dict[str, Any], api: DescribeApi, alerts_sent: frozenset[str]) -> str | None:
-        """The index marker for a terminal state whose alert is due and not yet sent (None: none due)."""
-        category = alert_category(answer)
-        status = answer["AutoMLJobStatus"]
-        due = is_terminal(status) and category in self._policy.alert_on and status not in alerts_sent
-        return ALERT_DUE_VALUE if due else None
-
-    def _settled(self, state: StoredState, alerts_sent: frozenset[str]) -> bool:
-        """True when a terminal state needs nothing more: no alert due, or it was sent."""
-        return state.alert_category not in self._policy.alert_on or state.status in alerts_sent
 
     def _describe(self, reference: JobReference, stored_api: DescribeApi | None) -> tuple[dict[str, Any], DescribeApi]:
         known_api = self._known_api.get(reference.job_name.lower()) or stored_api or reference.api_hint
@@ -262,7 +246,7 @@ class JobArchiver:
         written = False
         if stored_ordering is None or ordering > stored_ordering:
             if record["is_terminal"]:
-                self._archive_leaderboard(job_key, record, now)
+                archive_leaderboard(self._sagemaker, self._archive, self._metrics, job_key, record, now)
             # S3 first, DynamoDB last: the item never points at an object that does not exist.
             raw = {"DescribeApi": api, "DescribedAt": iso(now), "Response": answer}
             self._archive.put_json(raw_s3_key, json_document(raw), JSON_CONTENT_TYPE)
@@ -282,24 +266,3 @@ class JobArchiver:
             written=written,
             record_key=record_s3_key,
         )
-
-    def _archive_leaderboard(self, job_key: str, record: dict[str, Any], now: datetime) -> None:
-        """At a terminal state: every candidate as one JSON line each; count and best rank into the record."""
-        try:
-            candidates = self._sagemaker.list_candidates(record["job_name"])
-        except CandidatesUnavailable as unavailable:
-            # The state is described: it and its alert go out now, with the candidate fields left null.
-            self._metrics.count(LEADERBOARDS_UNAVAILABLE)
-            logger.warning(
-                "Leaderboard unavailable; state archived without it",
-                extra={"job_name": record["job_name"], "reason": unavailable.reason},
-            )
-            return
-        self._metrics.count(CANDIDATES_ARCHIVED, len(candidates))
-        ranked = rank_candidates(candidates)
-        record["candidate_count"] = len(ranked)
-        record["best_candidate_rank"] = best_candidate_rank(ranked, record["best_candidate_name"])
-        if not ranked:
-            return
-        rows = candidate_rows(record, ranked, now)
-        self._archive.put_json(candidates_key(job_key, record), json_lines(rows), JSON_LINES_CONTENT_TYPE)

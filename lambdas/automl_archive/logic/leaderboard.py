@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from automl_archive.contracts.archive_layout import iso
+from automl_archive.contracts.archive_layout import JSON_LINES_CONTENT_TYPE, candidates_key, iso, json_lines
+from automl_archive.contracts.metric_names import CANDIDATES_ARCHIVED, LEADERBOARDS_UNAVAILABLE
+from automl_archive.dal.interfaces import Archive, CandidatesUnavailable, MetricsSink, SageMakerGateway
 from automl_archive.logic.normalise import encodable, finite_float
 from automl_archive.models.record import CANDIDATE_RECORD_COLUMN_NAMES, SCHEMA_VERSION
+from automl_archive.observability import logger
 
 
 def rank_candidates(candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -81,3 +84,32 @@ def candidate_rows(
         assert tuple(row) == CANDIDATE_RECORD_COLUMN_NAMES, "leaderboard and schema drifted"
         rows.append(row)
     return [encodable(row) for row in rows]
+
+
+def archive_leaderboard(
+    sagemaker: SageMakerGateway,
+    archive: Archive,
+    metrics: MetricsSink,
+    job_key: str,
+    record: dict[str, Any],
+    now: datetime,
+) -> None:
+    """At a terminal state: every candidate as one JSON line each; count and best rank into the record."""
+    try:
+        candidates = sagemaker.list_candidates(record["job_name"])
+    except CandidatesUnavailable as unavailable:
+        # The state is described: it and its alert go out now, with the candidate fields left null.
+        metrics.count(LEADERBOARDS_UNAVAILABLE)
+        logger.warning(
+            "Leaderboard unavailable; state archived without it",
+            extra={"job_name": record["job_name"], "reason": unavailable.reason},
+        )
+        return
+    metrics.count(CANDIDATES_ARCHIVED, len(candidates))
+    ranked = rank_candidates(candidates)
+    record["candidate_count"] = len(ranked)
+    record["best_candidate_rank"] = best_candidate_rank(ranked, record["best_candidate_name"])
+    if not ranked:
+        return
+    rows = candidate_rows(record, ranked, now)
+    archive.put_json(candidates_key(job_key, record), json_lines(rows), JSON_LINES_CONTENT_TYPE)

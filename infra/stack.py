@@ -16,7 +16,8 @@ from infra.constructs.archiver import TIMEOUT, Archiver, ArchiverResources
 from infra.constructs.datalake import DataLake
 from infra.constructs.function import build_dependencies_layer
 from infra.constructs.ingest import Ingest
-from infra.constructs.monitoring import MonitoredResources, Monitoring
+from infra.constructs.monitored import MonitoredResources
+from infra.constructs.monitoring import Monitoring
 from infra.constructs.storage import Storage
 from infra.constructs.sweep import ReconcileSweep
 

@@ -1,4 +1,4 @@
-"""Monitoring: the operations topic, the alarms that notify it, and the operations dashboard.
+"""Monitoring: the operations topic and the alarms that notify it (the dashboard: dashboard.py).
 
 Alarms watch what an operator must act on: messages in any dead-letter queue, function errors and
 throttles, a work queue that stops draining, and a reconcile sweep that stops running or falls
@@ -8,40 +8,26 @@ The runbook for each alarm is docs/operations.md (the alarm description names it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from automl_archive.contracts.job_status import FINISHED_JOB_STATUSES
-from automl_archive.contracts.metric_names import ARCHIVE_LAG_SECONDS, LEADERBOARDS_UNAVAILABLE, RECORDS_DEFERRED
+from automl_archive.contracts.metric_names import ARCHIVE_LAG_SECONDS, LEADERBOARDS_UNAVAILABLE, SWEEP_LAG_SECONDS
 from infra import config
 from infra.config import ArchiveSettings
 from infra.constructs.alerts import subscribe_emails
+from infra.constructs.dashboard import build_dashboard, custom_metric
+from infra.constructs.monitored import RUNBOOK, MonitoredResources
 
-RUNBOOK = "docs/operations.md"
 _CLOUDWATCH = "cloudwatch.amazonaws.com"
 _Op = cloudwatch.ComparisonOperator
 _Missing = cloudwatch.TreatMissingData
-
-
-@dataclass(frozen=True)
-class MonitoredResources:
-    """What the alarms and the dashboard watch."""
-
-    archiver: lambda_.IFunction
-    sweep: lambda_.IFunction
-    work_queue: sqs.IQueue
-    # Every dead-letter queue of the stack, by a short name used in alarm names and the dashboard.
-    dead_letter_queues: Mapping[str, sqs.IQueue]
 
 
 class Monitoring(Construct):
@@ -66,7 +52,13 @@ class Monitoring(Construct):
         self._build_subscriptions(self.topic, settings.ops_emails)
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         self._build_alarms()
-        self.dashboard = self._build_dashboard()
+        self.dashboard = build_dashboard(
+            self,
+            resources,
+            settings,
+            alarm_arns={name: self._alarm_arn(name) for name in self.alarms},
+            sweep_interval=self._sweep_interval,
+        )
 
     # --- Topic ------------------------------------------------------------------------------------
 
@@ -160,6 +152,17 @@ class Monitoring(Construct):
         self.alarms[name] = alarm
         return alarm
 
+    def _alarm_arn(self, name: str) -> str:
+        # An ARN built from the alarm's name, not Fn::GetAtt: moto's CloudFormation cannot create
+        # AWS::CloudWatch::Alarm and rejects a template that reads one's attributes, and the stack must
+        # deploy into the local emulator.
+        return Stack.of(self).format_arn(
+            service="cloudwatch",
+            resource="alarm",
+            resource_name=self._alarm_name(name),
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+
     def _alarm_name(self, name: str) -> str:
         return f"{self._prefix}-{name}"
 
@@ -209,7 +212,7 @@ class Monitoring(Construct):
         lag_threshold = config.SWEEP_LAG_ALARM_INTERVALS * self._sweep_interval.to_seconds()
         self._alarm(
             "SweepLag",
-            self._custom_metric("SweepLagSeconds", "Maximum", self._sweep_interval),
+            custom_metric(SWEEP_LAG_SECONDS, "Maximum", self._sweep_interval),
             threshold=lag_threshold,
             comparison=_Op.GREATER_THAN_THRESHOLD,
             # Only a complete pass reports its lag; sweeps that run but never complete report
@@ -222,7 +225,7 @@ class Monitoring(Construct):
         )
         self._alarm(
             "ArchiveLag",
-            self._custom_metric(ARCHIVE_LAG_SECONDS, "p95"),
+            custom_metric(ARCHIVE_LAG_SECONDS, "p95"),
             threshold=config.ARCHIVE_LAG_ALARM_SECONDS,
             comparison=_Op.GREATER_THAN_THRESHOLD,
             missing=_Missing.NOT_BREACHING,  # no state archived, nothing late
@@ -233,7 +236,7 @@ class Monitoring(Construct):
         )
         self._alarm(
             "LeaderboardsUnavailable",
-            self._custom_metric(LEADERBOARDS_UNAVAILABLE, "Sum", Duration.hours(1)),
+            custom_metric(LEADERBOARDS_UNAVAILABLE, "Sum", Duration.hours(1)),
             threshold=1,
             comparison=_Op.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             missing=_Missing.NOT_BREACHING,  # reported only when a leaderboard was missed
@@ -254,159 +257,3 @@ class Monitoring(Construct):
             f"{self._settings.sweep_interval_minutes}-minute intervals.",
             runbook="sweep-not-running",
         )
-
-    def _custom_metric(
-        self,
-        name: str,
-        statistic: str,
-        period: Duration | None = None,
-        extra_dimensions: Mapping[str, str] | None = None,
-        label: str | None = None,
-    ) -> cloudwatch.Metric:
-        """A metric the functions emit (Powertools EMF: namespace AutoMLArchive, dimension service)."""
-        return cloudwatch.Metric(
-            namespace=config.METRICS_NAMESPACE,
-            metric_name=name,
-            dimensions_map={"service": config.SERVICE_NAME, **(extra_dimensions or {})},
-            statistic=statistic,
-            period=period or self._period,
-            label=label,
-        )
-
-    # --- Dashboard --------------------------------------------------------------------------------
-
-    def _build_dashboard(self) -> cloudwatch.Dashboard:
-        res = self._resources
-        count = self._custom_metric
-        width = 8  # three graphs per row (24 columns)
-
-        def graph(
-            title: str,
-            left: Sequence[cloudwatch.IMetric],
-            right: Sequence[cloudwatch.IMetric] = (),
-            left_annotations: Sequence[cloudwatch.HorizontalAnnotation] = (),
-        ) -> cloudwatch.GraphWidget:
-            return cloudwatch.GraphWidget(
-                title=title,
-                left=list(left),
-                right=list(right),
-                left_annotations=list(left_annotations),
-                width=width,
-                height=6,
-            )
-
-        # The status widget names the alarms by ARNs built from their names, not Fn::GetAtt: moto's
-        # CloudFormation cannot create AWS::CloudWatch::Alarm and rejects a template that reads one's
-        # attributes, and the stack must deploy into the local emulator.
-        stack = Stack.of(self)
-        alarms = [
-            cloudwatch.Alarm.from_alarm_arn(
-                self,
-                f"{name}AlarmRef",
-                stack.format_arn(
-                    service="cloudwatch",
-                    resource="alarm",
-                    resource_name=self._alarm_name(name),
-                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                ),
-            )
-            for name in self.alarms
-        ]
-        dashboard = cloudwatch.Dashboard(
-            self,
-            "Dashboard",
-            dashboard_name=config.dashboard_name(self._prefix),
-            default_interval=Duration.days(1),
-        )
-        dashboard.add_widgets(
-            cloudwatch.TextWidget(
-                markdown=f"# AutoML job archive — operations\nAlarms notify the operations topic; "
-                f"what each means and what to do: `{RUNBOOK}` in the project repository.",
-                width=24,
-                height=2,
-            )
-        )
-        dashboard.add_widgets(cloudwatch.AlarmStatusWidget(alarms=alarms, title="Alarms", width=24, height=3))
-        dashboard.add_widgets(
-            graph("Job states archived", [count("StatesArchived", "Sum", label="StatesArchived")]),
-            graph(
-                "Finished jobs by status",
-                [
-                    count("JobsFinished", "Sum", extra_dimensions={"status": status}, label=status)
-                    for status in FINISHED_JOB_STATUSES
-                ],
-            ),
-            graph("Alerts sent", [count("AlertsSent", "Sum", label="AlertsSent")]),
-        )
-        dashboard.add_widgets(
-            graph(
-                "Describes vs skipped describes",
-                [
-                    count("Describes", "Sum", label="Describes"),
-                    count("DescribesSkipped", "Sum", label="DescribesSkipped"),
-                ],
-            ),
-            graph(
-                "Dead-letter queue depths",
-                [
-                    queue.metric_approximate_number_of_messages_visible(
-                        period=self._period, statistic="Maximum", label=queue_name
-                    )
-                    for queue_name, queue in res.dead_letter_queues.items()
-                ],
-            ),
-            graph(
-                "Archiver duration and errors",
-                [
-                    res.archiver.metric_duration(period=self._period, statistic="p50", label="Duration p50"),
-                    res.archiver.metric_duration(period=self._period, statistic="p99", label="Duration p99"),
-                ],
-                right=[res.archiver.metric_errors(period=self._period, statistic="Sum", label="Errors")],
-            ),
-        )
-        dashboard.add_widgets(
-            graph(
-                "Work queue: age of oldest message (s)",
-                [
-                    res.work_queue.metric_approximate_age_of_oldest_message(
-                        period=self._period, statistic="Maximum", label="Age of oldest message"
-                    )
-                ],
-                left_annotations=[
-                    cloudwatch.HorizontalAnnotation(
-                        value=self._settings.queue_age_alarm_seconds, label="WorkQueueAge alarm"
-                    )
-                ],
-            ),
-            graph(
-                "Sweep lag (s)",
-                [count("SweepLagSeconds", "Maximum", self._sweep_interval, label="SweepLagSeconds")],
-                left_annotations=[
-                    cloudwatch.HorizontalAnnotation(
-                        value=config.SWEEP_LAG_ALARM_INTERVALS * self._sweep_interval.to_seconds(),
-                        label="SweepLag alarm",
-                    )
-                ],
-            ),
-            graph(
-                "Jobs enqueued by sweeps",
-                [count("SweepJobsEnqueued", "Sum", self._sweep_interval, label="SweepJobsEnqueued")],
-            ),
-        )
-        dashboard.add_widgets(
-            graph(
-                "Archive lag: LastModifiedTime to archived (s)",
-                [count(ARCHIVE_LAG_SECONDS, stat, label=f"{stat}") for stat in ("p50", "p95", "Maximum")],
-                left_annotations=[
-                    cloudwatch.HorizontalAnnotation(value=config.ARCHIVE_LAG_ALARM_SECONDS, label="ArchiveLag alarm")
-                ],
-            ),
-            graph(
-                "Leaderboards missed, records deferred",
-                [
-                    count(LEADERBOARDS_UNAVAILABLE, "Sum", label=LEADERBOARDS_UNAVAILABLE),
-                    count(RECORDS_DEFERRED, "Sum", label=RECORDS_DEFERRED),
-                ],
-            ),
-        )
-        return dashboard

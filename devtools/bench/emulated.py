@@ -32,7 +32,7 @@ from typing import Any
 import boto3
 
 from devtools.bench.common import LAMBDAS_DIR, REPO_ROOT
-from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws, network_latency
 from devtools.emulator.call_counter import CallCounter
 from devtools.emulator.clock import SimulatedClock

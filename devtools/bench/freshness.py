@@ -46,7 +46,7 @@ from devtools.bench.freshness_models import (
     recheck_chain,
     summarise,
 )
-from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws
 from devtools.emulator.clock import DEFAULT_START, SimulatedClock
 from devtools.emulator.events import AlertsInbox, put_events

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws
 from devtools.emulator.clock import SimulatedClock
 from devtools.emulator.events import AlertsInbox, put_events

@@ -29,7 +29,7 @@ from unittest import mock
 import moto.sqs.models as moto_sqs_models
 from moto.sqs.models import sqs_backends
 
-from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import ACCOUNT_ID, REGION, LocalAws
 from devtools.emulator.event_builders import Event
 from devtools.emulator.faults import SimulatedCrash

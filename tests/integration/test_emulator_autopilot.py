@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from devtools.emulator.autopilot import AnswerValidationError, AutopilotSimulator, ShapeValidator
+from devtools.emulator.autopilot.answer_validation import AnswerValidationError, ShapeValidator
+from devtools.emulator.autopilot.simulator import AutopilotSimulator
 
 
 def error_of(call: Any) -> tuple[str, int]:

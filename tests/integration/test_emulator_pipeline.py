@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from automl_archive.wall_clock import utc_now
-from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws
 from devtools.emulator.event_builders import cloudtrail_event
 from devtools.emulator.events import AlertsInbox, put_events

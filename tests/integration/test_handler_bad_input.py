@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from automl_archive.contracts.call_budget import record_reserve_seconds
-from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.autopilot.simulator import AutopilotSimulator
 
 CHILD_TYPES = [
     "SageMaker Training Job State Change",

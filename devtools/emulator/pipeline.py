@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TextIO
 from unittest import mock
 
 import moto.sqs.models as moto_sqs_models
@@ -33,6 +33,7 @@ from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import ACCOUNT_ID, REGION, LocalAws
 from devtools.emulator.event_builders import Event
 from devtools.emulator.faults import SimulatedCrash
+from devtools.emulator.function_output import output_to
 from devtools.emulator.iam import ENFORCEMENT, Principal, acting_as
 from devtools.emulator.stack import FunctionInfo, role_principal
 
@@ -250,6 +251,7 @@ class LambdaPipeline:
         simulator: AutopilotSimulator | None = None,
         publish_events: PublishEvents | None = None,
         principal_source: PrincipalSource | None = None,
+        function_output: TextIO | None = None,
     ) -> None:
         self.aws = aws
         self.queue_arn = queue_arn
@@ -264,6 +266,7 @@ class LambdaPipeline:
         self.simulator = simulator
         self.publish_events = publish_events
         self.principal_source = principal_source
+        self.function_output = function_output  # where the function's stdout/stderr go (None: unchanged)
         self.principal: Principal | None = None
         self.stats = PipelineStats()
         if principal_source is not None:
@@ -313,7 +316,7 @@ class LambdaPipeline:
         os.environ["AWS_LAMBDA_FUNCTION_NAME"] = self.function_name
         os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(self.memory_mb)
         self.principal = self.principal_source() if self.principal_source else None
-        with running_as(self.principal):
+        with running_as(self.principal), output_to(self.function_output):
             if callable(self.handler_spec):
                 self._handler = self.handler_spec
             else:
@@ -347,7 +350,7 @@ class LambdaPipeline:
         self.stats.invocations += 1
         self.stats.records += len(messages)
         try:
-            with running_as(self.principal), functions_read_time(self.wall_clock):
+            with running_as(self.principal), functions_read_time(self.wall_clock), output_to(self.function_output):
                 result = handler(event, context)
             failed = failed_message_ids(result)
         except SimulatedCrash as crash:  # the process died: nothing acknowledged, next call is a cold start

@@ -34,7 +34,8 @@ from devtools.emulator.aws import ACCOUNT_ID, REGION, LocalAws
 from devtools.emulator.event_builders import Event
 from devtools.emulator.faults import SimulatedCrash
 from devtools.emulator.function_output import output_to
-from devtools.emulator.iam import ENFORCEMENT, Principal, acting_as
+from devtools.emulator.iam.enforcement import ENFORCEMENT, acting_as
+from devtools.emulator.iam.policies import Principal
 from devtools.emulator.stack import FunctionInfo, role_principal
 
 Handler = Callable[[dict[str, Any], Any], Any]

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 from devtools.emulator.aws import ACCOUNT_ID, REGION, LocalAws
 from devtools.emulator.faults import SimulatedCrash
 from devtools.emulator.function_output import output_to
-from devtools.emulator.iam import Principal
+from devtools.emulator.iam.policies import Principal
 from devtools.emulator.pipeline import (
     Handler,
     LambdaContext,

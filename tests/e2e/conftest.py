@@ -25,7 +25,8 @@ from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import ACCOUNT_ID, REGION, LocalAws
 from devtools.emulator.clock import SimulatedClock
 from devtools.emulator.events import AlertsInbox, put_events
-from devtools.emulator.iam import ENFORCEMENT, Principal, acting_as
+from devtools.emulator.iam.enforcement import ENFORCEMENT, acting_as
+from devtools.emulator.iam.policies import Principal
 from devtools.emulator.pipeline import LambdaPipeline, SqsClock
 from devtools.emulator.scheduled import ScheduledFunction
 from devtools.emulator.stack import DeployedStack, deploy_stack

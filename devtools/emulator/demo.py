@@ -25,9 +25,10 @@ from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws
 from devtools.emulator.clock import SimulatedClock
 from devtools.emulator.events import AlertsInbox, put_events
-from devtools.emulator.pipeline import LambdaPipeline, SqsClock
+from devtools.emulator.pipeline import LambdaPipeline
 from devtools.emulator.scenarios import all_events, demo_histories, replay_shuffled, schedule_all
 from devtools.emulator.scheduled import ScheduledFunction
+from devtools.emulator.simulated_time import SqsClock
 from devtools.emulator.sqs_move_tasks import SqsMoveTasks
 from devtools.emulator.stack import REPO_ROOT, DeployedStack, deploy_stack
 

@@ -12,14 +12,8 @@ from devtools.emulator.aws import ACCOUNT_ID, REGION, LocalAws
 from devtools.emulator.faults import SimulatedCrash
 from devtools.emulator.function_output import output_to
 from devtools.emulator.iam.policies import Principal
-from devtools.emulator.pipeline import (
-    Handler,
-    LambdaContext,
-    WallClock,
-    functions_read_time,
-    import_handler,
-    running_as,
-)
+from devtools.emulator.lambda_runtime import Handler, LambdaContext, import_handler, running_as
+from devtools.emulator.simulated_time import WallClock, functions_read_time
 from devtools.emulator.stack import DeployedStack, FunctionInfo, role_principal
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")

@@ -27,8 +27,9 @@ from devtools.emulator.clock import SimulatedClock
 from devtools.emulator.events import AlertsInbox, put_events
 from devtools.emulator.iam.enforcement import ENFORCEMENT, acting_as
 from devtools.emulator.iam.policies import Principal
-from devtools.emulator.pipeline import LambdaPipeline, SqsClock
+from devtools.emulator.pipeline import LambdaPipeline
 from devtools.emulator.scheduled import ScheduledFunction
+from devtools.emulator.simulated_time import SqsClock
 from devtools.emulator.stack import DeployedStack, deploy_stack
 
 

@@ -18,7 +18,8 @@ from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws
 from devtools.emulator.event_builders import cloudtrail_event
 from devtools.emulator.events import AlertsInbox, put_events
-from devtools.emulator.pipeline import LambdaPipeline, SqsClock, functions_read_time
+from devtools.emulator.pipeline import LambdaPipeline
+from devtools.emulator.simulated_time import SqsClock, functions_read_time
 from devtools.emulator.stack import deploy_stack, synthesize
 
 TINY_APP = textwrap.dedent(

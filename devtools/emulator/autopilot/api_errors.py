@@ -64,6 +64,7 @@ class ActionFaults:
         times: int = 1,
         message: str | None = None,
     ) -> None:
+        """The next `times` calls of `action` answer with this error."""
         with self._lock:
             self._faults[action] = Fault(
                 error_code, http_status, times, message or DEFAULT_FAULT_MESSAGES.get(error_code, error_code)

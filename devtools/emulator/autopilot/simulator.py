@@ -59,7 +59,7 @@ class AutopilotSimulator:
         self.jobs: dict[str, AutoMLJob] = {}
         self.children: dict[str, ChildJob] = {}
         self.calls: Counter[str] = Counter()  # calls of each patched action, faulted ones included
-        self.faults = ActionFaults()
+        self.faults = ActionFaults()  # errors the next calls of an action answer with
         self.schedule: list[ScheduledStep] = []
         self.lock = threading.RLock()
         self._moto_patch = MotoPatch(self)
@@ -287,22 +287,6 @@ class AutopilotSimulator:
             step.done = True
             emitted += step.emitted
         return emitted
-
-    # ------------------------------------------------------------ faults
-
-    def inject_fault(
-        self,
-        action: str,
-        error_code: str = "ThrottlingException",
-        http_status: int = 400,
-        times: int = 1,
-        message: str | None = None,
-    ) -> None:
-        """The next `times` calls of `action` (e.g. "DescribeAutoMLJob") answer with this error."""
-        self.faults.inject(action, error_code, http_status, times, message)
-
-    def clear_faults(self) -> None:
-        self.faults.clear()
 
     # ------------------------------------------------------------ serving through moto
 

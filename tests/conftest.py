@@ -9,7 +9,7 @@ from typing import Any
 import botocore.config
 import pytest
 
-from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws
 from devtools.emulator.clock import SimulatedClock
 

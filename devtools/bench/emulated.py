@@ -32,14 +32,15 @@ from typing import Any
 import boto3
 
 from devtools.bench.common import LAMBDAS_DIR, REPO_ROOT
-from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws, network_latency
 from devtools.emulator.call_counter import CallCounter
 from devtools.emulator.clock import SimulatedClock
 from devtools.emulator.events import AlertsInbox, put_events
-from devtools.emulator.pipeline import LambdaPipeline, SqsClock
+from devtools.emulator.pipeline import LambdaPipeline
 from devtools.emulator.scenarios import all_events, demo_histories, replay_shuffled, schedule_all
 from devtools.emulator.scheduled import ScheduledFunction
+from devtools.emulator.simulated_time import SqsClock
 from devtools.emulator.stack import DeployedStack, deploy_stack
 
 QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"}

@@ -46,13 +46,14 @@ from devtools.bench.freshness_models import (
     recheck_chain,
     summarise,
 )
-from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws
 from devtools.emulator.clock import DEFAULT_START, SimulatedClock
 from devtools.emulator.events import AlertsInbox, put_events
-from devtools.emulator.pipeline import LambdaPipeline, SqsClock
+from devtools.emulator.pipeline import LambdaPipeline
 from devtools.emulator.scenarios import replay_shuffled, schedule_all
 from devtools.emulator.scheduled import ScheduledFunction
+from devtools.emulator.simulated_time import SqsClock
 from devtools.emulator.stack import deploy_stack
 from devtools.emulator.workload import Truth, freshness_workload, record_truth
 

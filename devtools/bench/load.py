@@ -21,13 +21,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from automl_archive.contracts.job_table import PARTITION_KEY, SORT_KEY, STATE_SORT_KEY, job_key_of
-from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws
 from devtools.emulator.call_counter import CallCounter
 from devtools.emulator.clock import SimulatedClock
 from devtools.emulator.events import AlertsInbox, put_events
-from devtools.emulator.pipeline import LambdaPipeline, SqsClock
+from devtools.emulator.pipeline import LambdaPipeline
 from devtools.emulator.scheduled import ScheduledFunction
+from devtools.emulator.simulated_time import SqsClock
 from devtools.emulator.stack import deploy_stack
 
 WAVE = 500

@@ -1,4 +1,8 @@
-"""`python -m devtools.emulator.demo`: the whole archive running locally against moto, in simulated time."""
+"""`python -m devtools.emulator.demo`: the whole archive running locally against moto, in simulated time.
+
+The terminal gets the story (sections, tables, checks); the functions' own output (Powertools JSON logs,
+EMF metric lines) goes to FUNCTION_LOG, as Lambda would send it to CloudWatch Logs.
+"""
 
 from __future__ import annotations
 
@@ -11,29 +15,40 @@ import tempfile
 import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TextIO
 
-from devtools.emulator.autopilot import AutopilotSimulator
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws
 from devtools.emulator.clock import SimulatedClock
 from devtools.emulator.events import AlertsInbox, put_events
-from devtools.emulator.pipeline import LambdaPipeline, SqsClock
+from devtools.emulator.pipeline import LambdaPipeline
 from devtools.emulator.scenarios import all_events, demo_histories, replay_shuffled, schedule_all
 from devtools.emulator.scheduled import ScheduledFunction
+from devtools.emulator.simulated_time import SqsClock
 from devtools.emulator.sqs_move_tasks import SqsMoveTasks
-from devtools.emulator.stack import DeployedStack, deploy_stack
+from devtools.emulator.stack import REPO_ROOT, DeployedStack, deploy_stack
 
 MAX_SIMULATED_SECONDS = 12 * 3600
+FUNCTION_LOG = REPO_ROOT / "demo-output" / "functions.log"
+PIPED_WIDTH = 160  # a pipe or file has no width; rich would wrap at 80
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A plain-text table."""
-    cells = [[str(cell) for cell in row] for row in rows]
-    widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
-    line = "  ".join("-" * w for w in widths)
-    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)), line]
-    out += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
-    return "\n".join(out)
+def story_console() -> Console:
+    """The demo's own output: colour on a terminal, plain text (no wrapping at 80) elsewhere."""
+    console = Console(highlight=False)
+    return console if console.is_terminal else Console(highlight=False, width=PIPED_WIDTH)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Print an aligned table (cells are plain text, never rich markup)."""
+    grid = Table(*headers, box=None, header_style="bold", pad_edge=False)
+    for row in rows:
+        grid.add_row(*(Text(str(cell)) for cell in row))
+    story_console().print(grid)
 
 
 def section(title: str) -> None:
@@ -81,11 +96,11 @@ def print_leaderboard(aws: LocalAws, bucket: str, keys: list[str]) -> None:
     body = aws.client("s3").get_object(Bucket=bucket, Key=boards[0])["Body"].read().decode()
     rows = [json.loads(line) for line in body.splitlines()]
     section(f"Candidate leaderboard of {rows[0]['job_name']} ({len(rows)} candidates)")
-    print(table(
+    table(
         ["rank", "candidate", "status", "objective", "value", "best"],
         [[r["rank"], r["candidate_name"], r["candidate_status"], r["objective_metric_name"],
           r["objective_metric_value"], "*" if r["is_best"] else ""] for r in rows],
-    ))  # fmt: skip
+    )  # fmt: skip
 
 
 def print_archive(aws: LocalAws, stack: DeployedStack, inbox: AlertsInbox, simulator: AutopilotSimulator) -> None:
@@ -96,7 +111,7 @@ def print_archive(aws: LocalAws, stack: DeployedStack, inbox: AlertsInbox, simul
          plain(i.get("describe_api")), plain(i.get("archived_at"))]
         for pk, i in sorted(states.items())
     ]  # fmt: skip
-    print(table(["job", "status", "secondary status", "describe api", "archived at"], rows))
+    table(["job", "status", "secondary status", "describe api", "archived at"], rows)
     keys = archive_keys(aws, stack.output("ArchiveBucketName"))
     for prefix in ("raw/automl-jobs/", "records/automl-jobs/", "records/automl-candidates/"):
         matching = [k for k in keys if k.startswith(prefix)]
@@ -106,12 +121,18 @@ def print_archive(aws: LocalAws, stack: DeployedStack, inbox: AlertsInbox, simul
     print_leaderboard(aws, stack.output("ArchiveBucketName"), keys)
     section("Alerts received")
     alert_rows = [[a.subject or "", json.dumps(a.attributes, sort_keys=True)] for a in inbox.received]
-    print(table(["subject", "attributes"], alert_rows) if alert_rows else "(none)")
+    if alert_rows:
+        table(["subject", "attributes"], alert_rows)
+    else:
+        print("(none)")
     section("Queues")
-    print(f"work queue: {queue_depth(aws, stack.output('WorkQueueUrl'))}")
-    print(f"dead-letter queue: {queue_depth(aws, stack.output('DeadLetterQueueUrl'))}")
+    table(
+        ["queue", "depth"],
+        [["work queue", queue_depth(aws, stack.output("WorkQueueUrl"))],
+         ["dead-letter queue", queue_depth(aws, stack.output("DeadLetterQueueUrl"))]],
+    )  # fmt: skip
     section("Autopilot API calls (simulated SageMaker)")
-    print(table(["action", "calls"], sorted(simulator.calls.items())))
+    table(["action", "calls"], sorted(simulator.calls.items()))
 
 
 def status_by_job(states: dict[str, dict[str, Any]]) -> dict[str, tuple[str, str]]:
@@ -168,6 +189,16 @@ def run_operator_commands(
 
 
 def run_demo() -> int:
+    FUNCTION_LOG.parent.mkdir(parents=True, exist_ok=True)
+    print(f"functions' logs and metrics: {FUNCTION_LOG.relative_to(REPO_ROOT)}")
+    with FUNCTION_LOG.open("w", encoding="utf-8") as function_log:
+        status = play(function_log)
+    print(f"\nfunctions' logs and metrics: {FUNCTION_LOG.relative_to(REPO_ROOT)}")
+    return status
+
+
+def play(function_log: TextIO) -> int:
+    """The demo's story; the functions write their own output to `function_log`."""
     # Simulated time starts shortly before now (the functions read it as their clock; the operator
     # commands read the real one).
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
@@ -186,14 +217,12 @@ def run_demo() -> int:
         inbox = AlertsInbox(aws, stack.output("AlertsTopicArn"))
         pipeline = LambdaPipeline.for_function(
             aws, stack.function(), sqs_clock=sqs_clock, simulator=simulator,
-            publish_events=lambda events: put_events(aws, events),
+            publish_events=lambda events: put_events(aws, events), function_output=function_log,
         )  # fmt: skip
-        # Keep the handler's structured logs and EMF metrics out of the demo's tables.
-        pipeline.environment.update({"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"})
         # The reconcile sweep runs every minute of simulated time, as its schedule would: it finds the
         # states no event announces (every AutoML job's completion, for one).
         (sweep,) = ScheduledFunction.from_stack(aws, stack)
-        sweep.environment.update(pipeline.environment)
+        sweep.function_output = function_log
         pipeline.on_schedule([sweep])
         histories = demo_histories()
         schedule_all(simulator, histories)
@@ -247,8 +276,9 @@ def run_demo() -> int:
             ("replay sent no second alert", len(inbox.received) == alerts_first),
         ]
         section("Checks")
-        print(table(["check", "result"], [[name, "ok" if passed else "FAILED"] for name, passed in checks]))
+        table(["check", "result"], [[name, "ok" if passed else "FAILED"] for name, passed in checks])
         failed = [name for name, passed in checks if not passed]
+        print(f"{len(checks) - len(failed)}/{len(checks)} ok")
         if first_states != second_states:
             for pk in sorted(set(first_states) | set(second_states)):
                 if first_states.get(pk) != second_states.get(pk):

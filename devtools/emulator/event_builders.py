@@ -6,13 +6,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from devtools.emulator.autopilot_jobs import (
-    ChildJob,
+from devtools.emulator.autopilot.child_answers import (
     describe_processing_answer,
     describe_training_answer,
     describe_transform_answer,
     status_counters,
 )
+from devtools.emulator.autopilot.jobs import ChildJob
 from devtools.emulator.aws import ACCOUNT_ID, REGION
 
 Event = dict[str, Any]

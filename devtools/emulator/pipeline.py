@@ -4,159 +4,36 @@ Each invocation, cold start included, runs as the function's execution role (`de
 its role does not grant is denied as AWS would deny it. The role's policies are read from moto's IAM at
 every cold start, as a new execution environment would see them.
 
-Time is simulated: moto's SQS reads the time through `moto.sqs.models.unix_time(_millis)`, which
-`SqsClock` replaces with real time plus an offset, so DelaySeconds (≤ 900 s) and visibility timeouts
-elapse on `advance(seconds)` instead of on the wall clock. With `wall_clock` set, the functions read
-that clock too (`functions_read_time`), so the sweep's watermark and the records' `archived_at` are
-simulated time like the jobs' own timestamps.
+Time is simulated (`devtools.emulator.simulated_time`): SQS delays and visibility timeouts elapse on
+`advance(seconds)`, which also moves the Autopilot simulator's clock; with scheduled functions attached,
+the functions read that clock as the wall clock.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import os
 import sys
-import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-from unittest import mock
+from typing import Any, TextIO
 
-import moto.sqs.models as moto_sqs_models
 from moto.sqs.models import sqs_backends
 
-from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import ACCOUNT_ID, REGION, LocalAws
 from devtools.emulator.event_builders import Event
 from devtools.emulator.faults import SimulatedCrash
-from devtools.emulator.iam import ENFORCEMENT, Principal, acting_as
+from devtools.emulator.function_output import output_to
+from devtools.emulator.iam.enforcement import ENFORCEMENT
+from devtools.emulator.iam.policies import Principal
+from devtools.emulator.lambda_runtime import Handler, LambdaContext, import_handler, running_as
+from devtools.emulator.simulated_time import SqsClock, WallClock, functions_read_time
+from devtools.emulator.sqs_events import failed_message_ids, queue_name_from_arn, sqs_record
 from devtools.emulator.stack import FunctionInfo, role_principal
 
-Handler = Callable[[dict[str, Any], Any], Any]
 PublishEvents = Callable[[list[Event]], Any]
 PrincipalSource = Callable[[], Principal]
-
-
-WallClock = Callable[[], datetime]
-
-
-_TIME_LOCK = threading.Lock()
-_TIME_USERS: list[WallClock] = []  # invocations (possibly in several threads) reading simulated time
-_TIME_PATCH: list[Any] = []  # the one installed patch, while there are users
-
-
-@contextlib.contextmanager
-def functions_read_time(clock: WallClock | None) -> Iterator[None]:
-    """Make the product's one wall-clock reading (automl_archive.wall_clock) return `clock()`.
-
-    Invocations may overlap in threads (two sweeps at once): the first installs the patch, the last
-    removes it; overlapping invocations must share one clock.
-    """
-    if clock is None:
-        yield
-        return
-    from automl_archive import wall_clock  # noqa: PLC0415 (the functions' package, on their path)
-
-    read: WallClock = clock  # narrowed for the class body below
-
-    class SimulatedDatetime(datetime):
-        @classmethod
-        def now(cls, tz: Any = None) -> SimulatedDatetime:
-            moment = read()
-            return moment if tz is None else moment.astimezone(tz)  # type: ignore[return-value]
-
-    patch = mock.patch.object(wall_clock, "datetime", SimulatedDatetime)
-    with _TIME_LOCK:
-        if _TIME_USERS and _TIME_USERS[0] is not clock:
-            raise RuntimeError("overlapping invocations read different simulated clocks")
-        if not _TIME_USERS:
-            patch.start()
-            _TIME_PATCH.append(patch)
-        _TIME_USERS.append(clock)
-    try:
-        yield
-    finally:
-        with _TIME_LOCK:
-            _TIME_USERS.pop()
-            if not _TIME_USERS:
-                _TIME_PATCH.pop().stop()
-
-
-@contextlib.contextmanager
-def running_as(principal: Principal | None) -> Iterator[None]:
-    """Run as `principal`, or unrestricted when there is none (a pipeline of a bare handler)."""
-    if principal is None:
-        yield
-        return
-    with acting_as(principal):
-        yield
-
-
-class SqsClock:
-    """Shifts moto's SQS notion of time forward without waiting."""
-
-    def __init__(self) -> None:
-        self.offset_seconds = 0.0
-        self._originals: dict[str, Any] = {}
-
-    def now(self) -> float:
-        return time.time() + self.offset_seconds
-
-    def install(self) -> SqsClock:
-        if self._originals:
-            return self
-        self._originals = {"unix_time": moto_sqs_models.unix_time, "unix_time_millis": moto_sqs_models.unix_time_millis}
-        original_unix_time = self._originals["unix_time"]
-
-        def shifted_unix_time(dt: datetime | None = None) -> float:
-            # An explicit datetime is not "now": leave it alone.
-            return float(original_unix_time(dt)) if dt is not None else self.now()
-
-        def shifted_unix_time_millis(dt: datetime | None = None) -> float:
-            return shifted_unix_time(dt) * 1000.0
-
-        moto_sqs_models.unix_time = shifted_unix_time
-        moto_sqs_models.unix_time_millis = shifted_unix_time_millis
-        return self
-
-    def uninstall(self) -> None:
-        for name, original in self._originals.items():
-            setattr(moto_sqs_models, name, original)
-        self._originals = {}
-
-    def advance(self, seconds: float) -> None:
-        self.offset_seconds += seconds
-
-    def __enter__(self) -> SqsClock:
-        return self.install()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.uninstall()
-
-
-@dataclass
-class LambdaContext:
-    """The parts of the Lambda context object handlers use."""
-
-    function_name: str
-    memory_limit_in_mb: int
-    invoked_function_arn: str
-    aws_request_id: str
-    timeout_seconds: int = 60
-    function_version: str = "$LATEST"
-    log_group_name: str = ""
-    log_stream_name: str = "local"
-
-    def __post_init__(self) -> None:
-        self._deadline = time.monotonic() + self.timeout_seconds
-        self.log_group_name = self.log_group_name or f"/aws/lambda/{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 @dataclass
@@ -168,69 +45,6 @@ class PipelineStats:
     events_published: int = 0
     crashes: int = 0
     simulated_seconds: float = 0.0
-
-
-def queue_name_from_arn(queue_arn: str) -> str:
-    return queue_arn.rsplit(":", 1)[-1]
-
-
-def lambda_message_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
-    """SQS's MessageAttributes in the lowercase form Lambda passes to handlers."""
-    converted = {}
-    for name, value in attributes.items():
-        entry: dict[str, Any] = {"stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
-        if "StringValue" in value:
-            entry["stringValue"] = value["StringValue"]
-        if "BinaryValue" in value:
-            entry["binaryValue"] = value["BinaryValue"]
-        converted[name] = entry
-    return converted
-
-
-def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
-    """One record of the SQS → Lambda event."""
-    attributes = message.get("Attributes", {})
-    record_attributes = {
-        key: attributes[key]
-        for key in (
-            "ApproximateReceiveCount",
-            "SentTimestamp",
-            "SenderId",
-            "ApproximateFirstReceiveTimestamp",
-            "MessageGroupId",
-            "MessageDeduplicationId",
-            "SequenceNumber",
-        )
-        if key in attributes
-    }
-    return {
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"],
-        "attributes": record_attributes,
-        "messageAttributes": lambda_message_attributes(message.get("MessageAttributes", {})),
-        "md5OfBody": message["MD5OfBody"],
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn,
-        "awsRegion": REGION,
-    }
-
-
-def failed_message_ids(result: Any) -> set[str]:
-    """Message ids the handler reported in batchItemFailures (partial batch response)."""
-    if not isinstance(result, dict):
-        return set()
-    return {str(item["itemIdentifier"]) for item in result.get("batchItemFailures", []) or []}
-
-
-def import_handler(handler_path: str, cold: bool) -> Handler:
-    """Import `package.module.function`; on a cold start reload the module so it re-reads os.environ."""
-    module_name, _, function_name = handler_path.rpartition(".")
-    module = importlib.import_module(module_name)
-    if cold:
-        module = importlib.reload(module)
-    handler: Handler = getattr(module, function_name)
-    return handler
 
 
 class LambdaPipeline:
@@ -250,6 +64,7 @@ class LambdaPipeline:
         simulator: AutopilotSimulator | None = None,
         publish_events: PublishEvents | None = None,
         principal_source: PrincipalSource | None = None,
+        function_output: TextIO | None = None,
     ) -> None:
         self.aws = aws
         self.queue_arn = queue_arn
@@ -264,6 +79,7 @@ class LambdaPipeline:
         self.simulator = simulator
         self.publish_events = publish_events
         self.principal_source = principal_source
+        self.function_output = function_output  # where the function's stdout/stderr go (None: unchanged)
         self.principal: Principal | None = None
         self.stats = PipelineStats()
         if principal_source is not None:
@@ -313,7 +129,7 @@ class LambdaPipeline:
         os.environ["AWS_LAMBDA_FUNCTION_NAME"] = self.function_name
         os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(self.memory_mb)
         self.principal = self.principal_source() if self.principal_source else None
-        with running_as(self.principal):
+        with running_as(self.principal), output_to(self.function_output):
             if callable(self.handler_spec):
                 self._handler = self.handler_spec
             else:
@@ -347,7 +163,7 @@ class LambdaPipeline:
         self.stats.invocations += 1
         self.stats.records += len(messages)
         try:
-            with running_as(self.principal), functions_read_time(self.wall_clock):
+            with running_as(self.principal), functions_read_time(self.wall_clock), output_to(self.function_output):
                 result = handler(event, context)
             failed = failed_message_ids(result)
         except SimulatedCrash as crash:  # the process died: nothing acknowledged, next call is a cold start

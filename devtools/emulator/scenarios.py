@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from devtools.emulator.autopilot import AutopilotSimulator, ScheduledStep
+from devtools.emulator.autopilot.simulator import AutopilotSimulator, ScheduledStep
 from devtools.emulator.event_builders import Event
 
 Action = Callable[[AutopilotSimulator], list[Event]]

@@ -6,19 +6,14 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from typing import Any
+from typing import Any, TextIO
 
 from devtools.emulator.aws import ACCOUNT_ID, REGION, LocalAws
 from devtools.emulator.faults import SimulatedCrash
-from devtools.emulator.iam import Principal
-from devtools.emulator.pipeline import (
-    Handler,
-    LambdaContext,
-    WallClock,
-    functions_read_time,
-    import_handler,
-    running_as,
-)
+from devtools.emulator.function_output import output_to
+from devtools.emulator.iam.policies import Principal
+from devtools.emulator.lambda_runtime import Handler, LambdaContext, import_handler, running_as
+from devtools.emulator.simulated_time import WallClock, functions_read_time
 from devtools.emulator.stack import DeployedStack, FunctionInfo, role_principal
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
@@ -46,6 +41,7 @@ class ScheduledFunction:
         self._handler: Handler | None = None
         self.principal: Principal | None = None
         self.wall_clock: WallClock | None = None  # what the function reads as now (None: the real clock)
+        self.function_output: TextIO | None = None  # where its stdout/stderr go (None: unchanged)
         self._since_last_run = 0.0
 
     @classmethod
@@ -63,7 +59,7 @@ class ScheduledFunction:
             os.environ.update(self.environment)
             os.environ.update(self.aws.environment())
             self.principal = role_principal(self.aws, self.function) if self.function.role_arn else None
-            with running_as(self.principal):
+            with running_as(self.principal), output_to(self.function_output):
                 self._handler = import_handler(self.function.handler, cold=True)
         context = LambdaContext(
             function_name=self.function.name,
@@ -83,7 +79,7 @@ class ScheduledFunction:
             "detail": {},
         }
         self.invocations += 1
-        with running_as(self.principal), functions_read_time(self.wall_clock):
+        with running_as(self.principal), functions_read_time(self.wall_clock), output_to(self.function_output):
             result = self._handler(event, context)
         self.results.append(result)
         return result

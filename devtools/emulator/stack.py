@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from devtools.emulator.aws import ACCOUNT_ID, REGION, LocalAws
-from devtools.emulator.iam import Principal
+from devtools.emulator.iam.policies import Principal
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BOOTSTRAP_QUALIFIER = "hnb659fds"

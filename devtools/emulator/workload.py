@@ -19,8 +19,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
-from devtools.emulator.autopilot import AutopilotSimulator, ScheduledStep
-from devtools.emulator.autopilot_jobs import TERMINAL_AUTOML_STATUSES, ApiVersion
+from devtools.emulator.autopilot.jobs import TERMINAL_AUTOML_STATUSES, ApiVersion
+from devtools.emulator.autopilot.simulator import AutopilotSimulator, ScheduledStep
 from devtools.emulator.clock import DEFAULT_START, SimulatedClock
 from devtools.emulator.event_builders import CHILD_DETAIL_TYPES, CLOUDTRAIL_DETAIL_TYPE, Event
 from devtools.emulator.scenarios import Action, HistoryStep, JobHistory, create_action, phase_action, schedule_all

@@ -21,13 +21,15 @@ import pytest
 
 from automl_archive_cli.aws import resolve_stack
 from automl_archive_cli.operator_policy import operator_policy
-from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import ACCOUNT_ID, REGION, LocalAws
 from devtools.emulator.clock import SimulatedClock
 from devtools.emulator.events import AlertsInbox, put_events
-from devtools.emulator.iam import ENFORCEMENT, Principal, acting_as
-from devtools.emulator.pipeline import LambdaPipeline, SqsClock
+from devtools.emulator.iam.enforcement import ENFORCEMENT, acting_as
+from devtools.emulator.iam.policies import Principal
+from devtools.emulator.pipeline import LambdaPipeline
 from devtools.emulator.scheduled import ScheduledFunction
+from devtools.emulator.simulated_time import SqsClock
 from devtools.emulator.stack import DeployedStack, deploy_stack
 
 

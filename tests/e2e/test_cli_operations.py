@@ -16,7 +16,8 @@ from automl_archive.dal.aws import SqsWorkQueue
 from automl_archive_cli.aws import resolve_stack
 from automl_archive_cli.operator_policy import operator_policy
 from devtools.emulator.aws import REGION
-from devtools.emulator.iam import ENFORCEMENT, Principal, acting_as
+from devtools.emulator.iam.enforcement import ENFORCEMENT, acting_as
+from devtools.emulator.iam.policies import Principal
 from devtools.emulator.sqs_move_tasks import SqsMoveTasks
 from tests.e2e.conftest import as_operator
 

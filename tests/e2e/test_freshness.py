@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from devtools.bench.freshness import comparison
-from devtools.emulator.iam import ENFORCEMENT
+from devtools.emulator.iam.enforcement import ENFORCEMENT
 
 
 @pytest.fixture(scope="module")

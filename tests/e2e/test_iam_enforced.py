@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from devtools.emulator.iam import ENFORCEMENT, Denial
+from devtools.emulator.iam.enforcement import ENFORCEMENT, Denial
 from devtools.emulator.scenarios import failing_job, schedule_all
 from devtools.emulator.stack import policy_document
 

@@ -9,7 +9,7 @@ the statements of the role the deployed template gives that function.
 
 from __future__ import annotations
 
-from devtools.emulator.iam import ENFORCEMENT
+from devtools.emulator.iam.enforcement import ENFORCEMENT
 from devtools.emulator.scenarios import failing_job, schedule_all
 
 # Granted for the event source mapping: what Lambda's documentation lists for the execution role of an SQS

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from devtools.emulator.autopilot import AnswerValidationError, AutopilotSimulator, ShapeValidator
+from devtools.emulator.autopilot.answer_validation import AnswerValidationError, ShapeValidator
+from devtools.emulator.autopilot.simulator import AutopilotSimulator
 
 
 def error_of(call: Any) -> tuple[str, int]:
@@ -243,8 +244,8 @@ def test_child_jobs_carry_automl_arn(autopilot: AutopilotSimulator, sagemaker_no
 def test_fault_injection_surfaces_through_boto3(autopilot: AutopilotSimulator, sagemaker_no_retries: Any) -> None:
     # Given a job and two injected faults on DescribeAutoMLJob, one on V2
     autopilot.create_job("flaky")
-    autopilot.inject_fault("DescribeAutoMLJob", "ThrottlingException", 400, times=2)
-    autopilot.inject_fault("DescribeAutoMLJobV2", "ServiceUnavailable", 503, times=1)
+    autopilot.faults.inject("DescribeAutoMLJob", "ThrottlingException", 400, times=2)
+    autopilot.faults.inject("DescribeAutoMLJobV2", "ServiceUnavailable", 503, times=1)
     sm = sagemaker_no_retries
 
     # When called repeatedly, Then the faults come first, then the real answer, and every call is counted

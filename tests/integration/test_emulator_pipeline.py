@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import sys
 import textwrap
 from datetime import timedelta
 from pathlib import Path
@@ -11,11 +14,12 @@ from typing import Any
 import pytest
 
 from automl_archive.wall_clock import utc_now
-from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws
 from devtools.emulator.event_builders import cloudtrail_event
 from devtools.emulator.events import AlertsInbox, put_events
-from devtools.emulator.pipeline import LambdaPipeline, SqsClock, functions_read_time
+from devtools.emulator.pipeline import LambdaPipeline
+from devtools.emulator.simulated_time import SqsClock, functions_read_time
 from devtools.emulator.stack import deploy_stack, synthesize
 
 TINY_APP = textwrap.dedent(
@@ -158,6 +162,39 @@ def test_handler_exception_fails_the_whole_batch(fresh_aws: LocalAws, sqs_clock:
     assert calls == ["1", "2"]
     assert pipeline.stats.handler_errors == 1
     assert pipeline.queue_depth()["visible"] == 0
+
+
+def test_function_output_goes_to_its_stream_not_the_terminal(
+    fresh_aws: LocalAws, sqs_clock: SqsClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a handler that prints (as EMF metrics do), writes to stderr, and logs through a handler made on stdout
+    # before the invocation (as Powertools' Logger is, at its first import)
+    url, arn = make_queue(fresh_aws, "chatty")
+    fresh_aws.client("sqs").send_message(QueueUrl=url, MessageBody="x")
+    function_logger = logging.getLogger("chatty-function")
+    stdout_handler = logging.StreamHandler(sys.stdout)
+    function_logger.addHandler(stdout_handler)
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        print('{"_aws": "metric"}')
+        print("a warning", file=sys.stderr)
+        function_logger.warning("structured log line")
+
+    # When drained with a function output stream
+    log = io.StringIO()
+    pipeline = LambdaPipeline(fresh_aws, arn, handler, sqs_clock=sqs_clock, function_output=log)
+    try:
+        pipeline.drain()
+    finally:
+        function_logger.removeHandler(stdout_handler)
+
+    # Then all of it is in the stream, none on the terminal, and the logging handler writes to stdout again
+    assert '{"_aws": "metric"}' in log.getvalue()
+    assert "a warning" in log.getvalue()
+    assert "structured log line" in log.getvalue()
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", "")
+    assert stdout_handler.stream is sys.stdout
 
 
 def test_delayed_message_visible_after_simulated_advance(fresh_aws: LocalAws, sqs_clock: SqsClock) -> None:

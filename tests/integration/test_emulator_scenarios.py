@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.scenarios import all_events, demo_histories, replay_shuffled, schedule_all
 
 

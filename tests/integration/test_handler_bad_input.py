@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from automl_archive.contracts.call_budget import record_reserve_seconds
-from devtools.emulator.autopilot import AutopilotSimulator
+from devtools.emulator.autopilot.simulator import AutopilotSimulator
 
 CHILD_TYPES = [
     "SageMaker Training Job State Change",
@@ -188,11 +188,11 @@ def test_a_transient_failure_is_retried_not_acknowledged(handler_env):
     module, _, autopilot = handler_env
     # Given a job SageMaker knows, and SageMaker throttling every call
     autopilot.create_job("known-job", api="v1")
-    autopilot.inject_fault("DescribeAutoMLJob", error_code="ThrottlingException", http_status=400, times=10)
+    autopilot.faults.inject("DescribeAutoMLJob", error_code="ThrottlingException", http_status=400, times=10)
     event = _event([json.dumps({"AutoMLJobName": "known-job"}), "not json"])
     # When the batch is handled
     result = module.lambda_handler(event, Context())
-    autopilot.clear_faults()
+    autopilot.faults.clear()
     # Then only the transient record is reported failed (SQS redelivers it); the malformed one is acked
     assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
 

@@ -15,7 +15,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from devtools.emulator.aws import ACCOUNT_ID, REGION
-from devtools.emulator.iam import ENFORCEMENT, Principal, acting_as
+from devtools.emulator.iam.enforcement import ENFORCEMENT, acting_as
+from devtools.emulator.iam.policies import Principal
 
 QUEUE_URL = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/work"
 TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:alerts"

@@ -16,14 +16,10 @@ from moto.kms.models import kms_backends
 from moto.sns.models import sns_backends
 
 from devtools.emulator.aws import ACCOUNT_ID, REGION
-from devtools.emulator.iam import (
-    CallSite,
-    Decision,
-    IamEmulationError,
-    Principal,
-    authorization_checks,
-    request_resource,
-)
+from devtools.emulator.iam.authorization import authorization_checks, request_resource
+from devtools.emulator.iam.errors import IamEmulationError
+from devtools.emulator.iam.policies import Decision, Principal
+from devtools.emulator.iam.resource_derivations import CallSite
 
 AUTOML_JOBS = f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:automl-job/*"
 TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/jobs"

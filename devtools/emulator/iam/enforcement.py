@@ -1,0 +1,159 @@
+"""Enforcement on boto3 calls: botocore hooks that authorize every call made while a principal is active."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import botocore.handlers
+from botocore.endpoint import convert_to_response_dict
+from botocore.parsers import create_parser
+
+from devtools.emulator.aws import REGION
+from devtools.emulator.faults import error_response
+from devtools.emulator.iam.authorization import Check, authorization_checks
+from devtools.emulator.iam.policies import Decision, Principal
+from devtools.emulator.iam.resource_derivations import CallSite
+
+# The access-denied error each service answers: DynamoDB, SageMaker, KMS and EventBridge use the common
+# AccessDeniedException, HTTP 400 (e.g. https://docs.aws.amazon.com/sagemaker/latest/APIReference/CommonErrors.html);
+# S3 AccessDenied 403 and SNS AuthorizationError 403 (botocore's service models); SQS AccessDenied 403
+# (its query-compatible code); CloudFormation AccessDenied 403; Lambda AccessDeniedException 403.
+_DENIED_ERRORS: dict[str, tuple[str, int, str | None]] = {
+    "sagemaker": ("AccessDeniedException", 400, None),
+    "dynamodb": ("AccessDeniedException", 400, None),
+    "kms": ("AccessDeniedException", 400, None),
+    "events": ("AccessDeniedException", 400, None),
+    "sqs": ("AccessDeniedException", 403, "AccessDenied"),
+    "s3": ("AccessDenied", 403, None),
+    "sns": ("AuthorizationError", 403, None),
+    "cloudformation": ("AccessDenied", 403, None),
+    "lambda": ("AccessDeniedException", 403, None),
+}
+_PARAMS_KEY = "emulator_iam_params"
+
+
+@dataclass(frozen=True)
+class Denial:
+    principal: str
+    operation: str
+    check: Check
+    decision: Decision
+    code: str
+
+
+def denied_message(principal: Principal, check: Check, decision: Decision) -> str:
+    """AWS's wording (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_denied_error_messages.html)."""
+    reason = (
+        "with an explicit deny in an identity-based policy"
+        if decision is Decision.EXPLICIT_DENY
+        else f"because no identity-based policy allows the {check.action} action"
+    )
+    who = f"User: {principal.session_arn} is not authorized to perform: {check.action}"
+    return f"{who} on resource: {check.resource} {reason}"
+
+
+@dataclass
+class _Enforcement:
+    """The botocore hooks (installed once per process) and the stack of active principals."""
+
+    denials: list[Denial] = field(default_factory=list)
+    # (principal ARN, action) -> how many checks allowed it: what each role's grants are used for.
+    authorized: Counter[tuple[str, str]] = field(default_factory=Counter)
+    _principals: list[Principal] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _installed: bool = False
+
+    def install(self) -> None:
+        """Hook the default session and every session created later (the CLI makes its own default
+        session; botocore registers BUILTIN_HANDLERS on each new session). Clients copy their session's
+        hooks when created, so install before the code under test creates its clients."""
+        with self._lock:
+            if self._installed:
+                return
+            if boto3.DEFAULT_SESSION is None:
+                boto3.setup_default_session()
+            assert boto3.DEFAULT_SESSION is not None
+            for event, handler in self._hooks():
+                boto3.DEFAULT_SESSION.events.register(event, handler)
+                botocore.handlers.BUILTIN_HANDLERS.append((event, handler))
+            self._installed = True
+
+    def _hooks(self) -> list[tuple[str, Any]]:
+        return [("before-parameter-build", self._keep_params), ("before-call", self._authorize)]
+
+    def active(self) -> Principal | None:
+        with self._lock:
+            return self._principals[-1] if self._principals else None
+
+    def push(self, principal: Principal) -> None:
+        with self._lock:
+            self._principals.append(principal)
+
+    def pop(self, principal: Principal) -> None:
+        with self._lock:
+            if not self._principals or self._principals[-1] is not principal:
+                raise RuntimeError("principals must be left in the order they were entered")
+            self._principals.pop()
+
+    def actions_authorized(self, principal_arn: str) -> set[str]:
+        with self._lock:
+            return {action for (arn, action) in self.authorized if arn == principal_arn}
+
+    def take_denials(self) -> list[Denial]:
+        with self._lock:
+            taken, self.denials = self.denials, []
+        return taken
+
+    def _keep_params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        if self.active() is not None:
+            context[_PARAMS_KEY] = dict(params)
+
+    def _authorize(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> Any:
+        principal = self.active()
+        if principal is None:
+            return None
+        service = model.service_model.signing_name
+        call = CallSite(service, model.name, context.get(_PARAMS_KEY, {}), context.get("client_region") or REGION)
+        for check in authorization_checks(call):
+            decision = principal.decide(check.action, check.resource)
+            if decision is Decision.ALLOWED:
+                with self._lock:
+                    self.authorized[(principal.arn, check.action)] += 1
+                continue
+            code, status, query_code = _DENIED_ERRORS[service]
+            code, status = check.denied_code or code, check.denied_status or status
+            with self._lock:
+                self.denials.append(
+                    Denial(principal.arn, f"{service}:{model.name}", check, decision, query_code or code)
+                )
+            # Answering in before-call skips the HTTP request and botocore's retry handler entirely.
+            raw = error_response(
+                params["url"], service, code, status, denied_message(principal, check, decision), query_code
+            )
+            response_dict = convert_to_response_dict(raw, model)
+            parsed = create_parser(model.service_model.protocol).parse(response_dict, model.output_shape)
+            return raw, parsed
+        return None
+
+
+ENFORCEMENT = _Enforcement()
+
+
+@contextlib.contextmanager
+def acting_as(principal: Principal) -> Iterator[Principal]:
+    """Every boto3 call of this process, until exit, is made as `principal` and denied as AWS would.
+
+    Process-wide, not per thread: code under test that fans out to worker threads (the CLI's backfill)
+    stays under its principal. Run one principal's code at a time."""
+    ENFORCEMENT.install()
+    ENFORCEMENT.push(principal)
+    try:
+        yield principal
+    finally:
+        ENFORCEMENT.pop(principal)

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from automl_archive.contracts.job_table import PARTITION_KEY, SORT_KEY, STATE_SORT_KEY, job_key_of
 from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws
 from devtools.emulator.clock import SimulatedClock
@@ -56,14 +57,14 @@ def section(title: str) -> None:
 
 
 def job_states(aws: LocalAws, table_name: str) -> dict[str, dict[str, Any]]:
-    """The Lambda's job-state items (pk JOB#..., sk STATE), by pk."""
+    """The archive's job-state items (contracts/job_table.py), by job key."""
     paginator = aws.client("dynamodb").get_paginator("scan")
     states = {}
     for page in paginator.paginate(TableName=table_name):
         for item in page["Items"]:
-            pk, sk = item["pk"]["S"], item["sk"]["S"]
-            if sk == "STATE" and pk.startswith("JOB#"):
-                states[pk] = item
+            key = job_key_of(item[PARTITION_KEY]["S"])
+            if key is not None and item[SORT_KEY]["S"] == STATE_SORT_KEY:
+                states[key] = item
     return states
 
 
@@ -107,9 +108,9 @@ def print_archive(aws: LocalAws, stack: DeployedStack, inbox: AlertsInbox, simul
     states = job_states(aws, stack.output("JobsTableName"))
     section("DynamoDB job states")
     rows = [
-        [plain(i.get("job_name")) or pk[4:], plain(i.get("status")), plain(i.get("secondary_status")),
+        [plain(i.get("job_name")) or key, plain(i.get("status")), plain(i.get("secondary_status")),
          plain(i.get("describe_api")), plain(i.get("archived_at"))]
-        for pk, i in sorted(states.items())
+        for key, i in sorted(states.items())
     ]  # fmt: skip
     table(["job", "status", "secondary status", "describe api", "archived at"], rows)
     keys = archive_keys(aws, stack.output("ArchiveBucketName"))
@@ -137,8 +138,8 @@ def print_archive(aws: LocalAws, stack: DeployedStack, inbox: AlertsInbox, simul
 
 def status_by_job(states: dict[str, dict[str, Any]]) -> dict[str, tuple[str, str]]:
     return {
-        plain(i.get("job_name")) or pk[4:]: (plain(i.get("status")), plain(i.get("describe_api")))
-        for pk, i in states.items()
+        plain(i.get("job_name")) or key: (plain(i.get("status")), plain(i.get("describe_api")))
+        for key, i in states.items()
     }
 
 
@@ -184,7 +185,7 @@ def run_operator_commands(
             cli([*command, *common])
     states = job_states(aws, stack.output("JobsTableName"))
     return sum(
-        1 for pk, item in states.items() if pk.startswith("JOB#history-") and plain(item.get("status")) == "Completed"
+        1 for key, item in states.items() if key.startswith("history-") and plain(item.get("status")) == "Completed"
     )
 
 
@@ -243,7 +244,7 @@ def play(function_log: TextIO) -> int:
         simulator.run_to_completion("silent-v1-no-events")  # its events are dropped on purpose
         report = sweep.invoke()
         pipeline.run_until_idle(max_simulated_seconds=MAX_SIMULATED_SECONDS)
-        swept = job_states(aws, table_name).get("JOB#silent-v1-no-events", {})
+        swept = job_states(aws, table_name).get("silent-v1-no-events", {})
         print(f"sweep listed={report['listed']} enqueued={report['enqueued']} complete={report['complete']}; "
               f"silent-v1-no-events archived as {plain(swept.get('status')) or 'nothing'}")  # fmt: skip
         first_states = job_states(aws, table_name)

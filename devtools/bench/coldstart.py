@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from automl_archive.contracts.settings import ArchiverSettings
 from devtools.bench.common import LAMBDAS_DIR, median, percentile
 
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
@@ -131,15 +132,12 @@ def lambda_environment(paths: dict[str, Path], home: Path) -> dict[str, str]:
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "_HANDLER": "automl_archive.handlers.archiver.lambda_handler",
-        # What the stack sets (infra/constructs/archiver.py and function.py)
-        "JOBS_TABLE_NAME": "AutoMLJobArchive-Jobs",
-        "ARCHIVE_BUCKET_NAME": "automljobarchive-archive",
-        "ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:AutoMLJobArchive-Alerts",
-        "ALERT_ON_STATUSES": "Failed",
-        "CHILD_LINK_TTL_DAYS": "30",
-        "ALERT_CLAIM_LEASE_SECONDS": "120",
-        "SAGEMAKER_RETRY_MODE": "adaptive",
-        "SAGEMAKER_MAX_ATTEMPTS": "3",
+        # What the stack sets (the archiver's settings model writes it, as infra/constructs/archiver.py does)
+        **ArchiverSettings(
+            jobs_table_name="AutoMLJobArchive-Jobs",
+            archive_bucket_name="automljobarchive-archive",
+            alerts_topic_arn="arn:aws:sns:us-east-1:123456789012:AutoMLJobArchive-Alerts",
+        ).to_environment(),
         "POWERTOOLS_SERVICE_NAME": "automl-archive",
         "POWERTOOLS_METRICS_NAMESPACE": "AutoMLArchive",
         "POWERTOOLS_LOG_LEVEL": "INFO",

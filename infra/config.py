@@ -31,8 +31,6 @@ LAMBDA_REQUIREMENTS = LAMBDAS_DIR / "requirements.txt"
 PROJECT_NAME = "automl-job-archive"
 TAG_KEY = "project"
 DEFAULT_STACK_NAME = "AutoMLJobArchive"
-SERVICE_NAME = "automl-archive"
-METRICS_NAMESPACE = "AutoMLArchive"
 LOG_LEVEL = "INFO"
 
 # --- Archiver function ---------------------------------------------------------------------------

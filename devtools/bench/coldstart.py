@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from automl_archive.contracts.metric_names import METRICS_NAMESPACE, SERVICE_NAME
 from automl_archive.contracts.settings import ArchiverSettings
 from devtools.bench.common import LAMBDAS_DIR, median, percentile
 
@@ -138,8 +139,8 @@ def lambda_environment(paths: dict[str, Path], home: Path) -> dict[str, str]:
             archive_bucket_name="automljobarchive-archive",
             alerts_topic_arn="arn:aws:sns:us-east-1:123456789012:AutoMLJobArchive-Alerts",
         ).to_environment(),
-        "POWERTOOLS_SERVICE_NAME": "automl-archive",
-        "POWERTOOLS_METRICS_NAMESPACE": "AutoMLArchive",
+        "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from automl_archive.contracts.metric_names import METRICS_NAMESPACE, SERVICE_NAME
 from devtools.bench.common import median
 
 JOBS_PER_SCENARIO = 100
@@ -46,8 +47,8 @@ PHASES = (
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:AutoMLJobArchive-Work"
 LAMBDA_ENVIRONMENT = {
-    "POWERTOOLS_SERVICE_NAME": "automl-archive",
-    "POWERTOOLS_METRICS_NAMESPACE": "AutoMLArchive",
+    "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+    "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
     "POWERTOOLS_LOG_LEVEL": "INFO",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "AWS_LAMBDA_FUNCTION_NAME": "AutoMLJobArchive-Archiver",

@@ -31,6 +31,8 @@ from typing import Any
 
 import boto3
 
+from automl_archive.contracts import stack_outputs as outputs
+from automl_archive.contracts.archive_layout import CANDIDATES_PREFIX, RAW_PREFIX
 from devtools.bench.common import LAMBDAS_DIR, REPO_ROOT
 from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws, network_latency
@@ -119,9 +121,9 @@ def measure_calls(
             pipeline.run_until_idle(max_simulated_seconds=12 * 3600)
         total = calls.snapshot()
     inbox.read()
-    bucket = stack.output("ArchiveBucketName")
-    raw = list_keys(aws, bucket, "raw/automl-jobs/")
-    leaderboards = list_keys(aws, bucket, "records/automl-candidates/")
+    bucket = stack.output(outputs.ARCHIVE_BUCKET_NAME)
+    raw = list_keys(aws, bucket, RAW_PREFIX)
+    leaderboards = list_keys(aws, bucket, CANDIDATES_PREFIX)
     stored = 0
     for page in aws.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket):
         stored += sum(item["Size"] for item in page.get("Contents", []))
@@ -196,7 +198,12 @@ def measure_backfill(
     # every call waits a network-like latency, SageMaker's longer (assumptions, docs/performance.md),
     # so the sequential loop and the concurrent command are compared on what dominates in AWS.
     simulator.latency_seconds = SAGEMAKER_LATENCY_SECONDS - NETWORK_LATENCY_SECONDS
-    stack_options = ["--bucket", stack.output("ArchiveBucketName"), "--table", stack.output("JobsTableName")]
+    stack_options = [
+        "--bucket",
+        stack.output(outputs.ARCHIVE_BUCKET_NAME),
+        "--table",
+        stack.output(outputs.JOBS_TABLE_NAME),
+    ]
     with network_latency(NETWORK_LATENCY_SECONDS):
         loop = child(aws, "loop", "bfloop-", *stack_options)
         direct = child(aws, "cli", "bfdirect-", "--stack-name", stack.stack_name, "--workers", str(workers))

@@ -38,6 +38,8 @@ from typing import Any
 
 import boto3
 
+from automl_archive.contracts import stack_outputs as outputs
+from automl_archive.contracts.archive_layout import RECORDS_PREFIX
 from devtools.bench.freshness_models import (
     DesignResult,
     describe_budget,
@@ -158,7 +160,7 @@ def _archived_records(aws: LocalAws, bucket: str) -> list[dict[str, Any]]:
     """Every version of every job record: the first version of a state's key is when it was archived."""
     s3 = aws.client("s3")
     records = []
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix="records/automl-jobs/"):
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=RECORDS_PREFIX):
         for version in page.get("Versions", []):
             body = s3.get_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])["Body"].read()
             records.append(json.loads(body))
@@ -205,7 +207,7 @@ def _run_product(aws: LocalAws, jobs: int, hours: float, seed: int, truth: Truth
         finally:
             recorder.uninstall()
         inbox.read()
-        records = _archived_records(aws, stack.output("ArchiveBucketName"))
+        records = _archived_records(aws, stack.output(outputs.ARCHIVE_BUCKET_NAME))
         archiver_invocations, sweep_invocations = pipeline.stats.invocations, sweep.invocations
     return _score(truth, records, recorder, archiver_invocations, sweep_invocations)
 

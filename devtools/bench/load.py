@@ -20,6 +20,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from automl_archive.contracts import stack_outputs as outputs
 from automl_archive.contracts.job_table import PARTITION_KEY, SORT_KEY, STATE_SORT_KEY, job_key_of
 from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws
@@ -113,15 +114,18 @@ def report(
 ) -> int:
     dynamodb, s3 = aws.client("dynamodb"), aws.client("s3")
     states: dict[str, str] = {}
-    for page in dynamodb.get_paginator("scan").paginate(TableName=stack.output("JobsTableName")):
+    for page in dynamodb.get_paginator("scan").paginate(TableName=stack.output(outputs.JOBS_TABLE_NAME)):
         for item in page["Items"]:
             key = job_key_of(item[PARTITION_KEY]["S"])
             if key is not None and item[SORT_KEY]["S"] == STATE_SORT_KEY:
                 states[key] = item["status"]["S"]
     versions: Counter[str] = Counter()
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=stack.output("ArchiveBucketName")):
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=stack.output(outputs.ARCHIVE_BUCKET_NAME)):
         versions.update(v["Key"] for v in page.get("Versions", []))
-    depth = {key: _depth(aws, stack.output(key)) for key in ("WorkQueueUrl", "DeadLetterQueueUrl")}
+    depth = {
+        key: _depth(aws, stack.output(key))
+        for key in (outputs.WORK_QUEUE_URL, outputs.WORK_QUEUE_DEAD_LETTER_QUEUE.url)
+    }
     alerts = Counter(alert.attributes.get("job_name") for alert in inbox.received)
     failed_jobs = {name for name, outcome in final.items() if outcome == "Failed"}
     stats = pipeline.stats
@@ -130,7 +134,7 @@ def report(
         "one state item per job, nothing else archived": set(states) == set(final),
         "each S3 object written once": all(count == 1 for count in versions.values()),
         "one alert per failed job, none for others": set(alerts) == failed_jobs and set(alerts.values()) <= {1},
-        "work queue and DLQ empty": depth == {"WorkQueueUrl": 0, "DeadLetterQueueUrl": 0},
+        "work queue and DLQ empty": set(depth.values()) == {0},
         "no failed record, no handler error": stats.failed_records == 0 and stats.handler_errors == 0,
     }
     print(f"\nrecords handled: {stats.records} (events {events} + sweep references), invocations: {stats.invocations}")

@@ -21,6 +21,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from automl_archive.contracts import stack_outputs as outputs
+from automl_archive.contracts.archive_layout import ARCHIVER_WRITE_PREFIXES, CANDIDATES_PREFIX
 from automl_archive.contracts.job_table import PARTITION_KEY, SORT_KEY, STATE_SORT_KEY, job_key_of
 from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws
@@ -91,7 +93,7 @@ def queue_depth(aws: LocalAws, queue_url: str) -> str:
 
 def print_leaderboard(aws: LocalAws, bucket: str, keys: list[str]) -> None:
     """The first archived leaderboard: one row per candidate, ranked."""
-    boards = [k for k in keys if k.startswith("records/automl-candidates/")]
+    boards = [k for k in keys if k.startswith(CANDIDATES_PREFIX)]
     if not boards:
         return
     body = aws.client("s3").get_object(Bucket=bucket, Key=boards[0])["Body"].read().decode()
@@ -105,7 +107,7 @@ def print_leaderboard(aws: LocalAws, bucket: str, keys: list[str]) -> None:
 
 
 def print_archive(aws: LocalAws, stack: DeployedStack, inbox: AlertsInbox, simulator: AutopilotSimulator) -> None:
-    states = job_states(aws, stack.output("JobsTableName"))
+    states = job_states(aws, stack.output(outputs.JOBS_TABLE_NAME))
     section("DynamoDB job states")
     rows = [
         [plain(i.get("job_name")) or key, plain(i.get("status")), plain(i.get("secondary_status")),
@@ -113,13 +115,13 @@ def print_archive(aws: LocalAws, stack: DeployedStack, inbox: AlertsInbox, simul
         for key, i in sorted(states.items())
     ]  # fmt: skip
     table(["job", "status", "secondary status", "describe api", "archived at"], rows)
-    keys = archive_keys(aws, stack.output("ArchiveBucketName"))
-    for prefix in ("raw/automl-jobs/", "records/automl-jobs/", "records/automl-candidates/"):
+    keys = archive_keys(aws, stack.output(outputs.ARCHIVE_BUCKET_NAME))
+    for prefix in ARCHIVER_WRITE_PREFIXES:
         matching = [k for k in keys if k.startswith(prefix)]
         section(f"S3 {prefix} ({len(matching)} objects; first and last shown)")
         shown = matching if len(matching) <= 4 else [*matching[:2], "...", *matching[-2:]]
         print("\n".join(shown) or "(none)")
-    print_leaderboard(aws, stack.output("ArchiveBucketName"), keys)
+    print_leaderboard(aws, stack.output(outputs.ARCHIVE_BUCKET_NAME), keys)
     section("Alerts received")
     alert_rows = [[a.subject or "", json.dumps(a.attributes, sort_keys=True)] for a in inbox.received]
     if alert_rows:
@@ -129,7 +131,7 @@ def print_archive(aws: LocalAws, stack: DeployedStack, inbox: AlertsInbox, simul
     section("Queues")
     table(
         ["queue", "depth"],
-        [["work queue", queue_depth(aws, stack.output("WorkQueueUrl"))],
+        [["work queue", queue_depth(aws, stack.output(outputs.WORK_QUEUE_URL))],
          ["dead-letter queue", queue_depth(aws, stack.output("DeadLetterQueueUrl"))]],
     )  # fmt: skip
     section("Autopilot API calls (simulated SageMaker)")
@@ -183,7 +185,7 @@ def run_operator_commands(
         for command in (["status"], ["redrive"]):
             print(f"\n$ automl-archive {' '.join(command)}")
             cli([*command, *common])
-    states = job_states(aws, stack.output("JobsTableName"))
+    states = job_states(aws, stack.output(outputs.JOBS_TABLE_NAME))
     return sum(
         1 for key, item in states.items() if key.startswith("history-") and plain(item.get("status")) == "Completed"
     )
@@ -235,7 +237,7 @@ def play(function_log: TextIO) -> int:
               f"failed records={stats.failed_records} handler errors={stats.handler_errors} "
               f"simulated time={stats.simulated_seconds / 60:.0f} min")  # fmt: skip
         print_archive(aws, stack, inbox, simulator)
-        table_name = stack.output("JobsTableName")
+        table_name = stack.output(outputs.JOBS_TABLE_NAME)
         first_states = job_states(aws, table_name)
         alerts_first = len(inbox.received)
 
@@ -265,7 +267,7 @@ def play(function_log: TextIO) -> int:
         section("Data lake: two named queries (their DuckDB text over the archive's records)")
         from datalake.duckdb_runner import print_archive_queries  # noqa: PLC0415 (kept with its section)
 
-        print_archive_queries(aws.client("s3"), stack.output("ArchiveBucketName"))
+        print_archive_queries(aws.client("s3"), stack.output(outputs.ARCHIVE_BUCKET_NAME))
 
         history_jobs = {h.job_name: h.api for h in histories}
         checks = outcome_checks(first_states, alerts_first, history_jobs)

@@ -17,7 +17,10 @@ from automl_archive.contracts.metric_names import (
     JOBS_FINISHED,
     JOBS_FINISHED_DIMENSION,
     LEADERBOARDS_UNAVAILABLE,
+    METRICS_NAMESPACE,
     RECORDS_DEFERRED,
+    SERVICE_DIMENSION,
+    SERVICE_NAME,
     STATES_ARCHIVED,
     SWEEP_JOBS_ENQUEUED,
     SWEEP_LAG_SECONDS,
@@ -36,9 +39,9 @@ def custom_metric(
 ) -> cloudwatch.Metric:
     """A metric the functions emit (Powertools EMF: namespace AutoMLArchive, dimension service)."""
     return cloudwatch.Metric(
-        namespace=config.METRICS_NAMESPACE,
+        namespace=METRICS_NAMESPACE,
         metric_name=name,
-        dimensions_map={"service": config.SERVICE_NAME, **(extra_dimensions or {})},
+        dimensions_map={SERVICE_DIMENSION: SERVICE_NAME, **(extra_dimensions or {})},
         statistic=statistic,
         period=period or Duration.seconds(config.ALARM_PERIOD_SECONDS),
         label=label,

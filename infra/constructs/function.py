@@ -15,6 +15,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from automl_archive.contracts.metric_names import METRICS_NAMESPACE, SERVICE_NAME
 from infra import config
 from infra.layer_bundling import LocalLayerBundler, docker_command, layer_hash
 from infra.layer_lock import check_lock_matches
@@ -125,8 +126,8 @@ def build_function(scope: Construct, spec: FunctionSpec, layer: lambda_.ILayerVe
         layers=[layer],
         environment={
             **spec.environment,
-            "POWERTOOLS_SERVICE_NAME": config.SERVICE_NAME,
-            "POWERTOOLS_METRICS_NAMESPACE": config.METRICS_NAMESPACE,
+            "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "POWERTOOLS_LOG_LEVEL": config.LOG_LEVEL,
         },
         reserved_concurrent_executions=spec.reserved_concurrency,

@@ -1,6 +1,12 @@
-"""Every metric the functions emit (namespace AutoMLArchive): the alarms and the dashboard watch them
-by these names. Plain constants, so the CDK app imports them as cheaply as the functions do.
+"""Every metric the functions emit: the alarms and the dashboard watch them by these names. Plain
+constants, so the CDK app imports them as cheaply as the functions do.
 """
+
+# Powertools' service name and metrics namespace (the stack sets POWERTOOLS_SERVICE_NAME and
+# POWERTOOLS_METRICS_NAMESPACE to these; every metric carries the `service` dimension).
+SERVICE_NAME = "automl-archive"
+METRICS_NAMESPACE = "AutoMLArchive"
+SERVICE_DIMENSION = "service"
 
 # --- The archiver ------------------------------------------------------------------------------------
 STATES_ARCHIVED = "StatesArchived"  # a new job state written

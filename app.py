@@ -20,7 +20,7 @@ import aws_cdk as cdk  # noqa: E402
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks  # noqa: E402
 
 from infra import config  # noqa: E402
-from infra.config import ArchiveSettings  # noqa: E402
+from infra.settings import ArchiveSettings  # noqa: E402
 from infra.stack import AutoMLJobArchiveStack  # noqa: E402
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import jsii
 from aws_cdk import ILocalBundling
 
-from infra import config
+from infra import config, layer_platform
 
 # Files pip leaves behind that the layer does not need.
 _JUNK_DIRS = ("bin", "__pycache__")
@@ -36,8 +36,8 @@ _DOCKER_OUTPUT = "/asset-output"
 
 def platform_arguments() -> list[str]:
     """pip options that pick the wheels the Lambda runtime can load, whatever machine pip runs on."""
-    platforms = [item for platform in config.LAYER_PLATFORMS for item in ("--platform", platform)]
-    interpreter = ["--implementation", "cp", "--python-version", config.LAYER_PYTHON_VERSION]
+    platforms = [item for platform in layer_platform.LAYER_PLATFORMS for item in ("--platform", platform)]
+    interpreter = ["--implementation", "cp", "--python-version", layer_platform.LAYER_PYTHON_VERSION]
     return ["--only-binary=:all:", *interpreter, *platforms]
 
 
@@ -63,17 +63,21 @@ def pip_install_arguments(lock: str, target: str) -> list[str]:
     ]
 
 
-def layer_hash(lock: Path = config.LAYER_LOCK) -> str:
+def layer_hash(lock: Path = layer_platform.LAYER_LOCK) -> str:
     """Hash of everything that decides the layer's content: the lock's bytes (every resolved version and
     wheel hash), the target platform and the packages left to the runtime."""
     digest = hashlib.sha256()
     digest.update(lock.read_bytes())
-    for part in (config.LAYER_PYTHON_VERSION, *config.LAYER_PLATFORMS, *config.LAYER_EXCLUDED_PACKAGES):
+    for part in (
+        layer_platform.LAYER_PYTHON_VERSION,
+        *layer_platform.LAYER_PLATFORMS,
+        *layer_platform.LAYER_EXCLUDED_PACKAGES,
+    ):
         digest.update(b"\0" + part.encode())
     return digest.hexdigest()
 
 
-def docker_command(lock: Path = config.LAYER_LOCK) -> list[str]:
+def docker_command(lock: Path = layer_platform.LAYER_LOCK) -> list[str]:
     """The same build inside the SAM build image, for machines where local bundling fails."""
     site = f"{_DOCKER_OUTPUT}/python"
     # The container sees the asset source, lambdas/, at /asset-input: the lock must live there.
@@ -98,7 +102,7 @@ def _remove_junk(site: Path) -> None:
 def _compile_if_runtime_python(site: Path) -> None:
     """Ship bytecode when this interpreter is the runtime's version (bytecode is version-specific);
     otherwise the layer carries source only and Lambda compiles it at each cold start."""
-    if f"{sys.version_info.major}.{sys.version_info.minor}" == config.LAYER_PYTHON_VERSION:
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == layer_platform.LAYER_PYTHON_VERSION:
         compileall.compile_dir(
             str(site), quiet=1, workers=0, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
         )
@@ -114,7 +118,7 @@ def _pip_install(lock: Path, target: Path) -> None:
     )
 
 
-def build_layer_dir(lock: Path = config.LAYER_LOCK, cache_root: Path = config.LAYER_CACHE_DIR) -> Path:
+def build_layer_dir(lock: Path = layer_platform.LAYER_LOCK, cache_root: Path = layer_platform.LAYER_CACHE_DIR) -> Path:
     """Return the cached layer directory (containing ``python/``), building it if absent.
 
     The build happens in a temporary sibling directory that is renamed into place, so parallel
@@ -143,7 +147,9 @@ def build_layer_dir(lock: Path = config.LAYER_LOCK, cache_root: Path = config.LA
 class LocalLayerBundler:
     """jsii ``ILocalBundling``: build the layer with local pip; fall back to Docker on failure."""
 
-    def __init__(self, lock: Path = config.LAYER_LOCK, cache_root: Path = config.LAYER_CACHE_DIR) -> None:
+    def __init__(
+        self, lock: Path = layer_platform.LAYER_LOCK, cache_root: Path = layer_platform.LAYER_CACHE_DIR
+    ) -> None:
         self._lock = lock
         self._cache_root = cache_root
 

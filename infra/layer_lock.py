@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from infra import config
+from infra import config, layer_platform
 from infra.layer_bundling import platform_arguments
 
 HEADER = (
@@ -77,7 +77,7 @@ def top_level_pins(requirements: Path) -> dict[str, str]:
     return pins
 
 
-def read_lock(lock: Path = config.LAYER_LOCK) -> Lock:
+def read_lock(lock: Path = layer_platform.LAYER_LOCK) -> Lock:
     inputs: list[str] = []
     pins: dict[str, str] = {}
     hashes: dict[str, list[str]] = {}
@@ -94,7 +94,7 @@ def read_lock(lock: Path = config.LAYER_LOCK) -> Lock:
     return Lock(inputs=tuple(inputs), pins=pins, hashes={name: tuple(found) for name, found in hashes.items()})
 
 
-def check_lock_matches(requirements: Path = config.LAMBDA_REQUIREMENTS, lock: Path = config.LAYER_LOCK) -> None:
+def check_lock_matches(requirements: Path = config.LAMBDA_REQUIREMENTS, lock: Path = layer_platform.LAYER_LOCK) -> None:
     """Raise :class:`LockError` unless the lock was resolved from these requirement lines."""
     wanted, recorded = requirement_lines(requirements), read_lock(lock).inputs
     if wanted != recorded:
@@ -116,7 +116,7 @@ def _sha256(download_info: dict[str, Any]) -> str:
 
 def wheels_from_report(report: dict[str, Any]) -> list[LockedWheel]:
     """The wheels of a ``pip install --report`` (format version 1), less the runtime's packages."""
-    provided = {normalise(name) for name in config.LAYER_EXCLUDED_PACKAGES}
+    provided = {normalise(name) for name in layer_platform.LAYER_EXCLUDED_PACKAGES}
     wheels = []
     for item in report["install"]:
         name = normalise(item["metadata"]["name"])
@@ -126,7 +126,7 @@ def wheels_from_report(report: dict[str, Any]) -> list[LockedWheel]:
 
 
 def render_lock(inputs: tuple[str, ...], wheels: list[LockedWheel]) -> str:
-    lines = [HEADER.format(python=config.LAYER_PYTHON_VERSION).rstrip("\n")]
+    lines = [HEADER.format(python=layer_platform.LAYER_PYTHON_VERSION).rstrip("\n")]
     lines += [f"{INPUT_PREFIX}{line}" for line in inputs]
     lines += [f"{wheel.name}=={wheel.version} \\\n    --hash=sha256:{wheel.sha256}" for wheel in wheels]
     return "\n".join(lines) + "\n"
@@ -159,7 +159,9 @@ def resolve(requirements: Path) -> list[LockedWheel]:
         return wheels_from_report(json.loads(report.read_text()))
 
 
-def write_lock(requirements: Path = config.LAMBDA_REQUIREMENTS, lock: Path = config.LAYER_LOCK) -> list[LockedWheel]:
+def write_lock(
+    requirements: Path = config.LAMBDA_REQUIREMENTS, lock: Path = layer_platform.LAYER_LOCK
+) -> list[LockedWheel]:
     wheels = resolve(requirements)
     lock.write_text(render_lock(requirement_lines(requirements), wheels))
     return wheels
@@ -169,7 +171,7 @@ def main() -> None:
     wheels = write_lock()
     for wheel in wheels:
         print(f"{wheel.name}=={wheel.version}")
-    print(f"Wrote {config.LAYER_LOCK.relative_to(config.PROJECT_ROOT)} ({len(wheels)} packages).")
+    print(f"Wrote {layer_platform.LAYER_LOCK.relative_to(config.PROJECT_ROOT)} ({len(wheels)} packages).")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from constructs import Construct
 
 from automl_archive.contracts import stack_outputs as outputs
 from infra import config
-from infra.config import ArchiveSettings
 from infra.constructs.alerts import Alerts
 from infra.constructs.archiver import TIMEOUT, Archiver, ArchiverResources
 from infra.constructs.datalake import DataLake
@@ -20,6 +19,7 @@ from infra.constructs.monitored import MonitoredResources
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.storage import Storage
 from infra.constructs.sweep import ReconcileSweep
+from infra.settings import ArchiveSettings
 
 
 class AutoMLJobArchiveStack(Stack):

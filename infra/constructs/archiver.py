@@ -23,8 +23,8 @@ from constructs import Construct
 from automl_archive.contracts.archive_layout import ARCHIVER_WRITE_PREFIXES
 from automl_archive.contracts.settings import ArchiverSettings
 from infra import config
-from infra.config import ArchiveSettings
 from infra.constructs.function import FunctionSpec, build_function
+from infra.settings import ArchiveSettings
 
 TIMEOUT = Duration.seconds(config.ARCHIVER_TIMEOUT_SECONDS)
 

@@ -26,8 +26,8 @@ from automl_archive.contracts.metric_names import (
     SWEEP_LAG_SECONDS,
 )
 from infra import config
-from infra.config import ArchiveSettings
 from infra.constructs.monitored import RUNBOOK, MonitoredResources
+from infra.settings import ArchiveSettings
 
 
 def custom_metric(

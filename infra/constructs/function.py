@@ -16,14 +16,14 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from automl_archive.contracts.metric_names import METRICS_NAMESPACE, SERVICE_NAME
-from infra import config
+from infra import config, layer_platform, settings
 from infra.layer_bundling import LocalLayerBundler, docker_command, layer_hash
 from infra.layer_lock import check_lock_matches
 
 _R = logs.RetentionDays
 RETENTION_DAYS: dict[int, logs.RetentionDays] = dict(
     zip(
-        config.CLOUDWATCH_RETENTION_DAYS,
+        settings.CLOUDWATCH_RETENTION_DAYS,
         (
             _R.ONE_DAY, _R.THREE_DAYS, _R.FIVE_DAYS, _R.ONE_WEEK, _R.TWO_WEEKS, _R.ONE_MONTH,
             _R.TWO_MONTHS, _R.THREE_MONTHS, _R.FOUR_MONTHS, _R.FIVE_MONTHS, _R.SIX_MONTHS,
@@ -49,11 +49,11 @@ def build_dependencies_layer(scope: Construct, construct_id: str) -> lambda_.Lay
             asset_hash_type=AssetHashType.CUSTOM,
             asset_hash=layer_hash(),
             bundling=BundlingOptions(
-                image=DockerImage.from_registry(config.LAYER_BUILD_IMAGE),
+                image=DockerImage.from_registry(layer_platform.LAYER_BUILD_IMAGE),
                 # Docker runs the image for this platform even on an x86_64 machine (emulated), so
                 # anything the build runs is arm64 too.
                 # https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk/BundlingOptions.html
-                platform=config.LAYER_DOCKER_PLATFORM,
+                platform=layer_platform.LAYER_DOCKER_PLATFORM,
                 command=docker_command(),
                 local=LocalLayerBundler(),
             ),

@@ -20,10 +20,10 @@ from constructs import Construct
 
 from automl_archive.contracts.metric_names import ARCHIVE_LAG_SECONDS, LEADERBOARDS_UNAVAILABLE, SWEEP_LAG_SECONDS
 from infra import config
-from infra.config import ArchiveSettings
 from infra.constructs.alerts import subscribe_emails
 from infra.constructs.dashboard import build_dashboard, custom_metric
 from infra.constructs.monitored import RUNBOOK, MonitoredResources
+from infra.settings import ArchiveSettings
 
 _CLOUDWATCH = "cloudwatch.amazonaws.com"
 _Op = cloudwatch.ComparisonOperator

@@ -14,8 +14,8 @@ from constructs import Construct
 from automl_archive.contracts.job_table import ALERTS_DUE_INDEX
 from automl_archive.contracts.settings import SweepSettings
 from infra import config
-from infra.config import ArchiveSettings
 from infra.constructs.function import FunctionSpec, build_function
+from infra.settings import ArchiveSettings
 
 
 class ReconcileSweep(Construct):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import app as cdk_app
-from infra.config import ArchiveSettings, SettingsError
+from infra.settings import ArchiveSettings, SettingsError
 
 
 def test_defaults_match_the_documented_values() -> None:

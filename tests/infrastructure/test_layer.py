@@ -16,7 +16,7 @@ import aws_cdk as cdk
 import pytest
 from packaging.requirements import Requirement
 
-from infra import config, layer_bundling, layer_lock
+from infra import config, layer_bundling, layer_lock, layer_platform
 from infra.constructs import function as function_module
 
 from .conftest import Synthesized
@@ -24,8 +24,8 @@ from .conftest import Synthesized
 # The Lambda python3.13 runtime: Amazon Linux 2023 on arm64 (Graviton).
 # https://docs.aws.amazon.com/lambda/latest/dg/lambda-python.html
 RUNTIME_MARKERS = {
-    "python_version": config.LAYER_PYTHON_VERSION,
-    "python_full_version": f"{config.LAYER_PYTHON_VERSION}.0",
+    "python_version": layer_platform.LAYER_PYTHON_VERSION,
+    "python_full_version": f"{layer_platform.LAYER_PYTHON_VERSION}.0",
     "implementation_name": "cpython",
     "platform_python_implementation": "CPython",
     "platform_machine": "aarch64",
@@ -33,7 +33,7 @@ RUNTIME_MARKERS = {
     "platform_system": "Linux",
     "os_name": "posix",
 }
-PROVIDED_BY_RUNTIME = {layer_lock.normalise(name) for name in config.LAYER_EXCLUDED_PACKAGES}
+PROVIDED_BY_RUNTIME = {layer_lock.normalise(name) for name in layer_platform.LAYER_EXCLUDED_PACKAGES}
 
 
 def _platforms(arguments: list[str]) -> list[str]:
@@ -41,7 +41,7 @@ def _platforms(arguments: list[str]) -> list[str]:
 
 
 def _lock_copy(tmp_path: Path, old: str, new: str) -> Path:
-    text = config.LAYER_LOCK.read_text()
+    text = layer_platform.LAYER_LOCK.read_text()
     assert old in text
     changed = tmp_path / "layer.lock"
     changed.write_text(text.replace(old, new))
@@ -81,7 +81,7 @@ def test_stack_builds_the_layer_from_the_lock_for_arm64(monkeypatch: pytest.Monk
     # When the layer is built into a stack
     function_module.build_dependencies_layer(cdk.Stack(cdk.App(), "LayerOnly"), "Layer")
     # Then its asset hash is the lock's, and Docker builds in an arm64 container
-    assert [options["asset_hash"] for options in assets] == [layer_bundling.layer_hash(config.LAYER_LOCK)]
+    assert [options["asset_hash"] for options in assets] == [layer_bundling.layer_hash(layer_platform.LAYER_LOCK)]
     assert assets[0]["asset_hash_type"] == cdk.AssetHashType.CUSTOM
     assert [options["platform"] for options in bundlings] == ["linux/arm64"]
     assert bundlings[0]["command"] == layer_bundling.docker_command()
@@ -93,12 +93,12 @@ def test_layer_hash_changes_when_any_locked_package_changes(tmp_path: Path) -> N
     locked_wrapt = f"wrapt=={layer_lock.read_lock().pins['wrapt']}"
     changed = _lock_copy(tmp_path, locked_wrapt, "wrapt==0.0.1")
     # Then the layer hash differs, and the default hash is the committed lock's
-    assert layer_bundling.layer_hash(changed) != layer_bundling.layer_hash(config.LAYER_LOCK)
-    assert layer_bundling.layer_hash() == layer_bundling.layer_hash(config.LAYER_LOCK)
+    assert layer_bundling.layer_hash(changed) != layer_bundling.layer_hash(layer_platform.LAYER_LOCK)
+    assert layer_bundling.layer_hash() == layer_bundling.layer_hash(layer_platform.LAYER_LOCK)
     # And a changed wheel hash alone (same version, rebuilt wheel) is a new layer too
     digest = layer_lock.read_lock().hashes["wrapt"][0]
     rebuilt = _lock_copy(tmp_path, digest, "0" * 64)
-    assert layer_bundling.layer_hash(rebuilt) != layer_bundling.layer_hash(config.LAYER_LOCK)
+    assert layer_bundling.layer_hash(rebuilt) != layer_bundling.layer_hash(layer_platform.LAYER_LOCK)
 
 
 # --- The pip command (local and Docker) --------------------------------------------------------------
@@ -145,7 +145,7 @@ def test_docker_build_runs_the_same_hash_checked_install_and_compiles() -> None:
     assert install[install.index("--requirement") + 1] == "/asset-input/layer.lock"
     assert install[install.index("--target") + 1] == "/asset-output/python"
     assert {"--require-hashes", "--no-deps", "--only-binary=:all:"} <= set(install)
-    assert _platforms(install) == list(config.LAYER_PLATFORMS)
+    assert _platforms(install) == list(layer_platform.LAYER_PLATFORMS)
     assert "compileall" in script and "unchecked-hash" in script
 
 
@@ -176,7 +176,7 @@ def test_synth_refuses_a_lock_older_than_the_requirements(tmp_path: Path, monkey
     # Given requirements that ask for another Powertools version than the lock was resolved from
     requirements = tmp_path / "requirements.txt"
     requirements.write_text(config.LAMBDA_REQUIREMENTS.read_text().replace("==", "==99.", 1))
-    stale = functools.partial(layer_lock.check_lock_matches, requirements, config.LAYER_LOCK)
+    stale = functools.partial(layer_lock.check_lock_matches, requirements, layer_platform.LAYER_LOCK)
     monkeypatch.setattr(function_module, "check_lock_matches", stale)
     # When the stack builds its layer, Then synth stops and says how to fix it
     with pytest.raises(layer_lock.LockError, match="make lock"):
@@ -313,7 +313,7 @@ def test_layer_ships_bytecode_only_when_built_by_the_runtime_python(
     site.mkdir(parents=True)
     (site / "__init__.py").write_text("VALUE = 1\n")
     here = f"{sys.version_info.major}.{sys.version_info.minor}"
-    monkeypatch.setattr(layer_bundling.config, "LAYER_PYTHON_VERSION", here if compiled else runtime_version)
+    monkeypatch.setattr(layer_bundling.layer_platform, "LAYER_PYTHON_VERSION", here if compiled else runtime_version)
     # When the bundler finishes the layer
     layer_bundling._compile_if_runtime_python(tmp_path / "python")
     # Then bytecode is shipped only for a matching interpreter (bytecode is version-specific)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from infra import config
-from infra.config import ArchiveSettings, SettingsError
+from infra.settings import ArchiveSettings, SettingsError
 
 from .conftest import TEST_CONTEXT, Synthesized, render
 

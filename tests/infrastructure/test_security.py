@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from policy_sentry.querying.actions import get_action_data
 
-from infra import config
+from infra import settings
 
 from .conftest import Synthesized, render
 
@@ -162,7 +162,7 @@ def test_every_log_group_has_a_retention(synthesized: Synthesized) -> None:
     log_groups = _of_type(synthesized, "AWS::Logs::LogGroup")
     assert len(log_groups) == 2
     for log_group_id, log_group in log_groups.items():
-        assert log_group["Properties"]["RetentionInDays"] in config.CLOUDWATCH_RETENTION_DAYS, log_group_id
+        assert log_group["Properties"]["RetentionInDays"] in settings.CLOUDWATCH_RETENTION_DAYS, log_group_id
 
 
 # --- checkov -------------------------------------------------------------------------------------

@@ -1,0 +1,206 @@
+"""The deploy-time settings: parsed and validated from the CDK context (`cdk.json` or `-c key=value`).
+
+A setting that becomes a function's environment is bounded by that function's own settings model
+(`automl_archive.contracts.settings`), so the stack cannot deploy what the function would refuse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from automl_archive.contracts.job_status import ALERT_CATEGORIES, DEFAULT_ALERT_CATEGORIES
+from automl_archive.contracts.settings import (
+    CHILD_LINK_TTL_DAYS,
+    SWEEP_INITIAL_LOOKBACK_DAYS,
+    SWEEP_OVERLAP_SECONDS,
+    IntSetting,
+)
+from infra.config import (
+    ATHENA_MAX_BYTES_SCANNED_CUTOFF,
+    ATHENA_MIN_BYTES_SCANNED_CUTOFF,
+    DEFAULT_ATHENA_BYTES_SCANNED_CUTOFF,
+    DEFAULT_QUEUE_AGE_ALARM_SECONDS,
+    DEFAULT_STACK_NAME,
+    MAX_QUEUE_AGE_ALARM_SECONDS,
+    MIN_QUEUE_AGE_ALARM_SECONDS,
+)
+
+# --- Limits used by validation -------------------------------------------------------------------
+ESM_MIN_MAX_CONCURRENCY = 2  # SQS event source MaximumConcurrency range is 2..1000
+ESM_MAX_MAX_CONCURRENCY = 1000
+SQS_ESM_MAX_BATCH_SIZE = 10_000
+SQS_MAX_RECEIVE_COUNT = 1000
+CLOUDWATCH_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+MAX_SWEEP_RESERVED_CONCURRENCY = 10  # one sweep at a time needs 1; more only spends the account's quota
+
+# Context keys renamed when the "exporter" became the "archiver" (one verb for one thing): a cdk.json
+# that still sets one fails synth with the new name instead of silently deploying the default.
+RENAMED_CONTEXT_KEYS = {
+    "exporter_max_concurrency": "archiver_max_concurrency",
+    "exporter_batch_size": "archiver_batch_size",
+}
+
+_EMAIL_RE = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
+_STACK_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
+
+
+class SettingsError(ValueError):
+    """A CDK context value is missing its expected type or is out of range."""
+
+
+def _fail(key: str, value: Any, expected: str) -> SettingsError:
+    return SettingsError(f"CDK context '{key}' = {value!r} is invalid: expected {expected}.")
+
+
+def _as_int(key: str, value: Any, low: int, high: int) -> int:
+    expected = f"an integer between {low} and {high}"
+    if isinstance(value, bool):
+        raise _fail(key, value, expected)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        number = int(value)  # `cdk synth -c key=60` passes strings
+    elif isinstance(value, int):
+        number = value
+    else:
+        raise _fail(key, value, expected)
+    if not low <= number <= high:
+        raise _fail(key, value, expected)
+    return number
+
+
+def _as_setting(key: str, value: Any, setting: IntSetting) -> int:
+    """A context value that becomes a function setting: the function's own bounds apply."""
+    return _as_int(key, value, setting.minimum, setting.maximum)
+
+
+def _as_str_list(key: str, value: Any) -> list[str]:
+    """A list of strings; a comma-separated string is accepted too (``-c key=a,b``)."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped.startswith("["):
+            raise _fail(key, value, "a list of strings (JSON lists from -c are not parsed: use a,b)")
+        return [item.strip() for item in stripped.split(",") if item.strip()]
+    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        return [item.strip() for item in value]
+    raise _fail(key, value, "a list of strings or a comma-separated string")
+
+
+def _as_emails(key: str, value: Any) -> list[str]:
+    """Distinct e-mail addresses (a list, or a comma-separated string from ``-c``)."""
+    emails = _as_str_list(key, value)
+    for email in emails:
+        if not _EMAIL_RE.match(email):
+            raise _fail(key, email, "e-mail addresses like ops@example.com")
+    if len(set(emails)) != len(emails):
+        raise _fail(key, emails, "each address at most once")
+    return emails
+
+
+@dataclass(frozen=True)
+class ArchiveSettings:
+    """Deploy-time settings, validated. Build with :meth:`from_context`."""
+
+    stack_name: str = DEFAULT_STACK_NAME
+    alert_emails: tuple[str, ...] = ()
+    alert_on_statuses: tuple[str, ...] = DEFAULT_ALERT_CATEGORIES
+    archiver_max_concurrency: int = 5
+    archiver_batch_size: int = 10
+    work_queue_max_receive_count: int = 5
+    log_retention_days: int = 90
+    child_link_ttl_days: int = CHILD_LINK_TTL_DAYS.default
+    sweep_interval_minutes: int = 1
+    sweep_overlap_seconds: int = SWEEP_OVERLAP_SECONDS.default
+    sweep_initial_lookback_days: int = SWEEP_INITIAL_LOOKBACK_DAYS.default
+    athena_bytes_scanned_cutoff: int = DEFAULT_ATHENA_BYTES_SCANNED_CUTOFF
+    ops_emails: tuple[str, ...] = ()
+    queue_age_alarm_seconds: int = DEFAULT_QUEUE_AGE_ALARM_SECONDS
+    # 0: no reservation (the default). A reservation fails the deploy in accounts whose concurrency quota
+    # is low ("decreases account's UnreservedConcurrentExecution below its minimum value"); overlapping
+    # sweeps are safe without one, so it is an opt-in.
+    sweep_reserved_concurrency: int = 0
+
+    @classmethod
+    def from_context(cls, context: Mapping[str, Any] | Callable[[str], Any]) -> ArchiveSettings:
+        """Parse settings from a context mapping or a ``node.try_get_context`` function.
+
+        A key that is absent (or ``None``) takes its default. Raises :class:`SettingsError` with the
+        key, the bad value and what was expected.
+        """
+        get: Callable[[str], Any] = context.get if isinstance(context, Mapping) else context
+        defaults = cls()
+        for old, new in RENAMED_CONTEXT_KEYS.items():
+            if get(old) is not None:
+                raise SettingsError(f"CDK context '{old}' was renamed to '{new}': rename it in cdk.json or -c.")
+
+        def value(key: str) -> Any:
+            found = get(key)
+            return getattr(defaults, key) if found is None else found
+
+        stack_name = value("stack_name")
+        if not isinstance(stack_name, str) or not _STACK_NAME_RE.match(stack_name):
+            raise _fail("stack_name", stack_name, "a CloudFormation stack name ([A-Za-z][A-Za-z0-9-]*)")
+
+        emails = _as_emails("alert_emails", value("alert_emails"))
+        ops_emails = _as_emails("ops_emails", value("ops_emails"))
+
+        statuses = _as_str_list("alert_on_statuses", value("alert_on_statuses"))
+        allowed = ", ".join(ALERT_CATEGORIES)
+        if not statuses or any(status not in ALERT_CATEGORIES for status in statuses):
+            raise _fail("alert_on_statuses", statuses, f"a non-empty subset of {allowed}")
+        statuses = list(dict.fromkeys(statuses))
+
+        queue_age_alarm = _as_int(
+            "queue_age_alarm_seconds",
+            value("queue_age_alarm_seconds"),
+            MIN_QUEUE_AGE_ALARM_SECONDS,
+            MAX_QUEUE_AGE_ALARM_SECONDS,
+        )
+
+        retention = _as_int("log_retention_days", value("log_retention_days"), 1, 3653)
+        if retention not in CLOUDWATCH_RETENTION_DAYS:
+            raise _fail(
+                "log_retention_days",
+                retention,
+                "a CloudWatch Logs retention: " + ", ".join(map(str, CLOUDWATCH_RETENTION_DAYS)),
+            )
+
+        return cls(
+            stack_name=stack_name,
+            alert_emails=tuple(emails),
+            alert_on_statuses=tuple(statuses),
+            archiver_max_concurrency=_as_int(
+                "archiver_max_concurrency",
+                value("archiver_max_concurrency"),
+                ESM_MIN_MAX_CONCURRENCY,
+                ESM_MAX_MAX_CONCURRENCY,
+            ),
+            archiver_batch_size=_as_int("archiver_batch_size", value("archiver_batch_size"), 1, SQS_ESM_MAX_BATCH_SIZE),
+            work_queue_max_receive_count=_as_int(
+                "work_queue_max_receive_count", value("work_queue_max_receive_count"), 1, SQS_MAX_RECEIVE_COUNT
+            ),
+            log_retention_days=retention,
+            child_link_ttl_days=_as_setting("child_link_ttl_days", value("child_link_ttl_days"), CHILD_LINK_TTL_DAYS),
+            sweep_interval_minutes=_as_int("sweep_interval_minutes", value("sweep_interval_minutes"), 1, 1440),
+            sweep_overlap_seconds=_as_setting(
+                "sweep_overlap_seconds", value("sweep_overlap_seconds"), SWEEP_OVERLAP_SECONDS
+            ),
+            sweep_initial_lookback_days=_as_setting(
+                "sweep_initial_lookback_days", value("sweep_initial_lookback_days"), SWEEP_INITIAL_LOOKBACK_DAYS
+            ),
+            athena_bytes_scanned_cutoff=_as_int(
+                "athena_bytes_scanned_cutoff",
+                value("athena_bytes_scanned_cutoff"),
+                ATHENA_MIN_BYTES_SCANNED_CUTOFF,
+                ATHENA_MAX_BYTES_SCANNED_CUTOFF,
+            ),
+            ops_emails=tuple(ops_emails),
+            sweep_reserved_concurrency=_as_int(
+                "sweep_reserved_concurrency", value("sweep_reserved_concurrency"), 0, MAX_SWEEP_RESERVED_CONCURRENCY
+            ),
+            queue_age_alarm_seconds=queue_age_alarm,
+        )

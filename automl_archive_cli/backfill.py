@@ -27,7 +27,7 @@ from automl_archive.logic.reconcile import summaries_needing_archive
 from automl_archive.logic.state import ordering_key
 from automl_archive.models.messages import BACKFILL_ORIGIN, JobReference, reference_body
 from automl_archive_cli.checkpoint import Checkpoint
-from automl_archive_cli.progress import Progress
+from automl_archive_cli.console import Progress
 
 JOB_STATUSES = ("Completed", "InProgress", "Failed", "Stopped", "Stopping")
 SEND_BATCH_SIZE = 10  # SendMessageBatch's limit: one checkpoint record per batch

@@ -8,6 +8,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from rich import box
+from rich.console import RenderableType
+from rich.table import Column, Table
+
 from automl_archive.dal.aws import DynamoJobStore
 from automl_archive.logic.archive import JobArchiver, Outcome
 from automl_archive.models.messages import JobReference
@@ -73,24 +77,29 @@ class ArchiveStatus:
             "dead_letter_queues": {label: depth(value) for label, value in self.dead_letter_queues.items()},
         }
 
-    def as_text(self) -> str:
-        lines = [f"Archived jobs: {self.total_jobs}", "", f"  {'status':<12} {'jobs':>8}"]
-        lines += [f"  {status:<12} {count:>8}" for status, count in sorted(self.jobs_by_status.items())]
-        lines += ["", "Newest archived:"]
-        if self.newest:
-            width = max(len(job.job_name) for job in self.newest)
-            lines += [f"  {'job':<{width}}  {'status':<10}  archived_at"]
-            lines += [f"  {job.job_name:<{width}}  {job.status:<10}  {job.archived_at}" for job in self.newest]
-        else:
-            lines.append("  (none)")
-        queues = {"work queue": self.work_queue, **self.dead_letter_queues}
-        width = max(len(name) for name in queues)
-        lines += ["", f"  {'queue':<{width}} {'visible':>8} {'in flight':>10} {'delayed':>8} {'total':>8}"]
-        for name, value in queues.items():
-            lines.append(
-                f"  {name:<{width}} {value.visible:>8} {value.in_flight:>10} {value.delayed:>8} {value.total:>8}"
-            )
-        return "\n".join(lines)
+
+def status_renderables(status: ArchiveStatus) -> list[RenderableType]:
+    """The text form of `status`: the total, then rich tables of statuses, newest jobs and queue depths."""
+    by_status = Table("status", Column("jobs", justify="right"), box=box.SIMPLE_HEAD)
+    for name, count in sorted(status.jobs_by_status.items()):
+        by_status.add_row(name, str(count))
+    parts: list[RenderableType] = [f"Archived jobs: {status.total_jobs}", by_status, "Newest archived:"]
+    if status.newest:
+        newest = Table("job", "status", "archived_at", box=box.SIMPLE_HEAD)
+        for job in status.newest:
+            newest.add_row(job.job_name, job.status, job.archived_at)
+        parts.append(newest)
+    else:
+        parts.append("  (none)")
+    queues = Table(
+        "queue",
+        *(Column(name, justify="right") for name in ("visible", "in flight", "delayed", "total")),
+        box=box.SIMPLE_HEAD,
+    )
+    for label, depth in {"work queue": status.work_queue, **status.dead_letter_queues}.items():
+        queues.add_row(label, str(depth.visible), str(depth.in_flight), str(depth.delayed), str(depth.total))
+    parts.append(queues)
+    return parts
 
 
 def archive_status(store: DynamoJobStore, sqs: Any, deployment: Deployment, newest: int = 5) -> ArchiveStatus:

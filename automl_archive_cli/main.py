@@ -1,284 +1,245 @@
-"""`automl-archive`: operate a deployed AutoML Job Archive stack (backfill, redrive, archive, status, policy)."""
+"""`automl-archive`: operate a deployed AutoML Job Archive stack (backfill, redrive, archive, status, policy);
+the click group, its commands on the stack, and the entry point."""
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
-from botocore.exceptions import BotoCoreError, ClientError
+import click
 
-from automl_archive.contracts.settings import ConfigurationError
 from automl_archive.dal.aws import DynamoJobStore, SqsWorkQueue
 from automl_archive.logic.archive import JobArchiver
 from automl_archive_cli import aws
 from automl_archive_cli.backfill import JOB_STATUSES, Backfill, BackfillFilters
 from automl_archive_cli.checkpoint import Checkpoint, checkpoint_path
-from automl_archive_cli.commands import archive_job, archive_status
+from automl_archive_cli.commands import archive_job, archive_status, status_renderables
+from automl_archive_cli.console import Progress, stdout_console
 from automl_archive_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CliError
 from automl_archive_cli.operator_policy import operator_policy
-from automl_archive_cli.progress import Progress
+from automl_archive_cli.params import POSITIVE_INT, POSITIVE_RATE, SINCE, UNTIL
 from automl_archive_cli.ratelimit import RateLimitedSageMakerApi, RateLimiter
 from automl_archive_cli.redrive import redrive_all
-from automl_archive_cli.runtime import archiver_settings, build_archiver, quiet_powertools
+from automl_archive_cli.runtime import archiver_settings, build_archiver
+from automl_archive_cli.stack_command import PROGRAM, StackOptions, error_line, run_on_stack, stack_options
 
-STACK_ENV = "AUTOML_ARCHIVE_STACK"
-PROGRAM = "automl-archive"
-
-
-# ---------------------------------------------------------------- argument types
+CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
-def parse_when(text: str, end_of_day: bool = False) -> datetime:
-    """An ISO date or datetime as an aware UTC datetime; a bare date with `end_of_day` means the next midnight."""
-    value = text.strip()
-    try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return moment + timedelta(days=1) if end_of_day else moment
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO date or datetime (e.g. 2026-01-31 or 2026-01-31T12:00:00Z)"
-        ) from error
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+@click.group(context_settings=CONTEXT)
+def cli() -> None:
+    """Operate a deployed AutoML Job Archive stack.
+
+    Each command finds the stack's resources from its CloudFormation outputs (--stack-name,
+    --region); `automl-archive COMMAND --help` describes one.
+    """
 
 
-def since_type(text: str) -> datetime:
-    return parse_when(text)
+# ---------------------------------------------------------------- backfill
 
 
-def until_type(text: str) -> datetime:
-    return parse_when(text, end_of_day=True)
+@cli.command(context_settings=CONTEXT)
+@click.option("--since", type=SINCE, help="Jobs created at or after (ISO date or datetime; UTC).")
+@click.option("--until", type=UNTIL, help="Jobs created before (a bare date includes that whole day; UTC).")
+@click.option("--status", type=click.Choice(JOB_STATUSES), help="Only jobs in this status.")
+@click.option("--name-contains", help="Only jobs whose name contains this (case-insensitive).")
+@click.option(
+    "--direct", is_flag=True, help="Archive from this machine instead of enqueueing to the deployed pipeline."
+)
+@click.option("--workers", type=POSITIVE_INT, default=8, show_default=True, help="Threads for --direct.")
+@click.option("--dry-run", is_flag=True, help="List and compare only; write nothing.")
+@click.option("--rate", type=POSITIVE_RATE, help="Cap on SageMaker calls per second (default: none).")
+@click.option(
+    "--checkpoint", type=click.Path(dir_okay=False, path_type=Path), help="Resume file (default: under ~/.cache)."
+)
+@click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@stack_options
+def backfill(
+    since: datetime | None,
+    until: datetime | None,
+    status: str | None,
+    name_contains: str | None,
+    direct: bool,
+    workers: int,
+    dry_run: bool,
+    rate: float | None,
+    checkpoint: Path | None,
+    no_progress: bool,
+    stack_name: str,
+    region: str | None,
+    verbose: bool,
+) -> int:
+    """Archive historical AutoML jobs."""
+    if since and until and since >= until:
+        error_line("--since must be before --until")
+        return EXIT_USAGE
+    filters = BackfillFilters(since=since, until=until, status=status, name_contains=name_contains)
+
+    def body(deployment: aws.Deployment) -> int:
+        identity = {
+            "stack": deployment.stack_name,
+            "region": deployment.region,
+            "filters": filters.describe(),
+            "mode": "direct" if direct else "enqueue",
+        }
+        path = checkpoint or checkpoint_path(identity)
+        resume = Checkpoint.load(path, identity)
+        limiter = RateLimiter(rate) if rate else None
+        archiver_factory: Callable[[], JobArchiver] | None = None
+        if direct:
+            environment = aws.archiver_environment(aws.client("lambda"), deployment.archiver_function_name)
+            settings = archiver_settings(deployment, environment)
+            sagemaker = RateLimitedSageMakerApi(settings.sagemaker_retry_mode, settings.sagemaker_max_attempts, limiter)
+            archiver_factory = functools.partial(build_archiver, settings, sagemaker)
+        else:
+            sagemaker = RateLimitedSageMakerApi("adaptive", 8, limiter)
+        job = Backfill(
+            sagemaker=sagemaker,
+            store=DynamoJobStore(deployment.jobs_table_name),
+            checkpoint=resume,
+            filters=filters,
+            progress=Progress.for_stderr(disabled=no_progress),
+            queue=None if direct else SqsWorkQueue(deployment.work_queue_url),
+            archiver_factory=archiver_factory,
+            workers=workers,
+        )
+        try:
+            report = job.run(dry_run=dry_run)
+        except KeyboardInterrupt:
+            resume.close()
+            click.echo("\n".join(["Interrupted.", *job.report.summary_lines()]))
+            error_line(
+                f"interrupted; {len(resume.handed_off)} jobs recorded in {path}. "
+                "Run the same command again to resume: jobs already handed off are skipped."
+            )
+            return EXIT_INTERRUPTED
+        title = "Backfill (dry run)" if dry_run else "Backfill"
+        click.echo("\n".join([f"{title} of {deployment.stack_name} in {deployment.region}:", *report.summary_lines()]))
+        if limiter is not None:
+            click.echo(f"SageMaker requests: {sagemaker.requests_sent} (cap {rate:g}/s)")
+        if report.failed:
+            error_line(f"{report.failed} jobs failed; rerun the same command to retry them.")
+            return EXIT_FAILED
+        if not dry_run and resume.path.exists():
+            resume.remove()  # complete: the archive itself now tells a rerun what to skip
+        return 0
+
+    return run_on_stack(StackOptions(stack_name, region, verbose), body)
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from error
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+# ---------------------------------------------------------------- redrive, archive, status, operator-policy
 
 
-def positive_rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from error
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
+@cli.command(context_settings=CONTEXT)
+@click.option("--no-wait", is_flag=True, help="Start the work queue DLQ's move task and do not wait.")
+@click.option("--dry-run", is_flag=True, help="Show what each queue holds; move nothing.")
+@stack_options
+def redrive(no_wait: bool, dry_run: bool, stack_name: str, region: str | None, verbose: bool) -> int:
+    """Drain every dead-letter queue into the work queue.
+
+    The work queue's DLQ by an SQS move task; the EventBridge rules' by receive, send to the work
+    queue, delete; the sweep schedule's are acknowledged.
+    """
+
+    def body(deployment: aws.Deployment) -> int:
+        try:
+            results = redrive_all(aws.client("sqs"), deployment, wait=not no_wait, dry_run=dry_run)
+        except KeyboardInterrupt:
+            error_line(
+                "interrupted; nothing is lost: run redrive again. Messages already sent but not yet "
+                "deleted are sent again (duplicates the archiver ignores); a running move task carries on."
+            )
+            return EXIT_INTERRUPTED
+        title = "Redrive (dry run)" if dry_run else "Redrive"
+        click.echo(f"{title} of {deployment.stack_name} in {deployment.region}:")
+        click.echo("\n".join(f"  {result.line()}" for result in results))
+        if all(result.status == "EMPTY" and not result.found.total for result in results):
+            click.echo("Every dead-letter queue is empty: nothing to redrive.")
+        failed = [result for result in results if not result.ok]
+        if failed:
+            names = ", ".join(result.dlq.label for result in failed)
+            error_line(f"not everything was redriven ({names}); fix the cause and run redrive again.")
+            return EXIT_FAILED
+        return 0
+
+    return run_on_stack(StackOptions(stack_name, region, verbose), body)
 
 
-# ---------------------------------------------------------------- parser
+@cli.command(context_settings=CONTEXT)
+@click.argument("job_name", metavar="JOB_NAME")
+@stack_options
+def archive(job_name: str, stack_name: str, region: str | None, verbose: bool) -> int:
+    """Archive one job now and print its record."""
+
+    def body(deployment: aws.Deployment) -> int:
+        environment = aws.archiver_environment(aws.client("lambda"), deployment.archiver_function_name)
+        settings = archiver_settings(deployment, environment)
+        sagemaker = RateLimitedSageMakerApi(settings.sagemaker_retry_mode, settings.sagemaker_max_attempts)
+        archiver = build_archiver(settings, sagemaker)
+        store = DynamoJobStore(deployment.jobs_table_name)
+        record = archive_job(archiver, store, aws.client("s3"), deployment.archive_bucket_name, job_name)
+        click.echo(json.dumps(record, indent=2, ensure_ascii=False))
+        return 0
+
+    return run_on_stack(StackOptions(stack_name, region, verbose), body)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--stack-name",
-        default=os.environ.get(STACK_ENV) or aws.DEFAULT_STACK_NAME,
-        help=f"the deployed stack (default: ${STACK_ENV} or {aws.DEFAULT_STACK_NAME})",
-    )
-    common.add_argument("--region", default=None, help="AWS region (default: from your AWS configuration)")
-    common.add_argument("--verbose", action="store_true", help="show the archiver's INFO logs on stderr")
+@cli.command(context_settings=CONTEXT)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--newest", type=POSITIVE_INT, default=5, show_default=True, help="How many newest jobs to list.")
+@stack_options
+def status(as_json: bool, newest: int, stack_name: str, region: str | None, verbose: bool) -> int:
+    """Summarise the archive: jobs by status, newest archived, queue depths."""
 
-    parser = argparse.ArgumentParser(prog=PROGRAM, description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    def body(deployment: aws.Deployment) -> int:
+        store = DynamoJobStore(deployment.jobs_table_name)
+        summary = archive_status(store, aws.client("sqs"), deployment, newest=newest)
+        if as_json:
+            document = {"stack": deployment.stack_name, "region": deployment.region, **summary.as_json()}
+            click.echo(json.dumps(document, indent=2))
+            return 0
+        console = stdout_console()
+        console.print(f"Stack {deployment.stack_name} in {deployment.region}")
+        for renderable in status_renderables(summary):
+            console.print(renderable)
+        return 0
 
-    backfill = commands.add_parser(
-        "backfill", parents=[common], help="archive historical AutoML jobs", description="Archive historical jobs."
-    )
-    backfill.add_argument("--since", type=since_type, help="jobs created at or after (ISO date or datetime; UTC)")
-    backfill.add_argument(
-        "--until", type=until_type, help="jobs created before (a bare date includes that whole day; UTC)"
-    )
-    backfill.add_argument("--status", choices=JOB_STATUSES, help="only jobs in this status")
-    backfill.add_argument("--name-contains", help="only jobs whose name contains this (case-insensitive)")
-    backfill.add_argument(
-        "--direct", action="store_true", help="archive from this machine instead of enqueueing to the deployed pipeline"
-    )
-    backfill.add_argument("--workers", type=positive_int, default=8, help="threads for --direct (default 8)")
-    backfill.add_argument("--dry-run", action="store_true", help="list and compare only; write nothing")
-    backfill.add_argument("--rate", type=positive_rate, help="cap on SageMaker calls per second (default: none)")
-    backfill.add_argument("--checkpoint", type=Path, help="resume file (default: under ~/.cache/automl-archive/)")
-    backfill.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    return run_on_stack(StackOptions(stack_name, region, verbose), body)
 
-    move = commands.add_parser(
-        "redrive",
-        parents=[common],
-        help="drain every dead-letter queue into the work queue",
-        description="Drain every dead-letter queue of the stack: the work queue's by an SQS move task, the "
-        "EventBridge rules' by receive, send to the work queue, delete; the sweep schedule's are acknowledged.",
-    )
-    move.add_argument("--no-wait", action="store_true", help="start the work queue DLQ's move task and do not wait")
-    move.add_argument("--dry-run", action="store_true", help="show what each queue holds; move nothing")
 
-    archive = commands.add_parser(
-        "archive", parents=[common], help="archive one job now and print its record", description="Archive one job."
-    )
-    archive.add_argument("job_name", metavar="JOB_NAME")
+@cli.command("operator-policy", context_settings=CONTEXT)
+@stack_options
+def print_operator_policy(stack_name: str, region: str | None, verbose: bool) -> int:
+    """Print, as JSON, the IAM policy that grants exactly the calls this CLI makes on the stack."""
 
-    status = commands.add_parser("status", parents=[common], help="summarise the archive", description="Status.")
-    status.add_argument("--json", action="store_true", help="machine-readable output")
-    status.add_argument("--newest", type=positive_int, default=5, help="how many newest jobs to list (default 5)")
+    def body(deployment: aws.Deployment) -> int:
+        click.echo(json.dumps(operator_policy(deployment), indent=2))
+        return 0
 
-    commands.add_parser(
-        "operator-policy",
-        parents=[common],
-        help="print the IAM policy an operator needs for every command",
-        description="Print, as JSON, the IAM policy that grants exactly the calls this CLI makes on the stack.",
-    )
-    return parser
+    return run_on_stack(StackOptions(stack_name, region, verbose), body)
 
 
 # ---------------------------------------------------------------- entry point
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; its exit code (usage errors 2, failed work 1, Ctrl-C 130)."""
     try:
-        with aws.aws_session(args.region) as region, quiet_powertools(args.verbose):
-            deployment = aws.resolve_stack(aws.client("cloudformation"), args.stack_name, region)
-            return int(COMMANDS[args.command](args, deployment))
-    except CliError as error:
-        print(f"{PROGRAM}: {error}", file=sys.stderr)
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name=PROGRAM, standalone_mode=False)
+    except click.exceptions.Abort:
+        error_line("interrupted.")
+        return EXIT_INTERRUPTED
+    except click.ClickException as error:
+        error.show()
         return error.exit_code
-    except ConfigurationError as error:
-        print(f"{PROGRAM}: the deployed archiver's configuration is invalid: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except (BotoCoreError, ClientError) as error:
-        translated = aws.describe_aws_error(error)
-        if translated is None:
-            raise
-        print(f"{PROGRAM}: {translated}", file=sys.stderr)
-        return translated.exit_code
-
-
-def run_backfill(args: argparse.Namespace, deployment: aws.Deployment) -> int:
-    if args.since and args.until and args.since >= args.until:
-        raise CliError("--since must be before --until")
-    filters = BackfillFilters(since=args.since, until=args.until, status=args.status, name_contains=args.name_contains)
-    identity = {
-        "stack": deployment.stack_name,
-        "region": deployment.region,
-        "filters": filters.describe(),
-        "mode": "direct" if args.direct else "enqueue",
-    }
-    path = args.checkpoint or checkpoint_path(identity)
-    checkpoint = Checkpoint.load(path, identity)
-    limiter = RateLimiter(args.rate) if args.rate else None
-    archiver_factory: Callable[[], JobArchiver] | None = None
-    if args.direct:
-        environment = aws.archiver_environment(aws.client("lambda"), deployment.archiver_function_name)
-        settings = archiver_settings(deployment, environment)
-        sagemaker = RateLimitedSageMakerApi(settings.sagemaker_retry_mode, settings.sagemaker_max_attempts, limiter)
-        archiver_factory = functools.partial(build_archiver, settings, sagemaker)
-    else:
-        sagemaker = RateLimitedSageMakerApi("adaptive", 8, limiter)
-
-    job = Backfill(
-        sagemaker=sagemaker,
-        store=DynamoJobStore(deployment.jobs_table_name),
-        checkpoint=checkpoint,
-        filters=filters,
-        progress=Progress.for_stderr(disabled=args.no_progress),
-        queue=None if args.direct else SqsWorkQueue(deployment.work_queue_url),
-        archiver_factory=archiver_factory,
-        workers=args.workers,
-    )
-    try:
-        report = job.run(dry_run=args.dry_run)
-    except KeyboardInterrupt:
-        checkpoint.close()
-        report = job.report
-        print("\n".join(["Interrupted.", *report.summary_lines()]))
-        print(
-            f"{PROGRAM}: interrupted; {len(checkpoint.handed_off)} jobs recorded in {path}. "
-            "Run the same command again to resume: jobs already handed off are skipped.",
-            file=sys.stderr,
-        )
-        return EXIT_INTERRUPTED
-    title = "Backfill (dry run)" if args.dry_run else "Backfill"
-    print("\n".join([f"{title} of {deployment.stack_name} in {deployment.region}:", *report.summary_lines()]))
-    if limiter is not None:
-        print(f"SageMaker requests: {sagemaker.requests_sent} (cap {args.rate:g}/s)")
-    if report.failed:
-        print(f"{PROGRAM}: {report.failed} jobs failed; rerun the same command to retry them.", file=sys.stderr)
-        return EXIT_FAILED
-    if not args.dry_run and checkpoint.path.exists():
-        checkpoint.remove()  # complete: the archive itself now tells a rerun what to skip
-    return 0
-
-
-def run_redrive(args: argparse.Namespace, deployment: aws.Deployment) -> int:
-    try:
-        results = redrive_all(aws.client("sqs"), deployment, wait=not args.no_wait, dry_run=args.dry_run)
-    except KeyboardInterrupt:
-        print(
-            f"{PROGRAM}: interrupted; nothing is lost: run redrive again. Messages already sent but not yet "
-            "deleted are sent again (duplicates the archiver ignores); a running move task carries on.",
-            file=sys.stderr,
-        )
-        return EXIT_INTERRUPTED
-    title = "Redrive (dry run)" if args.dry_run else "Redrive"
-    print(f"{title} of {deployment.stack_name} in {deployment.region}:")
-    print("\n".join(f"  {result.line()}" for result in results))
-    if all(result.status == "EMPTY" and not result.found.total for result in results):
-        print("Every dead-letter queue is empty: nothing to redrive.")
-    failed = [result for result in results if not result.ok]
-    if failed:
-        names = ", ".join(result.dlq.label for result in failed)
-        print(
-            f"{PROGRAM}: not everything was redriven ({names}); fix the cause and run redrive again.", file=sys.stderr
-        )
-        return EXIT_FAILED
-    return 0
-
-
-def run_archive(args: argparse.Namespace, deployment: aws.Deployment) -> int:
-    environment = aws.archiver_environment(aws.client("lambda"), deployment.archiver_function_name)
-    settings = archiver_settings(deployment, environment)
-    sagemaker = RateLimitedSageMakerApi(settings.sagemaker_retry_mode, settings.sagemaker_max_attempts)
-    archiver = build_archiver(settings, sagemaker)
-    store = DynamoJobStore(deployment.jobs_table_name)
-    record = archive_job(archiver, store, aws.client("s3"), deployment.archive_bucket_name, args.job_name)
-    print(json.dumps(record, indent=2, ensure_ascii=False))
-    return 0
-
-
-def run_status(args: argparse.Namespace, deployment: aws.Deployment) -> int:
-    status = archive_status(
-        DynamoJobStore(deployment.jobs_table_name), aws.client("sqs"), deployment, newest=args.newest
-    )
-    if args.json:
-        print(json.dumps({"stack": deployment.stack_name, "region": deployment.region, **status.as_json()}, indent=2))
-    else:
-        print(f"Stack {deployment.stack_name} in {deployment.region}")
-        print(status.as_text())
-    return 0
-
-
-def run_operator_policy(_: argparse.Namespace, deployment: aws.Deployment) -> int:
-    print(json.dumps(operator_policy(deployment), indent=2))
-    return 0
-
-
-COMMANDS = {
-    "backfill": run_backfill,
-    "redrive": run_redrive,
-    "archive": run_archive,
-    "status": run_status,
-    "operator-policy": run_operator_policy,
-}
+    except CliError as error:  # raised outside a stack command (e.g. `query --local`)
+        error_line(str(error))
+        return error.exit_code
+    return int(result or 0)
 
 
 if __name__ == "__main__":

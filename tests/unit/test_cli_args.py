@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 from datetime import UTC, datetime
 
 import pytest
 
 from automl_archive_cli.backfill import BackfillFilters
-from automl_archive_cli.main import build_parser, parse_when
+from automl_archive_cli.main import cli, main
+from automl_archive_cli.params import parse_when
+
+
+def parsed(argv):
+    """The options one command parses from argv, as click hands them to it (nothing runs)."""
+    name, *rest = argv
+    return cli.commands[name].make_context(name, rest).params
 
 
 def test_a_bare_date_is_midnight_utc_and_until_includes_the_whole_day():
@@ -35,7 +41,7 @@ def test_datetimes_are_converted_to_utc(text, expected):
 
 @pytest.mark.parametrize("text", ["yesterday", "2026-13-01", "31/01/2026", ""])
 def test_a_malformed_date_is_a_usage_error(text):
-    with pytest.raises(argparse.ArgumentTypeError, match="not an ISO date"):
+    with pytest.raises(ValueError, match="not an ISO date"):
         parse_when(text)
 
 
@@ -43,23 +49,28 @@ def test_backfill_options_are_parsed_with_their_defaults(monkeypatch):
     # Given no stack in the environment
     monkeypatch.delenv("AUTOML_ARCHIVE_STACK", raising=False)
     # When backfill is parsed with filters
-    args = build_parser().parse_args(
+    args = parsed(
         ["backfill", "--since", "2026-01-01", "--until", "2026-01-31", "--status", "Failed", "--name-contains", "x"]
     )
     # Then the filters are typed and the defaults are the documented ones
-    assert args.command == "backfill"
-    assert args.since == datetime(2026, 1, 1, tzinfo=UTC)
-    assert args.until == datetime(2026, 2, 1, tzinfo=UTC)
-    assert (args.status, args.name_contains) == ("Failed", "x")
-    assert args.stack_name == "AutoMLJobArchive"
-    assert args.region is None
-    assert (args.direct, args.dry_run, args.workers, args.rate, args.checkpoint) == (False, False, 8, None, None)
+    assert args["since"] == datetime(2026, 1, 1, tzinfo=UTC)
+    assert args["until"] == datetime(2026, 2, 1, tzinfo=UTC)
+    assert (args["status"], args["name_contains"]) == ("Failed", "x")
+    assert args["stack_name"] == "AutoMLJobArchive"
+    assert args["region"] is None
+    assert (args["direct"], args["dry_run"], args["workers"], args["rate"], args["checkpoint"]) == (
+        False,
+        False,
+        8,
+        None,
+        None,
+    )
 
 
 def test_the_stack_name_defaults_to_the_environment_variable(monkeypatch):
     monkeypatch.setenv("AUTOML_ARCHIVE_STACK", "OtherArchive")
-    assert build_parser().parse_args(["status"]).stack_name == "OtherArchive"
-    assert build_parser().parse_args(["status", "--stack-name", "Mine"]).stack_name == "Mine"
+    assert parsed(["status"])["stack_name"] == "OtherArchive"
+    assert parsed(["status", "--stack-name", "Mine"])["stack_name"] == "Mine"
 
 
 @pytest.mark.parametrize(
@@ -74,10 +85,15 @@ def test_the_stack_name_defaults_to_the_environment_variable(monkeypatch):
     ],
 )
 def test_invalid_arguments_exit_with_usage_code_2(argv, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        build_parser().parse_args(argv)
-    assert exit_info.value.code == 2
-    assert "usage:" in capsys.readouterr().err
+    # When the arguments are wrong / Then the command exits 2 with click's usage message, nothing run
+    assert main(argv) == 2
+    assert "Usage:" in capsys.readouterr().err
+
+
+def test_every_command_has_its_own_help(capsys):
+    for name in cli.commands:
+        assert main([name, "--help"]) == 0
+        assert f"Usage: automl-archive {name}" in capsys.readouterr().out
 
 
 def test_filters_widen_the_api_bounds_and_recheck_them_exactly():

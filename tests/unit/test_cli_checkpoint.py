@@ -11,8 +11,8 @@ import pytest
 from automl_archive.logic.state import ordering_key
 from automl_archive_cli.backfill import Backfill, BackfillFilters
 from automl_archive_cli.checkpoint import Checkpoint, checkpoint_path
+from automl_archive_cli.console import Progress
 from automl_archive_cli.errors import CliError
-from automl_archive_cli.progress import Progress
 
 IDENTITY = {"stack": "S", "region": "eu-west-1", "filters": {"since": None}, "mode": "enqueue"}
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

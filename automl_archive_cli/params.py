@@ -1,0 +1,46 @@
+"""Option types of `automl-archive`: ISO dates and datetimes as aware UTC datetimes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import click
+
+
+def parse_when(text: str, end_of_day: bool = False) -> datetime:
+    """An ISO date or datetime as an aware UTC datetime; a bare date with `end_of_day` means the next midnight."""
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            return moment + timedelta(days=1) if end_of_day else moment
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError as error:
+        raise ValueError(
+            f"{text!r} is not an ISO date or datetime (e.g. 2026-01-31 or 2026-01-31T12:00:00Z)"
+        ) from error
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+class When(click.ParamType):
+    """An ISO date or datetime option (UTC when no offset is given)."""
+
+    name = "date"
+
+    def __init__(self, end_of_day: bool = False) -> None:
+        self.end_of_day = end_of_day
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return parse_when(str(value), end_of_day=self.end_of_day)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+SINCE = When()
+UNTIL = When(end_of_day=True)
+POSITIVE_INT = click.IntRange(min=1)
+POSITIVE_RATE = click.FloatRange(min=0, min_open=True)

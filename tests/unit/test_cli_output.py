@@ -1,0 +1,47 @@
+"""What the command prints besides results: the rich progress bar on stderr and the `status` tables."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from automl_archive_cli.commands import ArchivedJob, ArchiveStatus, status_renderables
+from automl_archive_cli.console import Progress
+from automl_archive_cli.redrive import QueueDepth
+
+
+def test_the_progress_bar_draws_only_on_a_terminal():
+    # Given stderr that is a terminal (rich forced to treat the buffer as one)
+    buffer = io.StringIO()
+    progress = Progress(enabled=True, console=Console(file=buffer, force_terminal=True, width=150))
+    # When a run of 10 jobs advances by 3
+    progress.start("enqueueing", 10)
+    progress.advance(3)
+    progress.close()
+    # Then the bar shows the label and done/total
+    assert "enqueueing" in buffer.getvalue() and "3/10" in buffer.getvalue()
+    # And stderr that is not a terminal (here pytest's capture) gets no bar at all
+    assert Progress.for_stderr(disabled=False).enabled is False
+
+
+def test_status_prints_rich_tables_of_statuses_jobs_and_queues():
+    depth = QueueDepth(visible=2, in_flight=1, delayed=0)
+    status = ArchiveStatus(
+        jobs_by_status={"Completed": 3, "Failed": 1},
+        newest=[ArchivedJob("churn-model-with-a-long-name", "Completed", "2026-11-20T10:00:00.000000+00:00")],
+        work_queue=depth,
+        dead_letter_queue=depth,
+        dead_letter_queues={"work queue DLQ": depth, "ChildJobStateChangeRule DLQ": depth},
+    )
+    out = Console(file=io.StringIO(), width=80, color_system=None)
+    for renderable in status_renderables(status):
+        out.print(renderable)
+    lines = out.file.getvalue().splitlines()
+    assert lines[0] == "Archived jobs: 4"
+    assert any(line.split() == ["Completed", "3"] for line in lines)
+    assert any(
+        line.split() == ["churn-model-with-a-long-name", "Completed", "2026-11-20T10:00:00.000000+00:00"]
+        for line in lines
+    )
+    assert any(line.split() == ["ChildJobStateChangeRule", "DLQ", "2", "1", "0", "3"] for line in lines)

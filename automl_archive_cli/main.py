@@ -1,5 +1,5 @@
-"""`automl-archive`: operate a deployed AutoML Job Archive stack (backfill, redrive, archive, status, policy);
-the click group, its commands on the stack, and the entry point."""
+"""`automl-archive`: operate a deployed AutoML Job Archive stack (backfill, redrive, archive, status, policy,
+query); the click group, its commands on the stack, and the entry point."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import click
 
 from automl_archive.dal.aws import DynamoJobStore, SqsWorkQueue
 from automl_archive.logic.archive import JobArchiver
-from automl_archive_cli import aws
+from automl_archive_cli import aws, data_commands
 from automl_archive_cli.backfill import JOB_STATUSES, Backfill, BackfillFilters
 from automl_archive_cli.checkpoint import Checkpoint, checkpoint_path
 from automl_archive_cli.commands import archive_job, archive_status, status_renderables
@@ -221,6 +221,10 @@ def print_operator_policy(stack_name: str, region: str | None, verbose: bool) ->
         return 0
 
     return run_on_stack(StackOptions(stack_name, region, verbose), body)
+
+
+for _command in data_commands.COMMANDS:
+    cli.add_command(_command)
 
 
 # ---------------------------------------------------------------- entry point

@@ -12,14 +12,30 @@ sqs:SendMessage, DeleteMessageBatch by sqs:DeleteMessage, ChangeMessageVisibilit
 sqs:ChangeMessageVisibility: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api.html);
 StartMessageMoveTask needs receive, delete and GetQueueAttributes on the source queue and send on
 the destination (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-permissions-reference.html).
+
+`query` runs a named query as the operator: Athena needs its API actions on the workgroup
+(https://docs.aws.amazon.com/athena/latest/ug/example-policies-workgroup.html, "running queries in a
+specified workgroup"), read access to the Glue catalog, database and tables, each ancestor named too
+(https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html; ARN formats:
+https://docs.aws.amazon.com/glue/latest/dg/glue-specifying-resource-arns.html), and, with the caller's
+own credentials, S3 access to the data and to the query results location: Athena writes results there
+by multipart upload and GetQueryResults reads them back with s3:GetObject
+(https://docs.aws.amazon.com/athena/latest/ug/access.html,
+https://docs.aws.amazon.com/athena/latest/APIReference/API_GetQueryResults.html).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from automl_archive.contracts.archive_layout import ARCHIVER_WRITE_PREFIXES, RECORDS_PREFIX
+from automl_archive.contracts.archive_layout import (
+    ARCHIVER_WRITE_PREFIXES,
+    ATHENA_RESULTS_PREFIX,
+    RECORD_PREFIXES,
+)
 from automl_archive_cli.aws import Deployment
+from datalake.names import athena_workgroup_name, glue_database_name
+from datalake.tables import TABLES
 
 POLICY_VERSION = "2012-10-17"
 
@@ -36,6 +52,8 @@ def operator_policy(deployment: Deployment) -> dict[str, Any]:
         return f"arn:{partition}:{service}:{region if in_region else ''}:{account if in_region else ''}:{resource}"
 
     bucket = arn("s3", deployment.archive_bucket_name, in_region=False)
+    database = glue_database_name(deployment.stack_name)
+    catalog = arn("glue", "catalog")
     rule_dlqs = [queue.arn for queue in deployment.rule_dead_letter_queues.values()]
     return {
         "Version": POLICY_VERSION,
@@ -81,8 +99,33 @@ def operator_policy(deployment: Deployment) -> dict[str, Any]:
                 ["s3:PutObject"],
                 [f"{bucket}/{prefix}*" for prefix in ARCHIVER_WRITE_PREFIXES],
             ),
-            # archive prints the record it archived.
-            _statement("ReadArchivedRecords", ["s3:GetObject"], [f"{bucket}/{RECORDS_PREFIX}*"]),
+            # archive prints the record it archived; download-records and query (Athena reads the data
+            # as the caller) read the records.
+            _statement("ReadArchiveObjects", ["s3:GetObject"], [f"{bucket}/{prefix}*" for prefix in RECORD_PREFIXES]),
+            # download-records lists the record prefixes; query: Athena lists the table locations and
+            # finds the results bucket's region.
+            _statement("ListArchiveBucket", ["s3:ListBucket", "s3:GetBucketLocation"], [bucket]),
+            # query: Athena writes the results under the workgroup's location; GetQueryResults reads them.
+            _statement(
+                "AthenaQueryResults",
+                ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                [f"{bucket}/{ATHENA_RESULTS_PREFIX}*"],
+            ),
+            _statement(
+                "RunNamedQueries",
+                ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults"],
+                [arn("athena", f"workgroup/{athena_workgroup_name(deployment.stack_name)}")],
+            ),
+            _statement("ReadDataLakeDatabase", ["glue:GetDatabase"], [catalog, arn("glue", f"database/{database}")]),
+            _statement(
+                "ReadDataLakeTables",
+                ["glue:GetTable", "glue:GetPartitions"],
+                [
+                    catalog,
+                    arn("glue", f"database/{database}"),
+                    *(arn("glue", f"table/{database}/{table.name}") for table in TABLES),
+                ],
+            ),
             _statement("PublishAlerts", ["sns:Publish"], [deployment.alerts_topic_arn]),
             # The alerts topic is encrypted with a customer-managed key: publishing needs the key.
             _statement("AlertsKey", ["kms:GenerateDataKey", "kms:Decrypt"], [deployment.alerts_key_arn]),

@@ -7,7 +7,6 @@ functions in `automl_archive.contracts`.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 # --- Paths ---------------------------------------------------------------------------------------
@@ -69,17 +68,6 @@ def dashboard_name(stack_name: str) -> str:
 ATHENA_MIN_BYTES_SCANNED_CUTOFF = 10_000_000  # Athena's minimum per-query data usage control (10 MB)
 ATHENA_MAX_BYTES_SCANNED_CUTOFF = 10**15
 DEFAULT_ATHENA_BYTES_SCANNED_CUTOFF = 10 * 1024**3  # 10 GiB
-
-
-def glue_database_name(stack_name: str) -> str:
-    """The stack's Glue database: the stack name in lower case, '-' as '_' (Glue/Athena-safe)."""
-    return re.sub(r"[^a-z0-9_]", "_", stack_name.lower())
-
-
-def athena_workgroup_name(stack_name: str) -> str:
-    """The stack's Athena workgroup: the stack name (unique per account and region, as stacks are)."""
-    return stack_name
-
 
 # --- Queues, events, storage ---------------------------------------------------------------------
 QUEUE_RETENTION_DAYS = 14

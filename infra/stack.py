@@ -9,6 +9,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from automl_archive.contracts import stack_outputs as outputs
+from datalake.names import athena_workgroup_name, glue_database_name
 from infra import config
 from infra.constructs.alerts import Alerts
 from infra.constructs.archiver import TIMEOUT, Archiver, ArchiverResources
@@ -71,8 +72,8 @@ class AutoMLJobArchiveStack(Stack):
             self,
             "DataLake",
             archive_bucket=self.storage.archive_bucket,
-            database_name=config.glue_database_name(settings.stack_name),
-            workgroup_name=config.athena_workgroup_name(settings.stack_name),
+            database_name=glue_database_name(settings.stack_name),
+            workgroup_name=athena_workgroup_name(settings.stack_name),
             bytes_scanned_cutoff_per_query=settings.athena_bytes_scanned_cutoff,
         )
         self.monitoring = Monitoring(

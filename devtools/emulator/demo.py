@@ -265,7 +265,7 @@ def play(function_log: TextIO) -> int:
         backfilled = run_operator_commands(aws, stack, simulator, pipeline)
 
         section("Data lake: two named queries (their DuckDB text over the archive's records)")
-        from datalake.duckdb_runner import print_archive_queries  # noqa: PLC0415 (kept with its section)
+        from automl_archive_cli.local_query import print_archive_queries  # noqa: PLC0415 (kept with its section)
 
         print_archive_queries(aws.client("s3"), stack.output(outputs.ARCHIVE_BUCKET_NAME))
 

@@ -1,9 +1,10 @@
 """Data lake: a Glue database with the two archive tables (partition projection) and an Athena workgroup.
 
-Everything that describes the data comes from ``datalake.queries`` (itself generated from the record
-schema), so a new record column reaches the Glue table at the next deploy, and the named queries are
-the same text the DuckDB runner proves locally. No crawler and no ``MSCK REPAIR``: ``dt`` partitions
-are projected from the date range, so a new day's records are queryable the moment they are written.
+Everything that describes the data comes from ``datalake.tables`` and ``datalake.named_queries`` (the
+columns generated from the record schema), so a new record column reaches the Glue table at the next
+deploy, and the named queries are the ones `automl-archive query` runs. No crawler and no ``MSCK
+REPAIR``: ``dt`` partitions are projected from the date range, so a new day's records are queryable
+the moment they are written.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from automl_archive.contracts.archive_layout import ATHENA_RESULTS_PREFIX
-from datalake.queries import (
+from datalake.named_queries import NAMED_QUERIES
+from datalake.tables import (
     ATHENA_ENGINE_VERSION,
     JSON_SERDE,
-    NAMED_QUERIES,
     PARTITION_KEY,
     TABLES,
     TEXT_INPUT_FORMAT,

@@ -6,8 +6,11 @@ share the module's deployed stack without seeing each other's jobs.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
+import urllib.request
 
 import pytest
 
@@ -15,7 +18,9 @@ import automl_archive_cli.main as cli
 from automl_archive.dal.aws import SqsWorkQueue
 from automl_archive_cli.aws import resolve_stack
 from automl_archive_cli.operator_policy import operator_policy
-from devtools.emulator.aws import REGION
+from datalake.named_queries import QUERIES_BY_NAME
+from datalake.names import glue_database_name
+from devtools.emulator.aws import ACCOUNT_ID, REGION
 from devtools.emulator.iam.enforcement import ENFORCEMENT, acting_as
 from devtools.emulator.iam.policies import Principal
 from devtools.emulator.sqs_move_tasks import SqsMoveTasks
@@ -308,3 +313,89 @@ def test_the_operator_command_is_denied_what_its_policy_does_not_grant(archive, 
     assert code != 0
     assert "AccessDenied" in err and "Traceback" not in err
     assert [denial.check.action for denial in ENFORCEMENT.take_denials()][:1] == ["dynamodb:Scan"]
+
+
+def test_download_records_then_query_locally_under_the_operator_policy(archive, tmp_path, capsys):
+    stack = archive.stack.stack_name
+    (name,) = make_completed_jobs(archive.simulator, "local-query-", 1)
+    assert run("archive", name, stack=stack) == 0
+    capsys.readouterr()
+    # When the operator copies the records and runs a named query over the copy
+    assert run("download-records", str(tmp_path / "copy"), stack=stack) == 0
+    assert "downloaded" in capsys.readouterr().out
+    assert main_local("latest_state_per_job", tmp_path / "copy") == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    # Then the job is there at its archived state
+    assert {row["job_name"]: row["status"] for row in rows}[name] == "Completed"
+
+
+def main_local(name, directory):
+    return cli.main(["query", name, "--local", str(directory), "--format", "csv"])
+
+
+def ensure_athena_workgroup(archive):
+    """The stack's workgroup as the stack defines it (moto's CloudFormation does not create Athena workgroups)."""
+    athena = archive.aws.client("athena")
+    name = archive.stack.stack_name
+    if name not in {group["Name"] for group in athena.list_work_groups()["WorkGroups"]}:
+        location = f"s3://{archive.stack.output('ArchiveBucketName')}/athena-results/"
+        athena.create_work_group(Name=name, Configuration={"ResultConfiguration": {"OutputLocation": location}})
+
+
+def _queue_athena_result(archive, columns, rows):
+    """moto answers GetQueryResults from a queue of results set through its moto-api endpoint."""
+    header = {"Data": [{"VarCharValue": column} for column in columns]}
+    body = {
+        "account_id": ACCOUNT_ID,
+        "region": REGION,
+        "results": [
+            {
+                "rows": [header, *({"Data": [{"VarCharValue": value} for value in row]} for row in rows)],
+                "column_info": [{"Name": column, "Type": "varchar"} for column in columns],
+            }
+        ],
+    }
+    request = urllib.request.Request(
+        f"{archive.aws.endpoint_url}/moto-api/static/athena/query-results",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201
+
+
+def test_query_runs_the_named_query_in_the_stacks_athena_workgroup(archive, capsys):
+    # Not under the operator policy: the IAM emulator maps no Athena call yet (its statements are
+    # checked against the Service Authorization Reference in tests/unit/test_cli_operator_policy.py).
+    stack = archive.stack.stack_name
+    query = QUERIES_BY_NAME["latest_state_per_job"]
+    ensure_athena_workgroup(archive)
+    _queue_athena_result(archive, ["job_name", "status"], [["churn", "Completed"], ["fraud", "Failed"]])
+    # When the operator runs the named query on AWS, as CSV
+    code = cli.main(["query", query.name, "--stack-name", stack, "--format", "csv"])
+    captured = capsys.readouterr()
+    # Then stdout is Athena's answer without its header row duplicated
+    assert code == 0, captured.err
+    assert list(csv.reader(io.StringIO(captured.out))) == [
+        ["job_name", "status"],
+        ["churn", "Completed"],
+        ["fraud", "Failed"],
+    ]
+    assert "2 rows; Athena scanned" in captured.err
+    # And the query ran as the named query's Athena text, in the stack's workgroup and Glue database
+    athena = archive.aws.client("athena")
+    (execution_id,) = athena.list_query_executions(WorkGroup=stack)["QueryExecutionIds"][-1:]
+    execution = athena.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
+    assert execution["Query"] == query.athena_sql
+    assert execution["QueryExecutionContext"] == {"Database": glue_database_name(stack)}
+    assert execution["WorkGroup"] == stack
+
+
+def test_query_as_a_table(archive, capsys):
+    ensure_athena_workgroup(archive)
+    _queue_athena_result(archive, ["mode", "jobs"], [["ENSEMBLING", "3"]])
+    assert cli.main(["query", "duration_and_candidates_per_mode", "--stack-name", archive.stack.stack_name]) == 0
+    out = capsys.readouterr().out
+    assert "AutoML duration and candidate counts per mode" in out
+    assert "ENSEMBLING" in out and "3" in out

@@ -20,6 +20,7 @@ from automl_archive_cli.operator_policy import operator_policy
 from automl_archive_cli.redrive import dead_letter_queues
 from devtools.emulator.aws import REGION
 from devtools.emulator.sqs_move_tasks import NOT_A_DEAD_LETTER_QUEUE, SqsMoveTasks
+from tests.e2e.test_cli_operations import ensure_athena_workgroup
 
 
 def deployment_of(archive):
@@ -160,10 +161,14 @@ def test_a_redrive_interrupted_after_its_send_loses_nothing_when_run_again(archi
 
 def _iam_action(client, operation_name):
     """The IAM action that authorises an API call (SQS batch calls use their single-message action:
-    https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api.html)."""
+    https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api.html;
+    S3 ListObjectsV2 is authorised by s3:ListBucket:
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html)."""
     prefix = client.meta.service_model.signing_name
     if prefix == "sqs" and operation_name.endswith("Batch"):
         operation_name = operation_name.removesuffix("Batch")
+    if prefix == "s3" and operation_name == "ListObjectsV2":
+        operation_name = "ListBucket"
     return f"{prefix}:{operation_name}"
 
 
@@ -192,6 +197,7 @@ def test_the_operator_policy_grants_every_action_the_commands_call(archive, monk
         {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}},
     )
     stack = ["--stack-name", archive.stack.stack_name]
+    ensure_athena_workgroup(archive)
     monkeypatch.setattr(BaseClient, "_make_api_call", recording)
     # When the operator runs every command
     outputs = {}
@@ -211,6 +217,8 @@ def test_the_operator_policy_grants_every_action_the_commands_call(archive, monk
             ["archive", "policy-running"],
             ["status"],
             ["redrive"],
+            ["download-records", str(tmp_path / "records")],
+            ["query", "latest_state_per_job"],
             ["operator-policy"],
         ):
             code = cli.main([*argv, *stack])
@@ -222,6 +230,17 @@ def test_the_operator_policy_grants_every_action_the_commands_call(archive, monk
     granted = {action for statement in printed["Statement"] for action in statement["Action"]}
     # Then the documented policy grants every action they called (resources are the IAM evaluator's part)
     assert called - granted == set()
-    # and nothing they never call: SNS calls KMS on the publisher's behalf, and ChangeMessageVisibility
-    # is only called when a redrive is interrupted
-    assert granted - called == {"kms:GenerateDataKey", "kms:Decrypt", "sqs:ChangeMessageVisibility"}
+    # and nothing they never call: SNS calls KMS on the publisher's behalf, ChangeMessageVisibility
+    # is only called when a redrive is interrupted, and Athena reads the Glue tables and writes and
+    # reads its results in S3 with the caller's permissions (moto's Athena runs no query)
+    assert granted - called == {
+        "kms:GenerateDataKey",
+        "kms:Decrypt",
+        "sqs:ChangeMessageVisibility",
+        "glue:GetDatabase",
+        "glue:GetTable",
+        "glue:GetPartitions",
+        "s3:GetBucketLocation",
+        "s3:AbortMultipartUpload",
+        "s3:ListMultipartUploadParts",
+    }

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from automl_archive.models.record import CANDIDATE_RECORD_COLUMNS, JOB_RECORD_COLUMNS
-from datalake.queries import NAMED_QUERIES, TABLES, duckdb_type
-from infra.config import athena_workgroup_name, glue_database_name
+from automl_archive_cli.local_query import duckdb_type
+from datalake.named_queries import NAMED_QUERIES
+from datalake.names import athena_workgroup_name, glue_database_name
+from datalake.tables import TABLES
 
 from .conftest import TEST_CONTEXT, Synthesized, render
 
@@ -123,7 +125,7 @@ def test_five_named_queries_in_the_workgroup_and_database(synthesized: Synthesiz
     found = synthesized.template.find_resources("AWS::Athena::NamedQuery")
     workgroup_id, _ = synthesized.only("AWS::Athena::WorkGroup")
     by_name = {resource["Properties"]["Name"]: resource["Properties"] for resource in found.values()}
-    # Then there is one per query in datalake.queries, with its Athena text, in the stack's database
+    # Then there is one per query in datalake.named_queries, with its Athena text, in the stack's database
     assert sorted(by_name) == sorted(query.title for query in NAMED_QUERIES)
     assert len(NAMED_QUERIES) == 5
     for query in NAMED_QUERIES:

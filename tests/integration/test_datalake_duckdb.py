@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 from automl_archive.contracts.job_status import DescribeApi
 from automl_archive.logic.normalise import normalise
-from datalake.duckdb_runner import connect, format_table, run_queries
+from automl_archive_cli.local_query import connect, run_queries
+from automl_archive_cli.results import NO_ROWS, format_csv, result_table
 from devtools.answers import v1_answer
 
 ARCHIVED_AT = datetime(2026, 11, 20, 10, 0, 0, tzinfo=UTC)
@@ -50,4 +51,6 @@ def test_an_empty_archive_answers_every_query_with_no_rows(tmp_path):
     results = run_queries(tmp_path)
     assert len(results) == 5
     assert all(result.rows == [] for result in results.values())
-    assert "(no rows)" in format_table(results["latest_state_per_job"].columns, [])
+    empty = results["latest_state_per_job"]
+    assert result_table(empty.columns, empty.rows).caption == NO_ROWS
+    assert format_csv(empty.columns, empty.rows).splitlines() == [",".join(empty.columns)]

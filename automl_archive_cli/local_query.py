@@ -1,0 +1,165 @@
+# ruff: noqa: S608 -- the SQL here is fixed text built from the schema and constants, never from input
+"""The local query engine: the named queries' DuckDB text over a copy of the archive's record prefixes.
+
+`automl-archive query NAME --local DIR` runs here; `automl-archive download-records DIR` makes the
+copy. The tables are DuckDB views over the same hive-partitioned JSON Lines the Glue tables read,
+typed from the same schema (``datalake.tables``). ``archive_now()`` is the queries' clock: the current
+UTC time, or a fixed moment for a reproducible answer.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from rich.console import Console
+
+from automl_archive.contracts.archive_layout import RECORD_PREFIXES
+from automl_archive.models.record import BIGINT, BOOLEAN, DOUBLE, STRING, TIMESTAMP
+from automl_archive_cli.console import stdout_console
+from automl_archive_cli.results import QueryResult, print_result
+from datalake.named_queries import NAMED_QUERIES, QUERIES_BY_NAME, NamedQuery
+from datalake.tables import PARTITION_KEY, TABLES, TableSpec
+
+# ---------------------------------------------------------------- DuckDB types and sources
+_DUCKDB_SCALARS = {STRING: "VARCHAR", BIGINT: "BIGINT", DOUBLE: "DOUBLE", BOOLEAN: "BOOLEAN", TIMESTAMP: "TIMESTAMPTZ"}
+
+
+def _split_top_level(text: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char == "<":
+            depth += 1
+        elif char == ">":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return [part.strip() for part in parts]
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def duckdb_type(hive_type: str) -> str:
+    """The DuckDB type that reads a Hive/Athena column type from JSON (timestamps as TIMESTAMPTZ)."""
+    hive_type = hive_type.strip()
+    if hive_type in _DUCKDB_SCALARS:
+        return _DUCKDB_SCALARS[hive_type]
+    if hive_type.startswith("array<") and hive_type.endswith(">"):
+        return duckdb_type(hive_type[len("array<") : -1]) + "[]"
+    if hive_type.startswith("struct<") and hive_type.endswith(">"):
+        fields = []
+        for field in _split_top_level(hive_type[len("struct<") : -1]):
+            name, _, field_type = field.partition(":")
+            fields.append(f"{quote(name)} {duckdb_type(field_type)}")
+        return f"STRUCT({', '.join(fields)})"
+    raise ValueError(f"no DuckDB type for Hive type {hive_type!r}")
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def duckdb_source(table: TableSpec, archive_root: str) -> str:
+    """The SELECT a DuckDB view runs to read one table from a local copy of the archive's records/ tree.
+
+    ``read_json`` over the hive-partitioned JSON Lines, typed by the same schema as the Glue table;
+    ``dt`` stays a string as in Athena, and timestamps are read with their offset and then held as UTC
+    ``TIMESTAMP`` values, which is what Athena's Hive JSON SerDe yields.
+    """
+    columns = ", ".join(f"{_sql_string(c.name)}: {_sql_string(duckdb_type(c.type))}" for c in table.columns)
+    select = ", ".join(
+        f"CAST({quote(c.name)} AS TIMESTAMP) AS {quote(c.name)}" if c.type == TIMESTAMP else quote(c.name)
+        for c in table.columns
+    )
+    pattern = f"{archive_root.rstrip('/')}/{table.prefix}*/*.jsonl"
+    return (
+        f"SELECT {select}, {quote(PARTITION_KEY)} FROM read_json({_sql_string(pattern)}, "
+        f"format = 'newline_delimited', hive_partitioning = true, hive_types = {{'{PARTITION_KEY}': 'VARCHAR'}}, "
+        f"columns = {{{columns}}})"
+    )
+
+
+def duckdb_empty_source(table: TableSpec) -> str:
+    """The same columns with no rows: what a table over an empty prefix reads in Athena."""
+    select = ", ".join(
+        f"CAST(NULL AS {'TIMESTAMP' if c.type == TIMESTAMP else duckdb_type(c.type)}) AS {quote(c.name)}"
+        for c in table.columns
+    )
+    return f"SELECT {select}, CAST(NULL AS VARCHAR) AS {quote(PARTITION_KEY)} WHERE false"
+
+
+# ---------------------------------------------------------------- running the queries
+
+
+def download_records(s3_client: Any, bucket: str, destination: Path, prefixes: Sequence[str] = RECORD_PREFIXES) -> int:
+    """Copy every object under the record prefixes into ``destination`` (same relative keys); returns the count."""
+    count = 0
+    for prefix in prefixes:
+        for page in s3_client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for entry in page.get("Contents", []):
+                key = entry["Key"]
+                if key.endswith("/"):
+                    continue
+                target = destination / key
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(s3_client.get_object(Bucket=bucket, Key=key)["Body"].read())
+                count += 1
+    return count
+
+
+def connect(archive_root: Path | str, as_of: datetime | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with one view per table and the ``archive_now()`` clock macro."""
+    root = Path(archive_root)
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    if as_of is None:
+        connection.execute("CREATE MACRO archive_now() AS CAST(now() AS TIMESTAMP)")
+    else:
+        stamp = as_of.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        connection.execute(f"CREATE MACRO archive_now() AS TIMESTAMP '{stamp}'")
+    for table in TABLES:
+        has_files = any((root / table.prefix).glob("*/*.jsonl"))
+        source = duckdb_source(table, str(root)) if has_files else duckdb_empty_source(table)
+        connection.execute(f"CREATE VIEW {table.name} AS {source}")
+    return connection
+
+
+def run_query(connection: duckdb.DuckDBPyConnection, query: NamedQuery) -> QueryResult:
+    cursor = connection.execute(query.duckdb_sql)
+    columns = [column[0] for column in cursor.description or []]
+    return QueryResult(name=query.name, columns=columns, rows=[tuple(row) for row in cursor.fetchall()])
+
+
+def run_queries(
+    archive_root: Path | str, names: Iterable[str] | None = None, as_of: datetime | None = None
+) -> dict[str, QueryResult]:
+    selected = [QUERIES_BY_NAME[name] for name in names] if names else list(NAMED_QUERIES)
+    connection = connect(archive_root, as_of)
+    try:
+        return {query.name: run_query(connection, query) for query in selected}
+    finally:
+        connection.close()
+
+
+def print_archive_queries(
+    s3_client: Any,
+    bucket: str,
+    names: Sequence[str] = ("duration_and_candidates_per_mode", "best_metric_per_problem_type_by_week"),
+    console: Console | None = None,
+) -> dict[str, QueryResult]:
+    """Download the archive's records and print some named queries' answers (the demo's data-lake section)."""
+    with tempfile.TemporaryDirectory(prefix="automl-archive-records-") as directory:
+        download_records(s3_client, bucket, Path(directory))
+        results = run_queries(directory, names)
+    console = console or stdout_console()
+    for name, result in results.items():
+        print_result(console, result, title=f"-- {QUERIES_BY_NAME[name].title} ({name})")
+    return results

@@ -1,0 +1,82 @@
+"""The data lake's two tables as data: names, S3 prefixes, columns, and how Athena reads them.
+
+One definition for every consumer: the CDK construct (``infra/constructs/datalake.py``) builds the
+Glue tables from it, the operator command's local engine (``automl_archive_cli/local_query.py``) reads
+the same prefixes with DuckDB, and ``docs/data-lake.md`` describes it. Columns are generated from the
+record schema (``automl_archive.models.record``), never listed here.
+
+This module must stay importable with only the CDK app's dependencies installed (``requirements.txt``):
+it imports the pure schema module, not the Lambda's logic (which needs Powertools).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from automl_archive.contracts.archive_layout import CANDIDATES_PREFIX, RECORDS_PREFIX
+from automl_archive.models.record import CANDIDATE_RECORD_COLUMNS, JOB_RECORD_COLUMNS, Column
+
+# --- How Athena reads the JSON Lines ----------------------------------------------------------------
+PARTITION_KEY = "dt"
+PARTITION_FORMAT = "yyyy-MM-dd"  # Java date pattern for partition projection (dt=YYYY-MM-DD)
+PROJECTION_RANGE = "2017-01-01,NOW"  # before Autopilot existed .. today (UTC), one partition a day
+JSON_SERDE = "org.apache.hive.hcatalog.data.JsonSerDe"
+# Joda-Time patterns, tried in order. The archive writes "2026-11-20T09:00:00.250000+00:00" (always six
+# fractional digits and an offset, see normalise.iso); ZZ parses "+00:00". The second pattern accepts a
+# value without a fraction, should one ever be written by hand.
+TIMESTAMP_FORMATS = "yyyy-MM-dd'T'HH:mm:ss.SSSSSSZZ,yyyy-MM-dd'T'HH:mm:ssZZ"
+TEXT_INPUT_FORMAT = "org.apache.hadoop.mapred.TextInputFormat"
+TEXT_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+GLUE_COMMENT_MAX = 255
+ATHENA_ENGINE_VERSION = "Athena engine version 3"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    prefix: str
+    description: str
+    columns: tuple[Column, ...]
+
+
+JOB_STATES = TableSpec(
+    name="automl_job_states",
+    prefix=RECORDS_PREFIX,
+    description="One row per observed state of each SageMaker AutoML job (JSON Lines written by the archiver).",
+    columns=JOB_RECORD_COLUMNS,
+)
+CANDIDATES = TableSpec(
+    name="automl_candidates",
+    prefix=CANDIDATES_PREFIX,
+    description="One row per candidate of each AutoML job, archived when the job reached a terminal state.",
+    columns=CANDIDATE_RECORD_COLUMNS,
+)
+TABLES: tuple[TableSpec, ...] = (JOB_STATES, CANDIDATES)
+
+
+def table_location(bucket_name: str, table: TableSpec) -> str:
+    return f"s3://{bucket_name}/{table.prefix}"
+
+
+def table_parameters(bucket_name: str, table: TableSpec) -> dict[str, str]:
+    """Glue table parameters: JSON classification and partition projection of ``dt`` (no crawler, no MSCK)."""
+    return {
+        "classification": "json",
+        "EXTERNAL": "TRUE",
+        "projection.enabled": "true",
+        f"projection.{PARTITION_KEY}.type": "date",
+        f"projection.{PARTITION_KEY}.format": PARTITION_FORMAT,
+        f"projection.{PARTITION_KEY}.range": PROJECTION_RANGE,
+        f"projection.{PARTITION_KEY}.interval": "1",
+        f"projection.{PARTITION_KEY}.interval.unit": "DAYS",
+        "storage.location.template": f"{table_location(bucket_name, table)}{PARTITION_KEY}=${{{PARTITION_KEY}}}/",
+    }
+
+
+def serde_parameters() -> dict[str, str]:
+    return {"timestamp.formats": TIMESTAMP_FORMATS}
+
+
+def glue_comment(column: Column) -> str:
+    text = column.description
+    return text if len(text) <= GLUE_COMMENT_MAX else text[: GLUE_COMMENT_MAX - 1] + "…"

@@ -1,5 +1,5 @@
-"""The data-lake commands: `query` (named queries, on Athena or locally through DuckDB) and
-`download-records` (a local copy of the record prefixes for `query --local`)."""
+"""The data-lake commands: `rederive` (records from raw answers), `query` (named queries, on Athena or
+locally through DuckDB) and `download-records` (a local copy of the record prefixes for `query --local`)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,45 @@ from types import ModuleType
 
 import click
 
-from automl_archive.contracts.archive_layout import RECORD_PREFIXES
+from automl_archive.contracts.archive_layout import RAW_PREFIX, RECORD_PREFIXES
 from automl_archive_cli import aws
 from automl_archive_cli.athena import AthenaQueryInterrupted, run_on_athena
 from automl_archive_cli.console import stdout_console
 from automl_archive_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CliError
 from automl_archive_cli.params import SINCE
+from automl_archive_cli.rederive import rederive as rederive_records
 from automl_archive_cli.results import OUTPUT_FORMATS, print_result
 from automl_archive_cli.stack_command import StackOptions, error_line, run_on_stack, stack_options
 from datalake.named_queries import NAMED_QUERIES, QUERIES_BY_NAME
 from datalake.names import athena_workgroup_name, glue_database_name
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+def _raw_prefix(_: click.Context, __: click.Parameter, value: str) -> str:
+    if not value.startswith(RAW_PREFIX):
+        raise click.BadParameter(f"must be under {RAW_PREFIX}")
+    return value
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--prefix", default=RAW_PREFIX, show_default=True, callback=_raw_prefix, help="Raw answers to re-derive.")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@stack_options
+def rederive(prefix: str, dry_run: bool, stack_name: str, region: str | None, verbose: bool) -> int:
+    """Rebuild job records from the archived raw Describe answers with the current schema."""
+
+    def body(deployment: aws.Deployment) -> int:
+        bucket = deployment.archive_bucket_name
+        summary = rederive_records(aws.client("s3"), bucket, prefix, dry_run)
+        title = "Rederive (dry run)" if dry_run else "Rederive"
+        click.echo("\n".join([f"{title} of s3://{bucket}/{prefix}:", *summary.lines()]))
+        if summary.failed:
+            error_line(f"{len(summary.failed)} raw answers could not be re-derived (listed above).")
+            return EXIT_FAILED
+        return 0
+
+    return run_on_stack(StackOptions(stack_name, region, verbose), body)
 
 
 @click.command("download-records", context_settings=CONTEXT)
@@ -111,4 +138,4 @@ def _local_engine() -> ModuleType:
     return local_query
 
 
-COMMANDS = (query, download_records)
+COMMANDS = (rederive, query, download_records)

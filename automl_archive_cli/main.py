@@ -1,5 +1,5 @@
 """`automl-archive`: operate a deployed AutoML Job Archive stack (backfill, redrive, archive, status, policy,
-query); the click group, its commands on the stack, and the entry point."""
+rederive, query); the click group, its commands on the stack, and the entry point."""
 
 from __future__ import annotations
 

@@ -31,6 +31,7 @@ from typing import Any
 from automl_archive.contracts.archive_layout import (
     ARCHIVER_WRITE_PREFIXES,
     ATHENA_RESULTS_PREFIX,
+    RAW_PREFIX,
     RECORD_PREFIXES,
 )
 from automl_archive_cli.aws import Deployment
@@ -99,11 +100,16 @@ def operator_policy(deployment: Deployment) -> dict[str, Any]:
                 ["s3:PutObject"],
                 [f"{bucket}/{prefix}*" for prefix in ARCHIVER_WRITE_PREFIXES],
             ),
-            # archive prints the record it archived; download-records and query (Athena reads the data
-            # as the caller) read the records.
-            _statement("ReadArchiveObjects", ["s3:GetObject"], [f"{bucket}/{prefix}*" for prefix in RECORD_PREFIXES]),
-            # download-records lists the record prefixes; query: Athena lists the table locations and
-            # finds the results bucket's region.
+            # archive prints the record it archived; rederive reads raw answers and the records it may
+            # rewrite; download-records and query (Athena reads the data as the caller) read the records.
+            _statement(
+                "ReadArchiveObjects",
+                ["s3:GetObject"],
+                [f"{bucket}/{prefix}*" for prefix in (RAW_PREFIX, *RECORD_PREFIXES)],
+            ),
+            # rederive and download-records list their prefixes; with ListBucket a missing record reads
+            # as NoSuchKey (a record rederive creates), not AccessDenied. query: Athena lists the table
+            # locations and finds the results bucket's region.
             _statement("ListArchiveBucket", ["s3:ListBucket", "s3:GetBucketLocation"], [bucket]),
             # query: Athena writes the results under the workgroup's location; GetQueryResults reads them.
             _statement(

@@ -315,6 +315,53 @@ def test_the_operator_command_is_denied_what_its_policy_does_not_grant(archive, 
     assert [denial.check.action for denial in ENFORCEMENT.take_denials()][:1] == ["dynamodb:Scan"]
 
 
+def test_rederive_under_the_operator_policy_rebuilds_a_lost_record(archive, capsys):
+    stack = archive.stack.stack_name
+    s3 = archive.aws.client("s3")
+    bucket = archive.stack.output("ArchiveBucketName")
+    # Given one archived job whose record object was lost (its raw answer is kept)
+    (name,) = make_completed_jobs(archive.simulator, "rederive-", 1)
+    assert run("archive", name, stack=stack) == 0
+    (key,) = record_keys(archive, name)
+    original = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    s3.delete_object(Bucket=bucket, Key=key)
+    capsys.readouterr()
+    prefix = f"raw/automl-jobs/{name}/"
+    # When a dry run looks at that job's raw answers (the bucket comes from the stack's outputs)
+    assert run("rederive", "--prefix", prefix, "--dry-run", stack=stack) == 0
+    out = capsys.readouterr().out
+    # Then it reports the record it would create and writes nothing
+    assert f"Rederive (dry run) of s3://{bucket}/{prefix}:" in out
+    assert "would create (no record existed): 1" in out
+    assert record_keys(archive, name) == []
+    # When it runs for real, under exactly the printed policy
+    assert run("rederive", "--prefix", prefix, stack=stack) == 0
+    assert "created (no record existed): 1" in capsys.readouterr().out
+    # Then the record is back with every field the raw answer gives (the leaderboard fields and
+    # archived_at only an existing record knows), and a second run finds nothing to change
+    rebuilt = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    before = json.loads(original)
+    kept = ("candidate_count", "best_candidate_rank", "archived_at")
+    assert {k: v for k, v in rebuilt.items() if k not in kept} == {k: v for k, v in before.items() if k not in kept}
+    assert run("rederive", "--prefix", prefix, stack=stack) == 0
+    assert "unchanged: 1" in capsys.readouterr().out
+
+
+def test_rederive_exits_1_when_a_raw_answer_is_unreadable(archive, capsys):
+    stack = archive.stack.stack_name
+    s3 = archive.aws.client("s3")
+    bucket = archive.stack.output("ArchiveBucketName")
+    s3.put_object(Bucket=bucket, Key="raw/automl-jobs/rederive-broken/x.json", Body=b"{not json")
+    try:
+        code = run("rederive", "--prefix", "raw/automl-jobs/rederive-broken/", stack=stack)
+    finally:
+        s3.delete_object(Bucket=bucket, Key="raw/automl-jobs/rederive-broken/x.json")
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "raw/automl-jobs/rederive-broken/x.json: JSONDecodeError" in captured.out
+    assert "1 raw answers could not be re-derived" in captured.err
+
+
 def test_download_records_then_query_locally_under_the_operator_policy(archive, tmp_path, capsys):
     stack = archive.stack.stack_name
     (name,) = make_completed_jobs(archive.simulator, "local-query-", 1)

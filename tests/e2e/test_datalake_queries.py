@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from automl_archive_cli.local_query import download_records, run_queries
-from datalake.rederive import rederive
+from automl_archive_cli.rederive import rederive
 from devtools.emulator.scenarios import demo_histories, schedule_all
 
 

@@ -217,6 +217,7 @@ def test_the_operator_policy_grants_every_action_the_commands_call(archive, monk
             ["archive", "policy-running"],
             ["status"],
             ["redrive"],
+            ["rederive", "--dry-run", "--prefix", "raw/automl-jobs/policy-"],
             ["download-records", str(tmp_path / "records")],
             ["query", "latest_state_per_job"],
             ["operator-policy"],

@@ -81,6 +81,7 @@ def test_the_stack_name_defaults_to_the_environment_variable(monkeypatch):
         ["backfill", "--workers", "0"],
         ["backfill", "--since", "soon"],
         ["archive"],
+        ["rederive", "--prefix", "records/automl-jobs/"],
         ["query"],
         ["query", "no_such_query"],
         ["query", "latest_state_per_job", "--format", "xml"],

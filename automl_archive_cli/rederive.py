@@ -3,8 +3,8 @@
 When the record schema grows (a new column, a bumped ``schema_version``), records written before
 the change lack the column. Every raw answer is archived, so the records can be rebuilt:
 
-    python -m datalake.rederive --bucket B [--prefix raw/automl-jobs/] [--dry-run]
-    make rederive ARGS="--bucket B --dry-run"
+    automl-archive rederive [--prefix raw/automl-jobs/<job>/] [--dry-run]   # the stack's bucket
+    make rederive ARGS="--dry-run"
 
 For each ``raw/automl-jobs/<job>/<state id>.json`` it re-runs the product's own normaliser and
 writes the job record to the key the archiver uses (``records/automl-jobs/dt=<date>/<job>--<state
@@ -16,17 +16,12 @@ source (ListCandidatesForAutoMLJob) is not archived raw.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-
-import boto3
 
 from automl_archive.contracts.archive_layout import (
     JSON_LINES_CONTENT_TYPE,
@@ -130,24 +125,3 @@ def rederive(s3_client: Any, bucket: str, prefix: str = RAW_PREFIX, dry_run: boo
             if not dry_run:
                 s3_client.put_object(Bucket=bucket, Key=key, Body=body, ContentType=JSON_LINES_CONTENT_TYPE)
     return summary
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m datalake.rederive",
-        description="Re-derive job records from the archived raw Describe answers with the current schema.",
-    )
-    parser.add_argument("--bucket", required=True, help="the archive bucket (stack output ArchiveBucketName)")
-    parser.add_argument("--prefix", default=RAW_PREFIX, help="raw answers to re-derive (default: all)")
-    parser.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
-    parser.add_argument("--region", help="AWS region of the bucket")
-    args = parser.parse_args(argv)
-    if not args.prefix.startswith(RAW_PREFIX):
-        parser.error(f"--prefix must be under {RAW_PREFIX}")
-    summary = rederive(boto3.client("s3", region_name=args.region), args.bucket, args.prefix, args.dry_run)
-    print("\n".join(summary.lines()))
-    return 1 if summary.failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

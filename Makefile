@@ -115,7 +115,11 @@ archive: dev  ## archive one job now and print its record: make archive JOB=<nam
 	@test -n "$(JOB)" || { echo "usage: make archive JOB=<automl job name>"; exit 2; }
 	$(CLI) archive $(CLI_OPTS) $(ARGS) "$(JOB)"
 
-# ---------------------------------------------------------------- data lake (docs/schema-evolution.md)
-rederive: dev  ## rebuild job records from raw answers: make rederive ARGS="--bucket B [--prefix raw/automl-jobs/x/] [--dry-run]"
-	$(PY) -m datalake.rederive $(ARGS)
-.PHONY: rederive
+# ---------------------------------------------------------------- data lake (docs/data-lake.md, docs/schema-evolution.md)
+rederive: dev  ## rebuild job records from raw answers: make rederive ARGS="[--prefix raw/automl-jobs/x/] [--dry-run]"
+	$(CLI) rederive $(CLI_OPTS) $(ARGS)
+
+query: dev  ## run a named query on Athena: make query NAME=latest_state_per_job [ARGS="--format csv"]
+	@test -n "$(NAME)" || { $(CLI) query --list; echo "usage: make query NAME=<query name> [ARGS=...]"; exit 2; }
+	$(CLI) query $(CLI_OPTS) $(ARGS) "$(NAME)"
+.PHONY: rederive query

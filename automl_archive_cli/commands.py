@@ -80,12 +80,12 @@ class ArchiveStatus:
 
 def status_renderables(status: ArchiveStatus) -> list[RenderableType]:
     """The text form of `status`: the total, then rich tables of statuses, newest jobs and queue depths."""
-    by_status = Table("status", Column("jobs", justify="right"), box=box.SIMPLE_HEAD)
+    by_status = Table("status", Column("jobs", justify="right"), box=box.SIMPLE_HEAD, show_edge=False)
     for name, count in sorted(status.jobs_by_status.items()):
         by_status.add_row(name, str(count))
     parts: list[RenderableType] = [f"Archived jobs: {status.total_jobs}", by_status, "Newest archived:"]
     if status.newest:
-        newest = Table("job", "status", "archived_at", box=box.SIMPLE_HEAD)
+        newest = Table("job", "status", "archived_at", box=box.SIMPLE_HEAD, show_edge=False)
         for job in status.newest:
             newest.add_row(job.job_name, job.status, job.archived_at)
         parts.append(newest)
@@ -95,6 +95,7 @@ def status_renderables(status: ArchiveStatus) -> list[RenderableType]:
         "queue",
         *(Column(name, justify="right") for name in ("visible", "in flight", "delayed", "total")),
         box=box.SIMPLE_HEAD,
+        show_edge=False,
     )
     for label, depth in {"work queue": status.work_queue, **status.dead_letter_queues}.items():
         queues.add_row(label, str(depth.visible), str(depth.in_flight), str(depth.delayed), str(depth.total))

@@ -55,7 +55,9 @@ def format_csv(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 def result_table(columns: Sequence[str], rows: Sequence[Sequence[object]], title: str | None = None) -> Table:
-    table = Table(*columns, title=title, box=box.SIMPLE_HEAD, title_justify="left", caption_justify="left")
+    table = Table(
+        *columns, title=title, box=box.SIMPLE_HEAD, show_edge=False, title_justify="left", caption_justify="left"
+    )
     for row in rows:
         table.add_row(*(cell_text(value) for value in row))
     if not rows:

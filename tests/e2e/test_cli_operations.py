@@ -413,14 +413,16 @@ def _queue_athena_result(archive, columns, rows):
 
 
 def test_query_runs_the_named_query_in_the_stacks_athena_workgroup(archive, capsys):
-    # Not under the operator policy: the IAM emulator maps no Athena call yet (its statements are
-    # checked against the Service Authorization Reference in tests/unit/test_cli_operator_policy.py).
+    # Under exactly the operator policy (Athena's calls on Glue and S3 are made by Athena with the
+    # caller's credentials, which the emulator does not see; those statements are checked against the
+    # Service Authorization Reference in tests/unit/test_cli_operator_policy.py).
     stack = archive.stack.stack_name
     query = QUERIES_BY_NAME["latest_state_per_job"]
     ensure_athena_workgroup(archive)
     _queue_athena_result(archive, ["job_name", "status"], [["churn", "Completed"], ["fraud", "Failed"]])
     # When the operator runs the named query on AWS, as CSV
-    code = cli.main(["query", query.name, "--stack-name", stack, "--format", "csv"])
+    with as_operator(stack):
+        code = cli.main(["query", query.name, "--stack-name", stack, "--format", "csv"])
     captured = capsys.readouterr()
     # Then stdout is Athena's answer without its header row duplicated
     assert code == 0, captured.err
@@ -442,7 +444,8 @@ def test_query_runs_the_named_query_in_the_stacks_athena_workgroup(archive, caps
 def test_query_as_a_table(archive, capsys):
     ensure_athena_workgroup(archive)
     _queue_athena_result(archive, ["mode", "jobs"], [["ENSEMBLING", "3"]])
-    assert cli.main(["query", "duration_and_candidates_per_mode", "--stack-name", archive.stack.stack_name]) == 0
+    with as_operator(archive.stack.stack_name):
+        assert cli.main(["query", "duration_and_candidates_per_mode", "--stack-name", archive.stack.stack_name]) == 0
     out = capsys.readouterr().out
     assert "AutoML duration and candidate counts per mode" in out
     assert "ENSEMBLING" in out and "3" in out

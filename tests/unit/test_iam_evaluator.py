@@ -19,7 +19,7 @@ from devtools.emulator.aws import ACCOUNT_ID, REGION
 from devtools.emulator.iam.authorization import authorization_checks, request_resource
 from devtools.emulator.iam.errors import IamEmulationError
 from devtools.emulator.iam.policies import Decision, Principal
-from devtools.emulator.iam.resource_derivations import CallSite
+from devtools.emulator.iam.resource_derivations import QUERY_WORKGROUPS, CallSite
 
 AUTOML_JOBS = f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:automl-job/*"
 TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/jobs"
@@ -192,3 +192,25 @@ def test_publishing_to_a_topic_with_a_customer_managed_key_needs_the_key(moto_to
 def test_a_call_missing_the_parameter_its_resource_comes_from_is_an_emulation_error():
     with pytest.raises(IamEmulationError, match="dynamodb:GetItem"):
         authorization_checks(CallSite("dynamodb", "GetItem", {}))
+
+
+def test_athena_query_calls_are_authorized_on_the_workgroup_the_query_ran_in(monkeypatch):
+    # Given an execution started in the stack's workgroup (enforcement records each start)
+    monkeypatch.setitem(QUERY_WORKGROUPS, "exec-1", "AutoMLJobArchive")
+    workgroup = f"arn:aws:athena:{REGION}:{ACCOUNT_ID}:workgroup/AutoMLJobArchive"
+    start = CallSite("athena", "StartQueryExecution", {"QueryString": "SELECT 1", "WorkGroup": "AutoMLJobArchive"})
+    results = CallSite("athena", "GetQueryResults", {"QueryExecutionId": "exec-1"})
+    # Then the start and the reads are each checked on that workgroup's ARN
+    assert [(c.action, c.resource) for c in authorization_checks(start)] == [("athena:StartQueryExecution", workgroup)]
+    assert [(c.action, c.resource) for c in authorization_checks(results)] == [("athena:GetQueryResults", workgroup)]
+    # And a grant on another workgroup does not cover it
+    other = Principal.from_documents(
+        [{"Statement": [{"Effect": "Allow", "Action": "athena:GetQueryResults", "Resource": f"{workgroup}-other"}]}]
+    )
+    (check,) = authorization_checks(results)
+    assert other.decide(check.action, check.resource) is Decision.IMPLICIT_DENY
+
+
+def test_an_execution_whose_workgroup_is_unknown_is_an_emulation_error():
+    with pytest.raises(IamEmulationError):
+        authorization_checks(CallSite("athena", "GetQueryExecution", {"QueryExecutionId": "never-started"}))

@@ -18,7 +18,7 @@ from devtools.emulator.aws import REGION
 from devtools.emulator.faults import error_response
 from devtools.emulator.iam.authorization import Check, authorization_checks
 from devtools.emulator.iam.policies import Decision, Principal
-from devtools.emulator.iam.resource_derivations import CallSite
+from devtools.emulator.iam.resource_derivations import DEFAULT_WORKGROUP, QUERY_WORKGROUPS, CallSite
 
 # The access-denied error each service answers: DynamoDB, SageMaker, KMS and EventBridge use the common
 # AccessDeniedException, HTTP 400 (e.g. https://docs.aws.amazon.com/sagemaker/latest/APIReference/CommonErrors.html);
@@ -34,6 +34,7 @@ _DENIED_ERRORS: dict[str, tuple[str, int, str | None]] = {
     "sns": ("AuthorizationError", 403, None),
     "cloudformation": ("AccessDenied", 403, None),
     "lambda": ("AccessDeniedException", 403, None),
+    "athena": ("AccessDeniedException", 400, None),
 }
 _PARAMS_KEY = "emulator_iam_params"
 
@@ -85,7 +86,11 @@ class _Enforcement:
             self._installed = True
 
     def _hooks(self) -> list[tuple[str, Any]]:
-        return [("before-parameter-build", self._keep_params), ("before-call", self._authorize)]
+        return [
+            ("before-parameter-build", self._keep_params),
+            ("before-call", self._authorize),
+            ("after-call.athena.StartQueryExecution", self._remember_query_workgroup),
+        ]
 
     def active(self) -> Principal | None:
         with self._lock:
@@ -111,8 +116,14 @@ class _Enforcement:
         return taken
 
     def _keep_params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        if self.active() is not None:
-            context[_PARAMS_KEY] = dict(params)
+        context[_PARAMS_KEY] = dict(params)  # also outside a principal: an Athena start is remembered
+
+    @staticmethod
+    def _remember_query_workgroup(parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        execution = parsed.get("QueryExecutionId")
+        if execution:
+            workgroup = context.get(_PARAMS_KEY, {}).get("WorkGroup") or DEFAULT_WORKGROUP
+            QUERY_WORKGROUPS[execution] = workgroup
 
     def _authorize(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> Any:
         principal = self.active()

@@ -202,6 +202,35 @@ def _event_buses(call: CallSite) -> list[tuple[str, str | None]]:
     ]
 
 
+# Athena authorizes query calls on the query's workgroup
+# (https://docs.aws.amazon.com/athena/latest/ug/example-policies-workgroup.html). A call that names an
+# execution is resolved to the workgroup it was started in, as `enforcement` records each start.
+DEFAULT_WORKGROUP = "primary"
+QUERY_WORKGROUPS: dict[str, str] = {}
+
+
+def _workgroup_arn(call: CallSite, name: str) -> str:
+    return call.arn("athena", f"workgroup/{name}")
+
+
+def _athena_start(call: CallSite) -> list[tuple[str, str | None]]:
+    return [(call.operation, _workgroup_arn(call, call.params.get("WorkGroup") or DEFAULT_WORKGROUP))]
+
+
+def _athena_execution(call: CallSite) -> list[tuple[str, str | None]]:
+    execution = call.params["QueryExecutionId"]
+    workgroup = QUERY_WORKGROUPS.get(execution)
+    if workgroup is None:
+        raise KeyError(f"the IAM emulator does not know the workgroup of query execution {execution}")
+    return [(call.operation, _workgroup_arn(call, workgroup))]
+
+
+_ATHENA: dict[str, Derivation] = {
+    "StartQueryExecution": _athena_start,
+    **dict.fromkeys(("GetQueryExecution", "GetQueryResults", "StopQueryExecution"), _athena_execution),
+}
+
+
 DERIVATIONS: dict[str, dict[str, Derivation]] = {
     "sagemaker": _SAGEMAKER,
     "dynamodb": _DYNAMODB,
@@ -211,4 +240,5 @@ DERIVATIONS: dict[str, dict[str, Derivation]] = {
     "cloudformation": _CLOUDFORMATION,
     "lambda": _LAMBDA,
     "events": {"PutEvents": _event_buses},
+    "athena": _ATHENA,
 }

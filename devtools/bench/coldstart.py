@@ -46,7 +46,7 @@ PRODUCT_CODE = (
     _TIMER
     + "from automl_archive.handlers import archiver\n"
     + "wired = archiver.build_archiver()\n"
-    # The clients a first record creates (dal/aws.py creates each on first use): describe, load, write.
+    # The clients a first record creates (dal/aws/ creates each on first use): describe, load, write.
     + "for dal in (wired._sagemaker, wired._store, wired._archive):\n    dal.connect()\n"
     + _REPORT
 )

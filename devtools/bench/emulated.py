@@ -49,7 +49,7 @@ QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true",
 
 
 def update_kind(params: dict[str, Any]) -> str:
-    """What an UpdateItem request does, from its expressions (see dal/aws.py)."""
+    """What an UpdateItem request does, from its expressions (see dal/aws/job_store.py)."""
     expression = str(params.get("UpdateExpression", ""))
     if expression.startswith("ADD seen_events"):
         return "duplicate-event fingerprint"

@@ -1,6 +1,6 @@
 """What the archiver's logic needs from AWS, as small interfaces.
 
-Logic depends on these Protocols only; `dal/aws.py` implements them with boto3 and unit tests pass
+Logic depends on these Protocols only; `dal/aws/` implements them with boto3 and unit tests pass
 in-memory fakes. Implementations turn AWS errors the logic must decide on into the exceptions below;
 anything else (throttling after retries, 5xx, timeouts) propagates and the queue retries the record.
 """

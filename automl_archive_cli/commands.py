@@ -16,8 +16,8 @@ from automl_archive.dal.aws import DynamoJobStore
 from automl_archive.logic.archive import JobArchiver, Outcome
 from automl_archive.models.messages import JobReference
 from automl_archive_cli.aws import Deployment
+from automl_archive_cli.dead_letter_queues import WORK_QUEUE_DLQ_LABEL, QueueDepth, dead_letter_queues, queue_depth
 from automl_archive_cli.errors import EXIT_FAILED, CliError
-from automl_archive_cli.redrive import WORK_QUEUE_DLQ_LABEL, QueueDepth, dead_letter_queues, queue_depth
 
 # ---------------------------------------------------------------- archive
 

@@ -16,8 +16,8 @@ from botocore.exceptions import ClientError
 import automl_archive_cli.main as cli
 from automl_archive_cli import redrive
 from automl_archive_cli.aws import resolve_stack
+from automl_archive_cli.dead_letter_queues import dead_letter_queues
 from automl_archive_cli.operator_policy import operator_policy
-from automl_archive_cli.redrive import dead_letter_queues
 from devtools.emulator.aws import REGION
 from devtools.emulator.sqs_move_tasks import NOT_A_DEAD_LETTER_QUEUE, SqsMoveTasks
 from tests.e2e.test_cli_operations import ensure_athena_workgroup

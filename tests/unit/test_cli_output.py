@@ -8,7 +8,7 @@ from rich.console import Console
 
 from automl_archive_cli.commands import ArchivedJob, ArchiveStatus, status_renderables
 from automl_archive_cli.console import Progress
-from automl_archive_cli.redrive import QueueDepth
+from automl_archive_cli.dead_letter_queues import QueueDepth
 
 
 def test_the_progress_bar_draws_only_on_a_terminal():

@@ -16,7 +16,8 @@ from botocore.exceptions import ClientError
 from automl_archive.contracts import stack_outputs
 from automl_archive_cli import redrive
 from automl_archive_cli.aws import Deployment
-from automl_archive_cli.redrive import MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, Method, batches_within_limits, redrive_all
+from automl_archive_cli.dead_letter_queues import Method, dead_letter_queues
+from automl_archive_cli.redrive import MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, batches_within_limits, redrive_all
 from devtools.emulator.sqs_move_tasks import NOT_A_DEAD_LETTER_QUEUE, SqsMoveTasks
 
 RULES = ("ChildJobStateChangeRule", "AutoMLApiCallRule")
@@ -115,7 +116,7 @@ class Recording:
 
 def test_every_dead_letter_queue_of_the_outputs_is_drained_its_own_way(stack):
     _, deployment = stack
-    queues = redrive.dead_letter_queues(deployment)
+    queues = dead_letter_queues(deployment)
     # The old redrive knew one queue; now each DLQ output is drained, rule DLQs without a move task.
     assert [(q.label, q.method) for q in queues] == [
         ("work queue DLQ", Method.MOVE_TASK),

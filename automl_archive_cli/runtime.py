@@ -1,10 +1,8 @@
 """Running the product's own archiver from the operator's machine.
 
-`quiet_powertools` keeps the Lambda package's observability off the command's stdout: Powertools
-3.37 honours POWERTOOLS_METRICS_DISABLED only when metrics are flushed, but `add_metric` itself
-prints an EMF blob to stdout whenever a metric reaches 100 values (and raises without a namespace),
-so the shared `metrics` object's `add_metric` is replaced by a no-op for the command's duration.
-Logs go to stderr at WARNING (INFO with --verbose).
+The archiver counts into a sink that keeps nothing (CloudWatch metrics are the functions' business;
+Powertools' `add_metric` would print EMF to stdout at 100 values). `quiet_powertools` keeps the
+Lambda package's logs on stderr, at WARNING (INFO with --verbose).
 """
 
 from __future__ import annotations
@@ -14,13 +12,12 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from automl_archive.composition import build_job_archiver
-from automl_archive.contracts.settings import ArchiverSettings
+from automl_archive.contracts.settings import ALERTS_TOPIC_ARN, ARCHIVE_BUCKET_NAME, JOBS_TABLE_NAME, ArchiverSettings
 from automl_archive.dal.aws import SageMakerApi
 from automl_archive.logic.archive import JobArchiver
-from automl_archive.observability import logger, metrics
+from automl_archive.observability import logger
 from automl_archive_cli.aws import Deployment
 
 
@@ -35,11 +32,9 @@ def quiet_powertools(verbose: bool = False) -> Iterator[None]:
     logger.setLevel(logging.INFO if verbose else logging.WARNING)
     if isinstance(handler, logging.StreamHandler):
         handler.setStream(sys.stderr)
-    metrics.add_metric = _discard_metric  # type: ignore[method-assign]
     try:
         yield
     finally:
-        del metrics.add_metric
         logger.setLevel(previous_level)
         if isinstance(handler, logging.StreamHandler) and previous_stream is not None:
             handler.setStream(previous_stream)
@@ -50,17 +45,26 @@ def quiet_powertools(verbose: bool = False) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _discard_metric(*_: Any, **__: Any) -> None:
-    return None
+class DiscardedMetrics:
+    """The MetricsSink of the operator command: what the archiver counts is not published from here."""
+
+    def count(self, name: str, value: int = 1) -> None:
+        return None
+
+    def seconds(self, name: str, value: float) -> None:
+        return None
+
+    def count_by(self, name: str, dimension: str, value: str) -> None:
+        return None
 
 
 def archiver_settings(deployment: Deployment, function_environment: dict[str, str]) -> ArchiverSettings:
     """The deployed archiver's settings, validated by the product's own model (stack outputs win)."""
     environ = {
         **function_environment,
-        "JOBS_TABLE_NAME": deployment.jobs_table_name,
-        "ARCHIVE_BUCKET_NAME": deployment.archive_bucket_name,
-        "ALERTS_TOPIC_ARN": deployment.alerts_topic_arn,
+        JOBS_TABLE_NAME: deployment.jobs_table_name,
+        ARCHIVE_BUCKET_NAME: deployment.archive_bucket_name,
+        ALERTS_TOPIC_ARN: deployment.alerts_topic_arn,
     }
     return ArchiverSettings.from_environ(environ)
 
@@ -68,4 +72,4 @@ def archiver_settings(deployment: Deployment, function_environment: dict[str, st
 def build_archiver(settings: ArchiverSettings, sagemaker: SageMakerApi) -> JobArchiver:
     """A JobArchiver wired to the real DAL classes, as the Lambda handler builds it, with every
     client created in this thread (the backfill's workers share them)."""
-    return build_job_archiver(settings, sagemaker=sagemaker, connect_now=True)
+    return build_job_archiver(settings, sagemaker=sagemaker, connect_now=True, metrics=DiscardedMetrics())

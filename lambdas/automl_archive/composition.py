@@ -45,10 +45,14 @@ def assemble_archiver(
 
 
 def build_job_archiver(
-    settings: ArchiverSettings, sagemaker: SageMakerApi | None = None, connect_now: bool = False
+    settings: ArchiverSettings,
+    sagemaker: SageMakerApi | None = None,
+    connect_now: bool = False,
+    metrics: MetricsSink | None = None,
 ) -> JobArchiver:
     """`sagemaker` replaces the default client wrapper (the CLI's rate-limited one); `connect_now`
-    creates every boto3 client in the calling thread (client creation is not thread-safe)."""
+    creates every boto3 client in the calling thread (client creation is not thread-safe); `metrics`
+    replaces CloudWatch's (the CLI counts nothing)."""
     sagemaker = sagemaker or SageMakerApi(settings.sagemaker_retry_mode, settings.sagemaker_max_attempts)
     store = DynamoJobStore(settings.jobs_table_name)
     archive = S3Archive(settings.archive_bucket_name)
@@ -57,7 +61,12 @@ def build_job_archiver(
         for dal in (sagemaker, store, archive, notifier):
             dal.connect()
     return assemble_archiver(
-        settings, sagemaker=sagemaker, store=store, archive=archive, notifier=notifier, metrics=PowertoolsMetrics()
+        settings,
+        sagemaker=sagemaker,
+        store=store,
+        archive=archive,
+        notifier=notifier,
+        metrics=metrics or PowertoolsMetrics(),
     )
 
 

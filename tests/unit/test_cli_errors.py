@@ -8,11 +8,13 @@ from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
 
 from automl_archive.contracts import stack_outputs
+from automl_archive.contracts.settings import ArchiverSettings
+from automl_archive.dal.aws import SageMakerApi
 from automl_archive.observability import metrics
 from automl_archive_cli import aws
 from automl_archive_cli.errors import CliError
 from automl_archive_cli.main import main
-from automl_archive_cli.runtime import quiet_powertools
+from automl_archive_cli.runtime import build_archiver
 
 RULE_DLQ = stack_outputs.rule_dead_letter_queue("SomeRule")
 OUTPUTS = {key: f"value-of-{key}" for key in (*aws.REQUIRED_OUTPUTS, RULE_DLQ.url, RULE_DLQ.arn)}
@@ -202,16 +204,18 @@ def test_an_unreachable_endpoint_from_main_exits_2(no_aws_configuration, monkeyp
     assert "Traceback" not in err
 
 
-def test_archiver_metrics_never_reach_stdout(capsys, monkeypatch):
-    # Given no metrics namespace (add_metric would print EMF at 100 values, or raise without a namespace)
+def test_the_cli_archiver_counts_into_a_sink_that_prints_nothing(capsys, monkeypatch):
+    # Given no metrics namespace (Powertools' add_metric would print EMF at 100 values, or raise)
     monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE", raising=False)
-    # When the archiver's code adds 250 values of a metric under quiet_powertools
-    with quiet_powertools():
-        for _ in range(250):
-            metrics.add_metric(name="Describes", unit="Count", value=1)
-    # Then nothing was printed and the shared metrics object is restored afterwards
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    settings = ArchiverSettings("jobs", "archive", "arn:aws:sns:us-east-1:123456789012:alerts")
+    # When the archiver the CLI builds counts 250 times
+    archiver = build_archiver(settings, SageMakerApi("standard", 1))
+    for _ in range(250):
+        archiver._metrics.count("Describes")
+    # Then nothing reached stdout, and the functions' shared Powertools metrics saw none of it
     assert capsys.readouterr().out == ""
-    assert "add_metric" not in vars(metrics)
+    assert "Describes" not in metrics.metric_set
 
 
 def test_deploy_preflight_says_what_to_fix_in_one_line_without_credentials(no_aws_configuration, monkeypatch, capsys):

@@ -1,6 +1,6 @@
 """`make bench` / `python -m devtools.bench`: every performance figure against its floor, measured in one run.
 
-Prints the machine and one table; writes bench/results.json (and docs/performance-results.json with
+Prints the machine and one table; writes devtools/bench/results.json (and docs/performance-results.json with
 --record). Each piece runs in its own interpreter (devtools/bench/coldstart.py, cpu.py, emulated.py).
 """
 

@@ -3,7 +3,7 @@
 The rules that make duplicated, out-of-order events safe:
 - every DynamoDB write is conditional on the state's ordering key, so nothing regresses;
 - S3 keys are derived from the state, so a repeated write lands on the same key;
-- an alert is claimed per job and terminal status before it is published (see `_alert`).
+- an alert is claimed per job and terminal status before it is published (logic/alert_delivery.py).
 
 A running job is not followed here: SageMaker emits no AutoML event, and the states no event
 announces are found by the reconcile pass (logic/reconcile.py), which runs every minute.

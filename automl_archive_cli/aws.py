@@ -28,7 +28,6 @@ from botocore.exceptions import (
 from automl_archive.contracts import stack_outputs
 from automl_archive_cli.errors import EXIT_FAILED, CliError
 
-DEFAULT_STACK_NAME = "AutoMLJobArchive"
 REQUIRED_OUTPUTS = stack_outputs.REQUIRED
 _REJECTED_CREDENTIAL_CODES = frozenset(
     {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException"}

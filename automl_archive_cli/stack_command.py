@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
+from automl_archive.contracts import stack_outputs
 from automl_archive.contracts.settings import ConfigurationError
 from automl_archive_cli import aws
 from automl_archive_cli.errors import EXIT_USAGE, CliError
@@ -41,7 +42,7 @@ def stack_options(function: F) -> F:
     return click.option(
         "--stack-name",
         envvar=STACK_ENV,
-        default=aws.DEFAULT_STACK_NAME,
+        default=stack_outputs.DEFAULT_STACK_NAME,
         show_default=True,
         show_envvar=True,
         help="The deployed stack.",

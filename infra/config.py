@@ -18,7 +18,6 @@ LAMBDA_REQUIREMENTS = LAMBDAS_DIR / "requirements.txt"
 # --- Names ---------------------------------------------------------------------------------------
 PROJECT_NAME = "automl-job-archive"
 TAG_KEY = "project"
-DEFAULT_STACK_NAME = "AutoMLJobArchive"
 LOG_LEVEL = "INFO"
 
 # --- Archiver function ---------------------------------------------------------------------------

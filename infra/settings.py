@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from automl_archive.contracts import stack_outputs
 from automl_archive.contracts.job_status import ALERT_CATEGORIES, DEFAULT_ALERT_CATEGORIES
 from automl_archive.contracts.settings import (
     CHILD_LINK_TTL_DAYS,
@@ -23,7 +24,6 @@ from infra.config import (
     ATHENA_MIN_BYTES_SCANNED_CUTOFF,
     DEFAULT_ATHENA_BYTES_SCANNED_CUTOFF,
     DEFAULT_QUEUE_AGE_ALARM_SECONDS,
-    DEFAULT_STACK_NAME,
     MAX_QUEUE_AGE_ALARM_SECONDS,
     MIN_QUEUE_AGE_ALARM_SECONDS,
 )
@@ -105,7 +105,7 @@ def _as_emails(key: str, value: Any) -> list[str]:
 class ArchiveSettings:
     """Deploy-time settings, validated. Build with :meth:`from_context`."""
 
-    stack_name: str = DEFAULT_STACK_NAME
+    stack_name: str = stack_outputs.DEFAULT_STACK_NAME
     alert_emails: tuple[str, ...] = ()
     alert_on_statuses: tuple[str, ...] = DEFAULT_ALERT_CATEGORIES
     archiver_max_concurrency: int = 5

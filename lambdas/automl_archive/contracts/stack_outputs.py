@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+# The stack's name unless the deployer chooses another (CDK context `stack_name`; the CLI's --stack-name).
+DEFAULT_STACK_NAME = "AutoMLJobArchive"
+
 WORK_QUEUE_URL = "WorkQueueUrl"
 WORK_QUEUE_ARN = "WorkQueueArn"
 JOBS_TABLE_NAME = "JobsTableName"

@@ -226,6 +226,10 @@ def print_operator_policy(stack_name: str, region: str | None, verbose: bool) ->
 for _command in data_commands.COMMANDS:
     cli.add_command(_command)
 
+# `export` was this command's name before one verb was chosen (decision 22): scripts that still call
+# it keep working, and it is left out of --help.
+cli.add_command(click.Command("export", params=archive.params, callback=archive.callback, hidden=True))
+
 
 # ---------------------------------------------------------------- entry point
 

@@ -94,6 +94,13 @@ def test_invalid_arguments_exit_with_usage_code_2(argv, capsys):
     assert "Usage:" in capsys.readouterr().err
 
 
+def test_the_former_export_verb_is_archive_and_left_out_of_help(capsys):
+    assert cli.commands["export"].callback is cli.commands["archive"].callback
+    assert main(["--help"]) == 0
+    listed = capsys.readouterr().out
+    assert " archive " in listed and " export " not in listed
+
+
 def test_every_command_has_its_own_help(capsys):
     for name in cli.commands:
         assert main([name, "--help"]) == 0

@@ -205,10 +205,10 @@ class FakeNotifier:
     published: list[dict[str, Any]] = field(default_factory=list)
     fail_next: list[Exception] = field(default_factory=list)
 
-    def publish(self, subject: str, message: str, attributes: dict[str, str]) -> str:
+    def publish(self, subject: str, message: str, attributes: dict[str, str], chat: str) -> str:
         if self.fail_next:
             raise self.fail_next.pop(0)
-        self.published.append({"subject": subject, "message": message, "attributes": attributes})
+        self.published.append({"subject": subject, "message": message, "attributes": attributes, "chat": chat})
         return f"msg-{len(self.published)}"
 
 

@@ -119,9 +119,12 @@ def test_archive_notifier_and_queue_reach_their_resources(fresh_aws):
     alerts_url = sqs.create_queue(QueueName="alerts")["QueueUrl"]
     alerts_arn = sqs.get_queue_attributes(QueueUrl=alerts_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=alerts_arn)
-    SnsNotifier(topic).publish("subject", "body", {"status": "Failed", "problem_type": ""})
+    chat = json.dumps({"version": "1.0", "source": "custom", "content": {"description": "chat"}})
+    SnsNotifier(topic).publish("subject", "body", {"status": "Failed", "problem_type": ""}, chat)
     envelope = json.loads(sqs.receive_message(QueueUrl=alerts_url)["Messages"][0]["Body"])
+    # An SQS subscriber gets the structured message's "default" text (the chat JSON goes to HTTPS)
     assert envelope["Subject"] == "subject"
+    assert envelope["Message"] == "body"
     assert envelope["MessageAttributes"] == {"status": {"Type": "String", "Value": "Failed"}}
 
 

@@ -13,7 +13,10 @@ from typing import Any
 
 import pytest
 
+from automl_archive.dal.aws import SnsNotifier
+from automl_archive.logic.alerts import build_alert
 from automl_archive.wall_clock import utc_now
+from devtools.chat_notification import chat_notification_errors
 from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws
 from devtools.emulator.event_builders import cloudtrail_event
@@ -341,3 +344,26 @@ def test_synthesize_reports_failures(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("raise SystemExit('no stack here')\n")
     with pytest.raises(RuntimeError, match="no stack here"):
         synthesize(tmp_path, outdir=tmp_path / "out")
+
+
+def test_a_real_alert_reaches_the_inbox_as_readable_text_and_fits_the_publish_limit(fresh_aws: LocalAws) -> None:
+    # Given the alerts topic with the inbox (an SQS subscriber) and an alert with a huge failure reason
+    topic_arn = fresh_aws.client("sns").create_topic(Name="alerts")["TopicArn"]
+    inbox = AlertsInbox(fresh_aws, topic_arn)
+    record = {
+        "job_name": "churn-v1", "job_arn": "arn:aws:sagemaker:us-east-1:123456789012:automl-job/churn-v1",
+        "status": "Failed", "secondary_status": "Failed", "alert_category": "Failed", "problem_type": None,
+        "failure_reason": "x" * 500_000, "partial_failure_reasons": ["y" * 5_000] * 1_000,
+        "duration_seconds": 60, "creation_time": "2026-11-20T09:00:00Z", "end_time": None,
+        "best_candidate_name": None,
+    }  # fmt: skip
+    alert = build_alert(record, "s3://archive/raw.json", "s3://archive/record.json")
+
+    # When it is published through the SNS adapter (MessageStructure json; the emulator enforces 256 KB)
+    SnsNotifier(topic_arn).publish(alert.subject, alert.message, alert.attributes, alert.chat)
+
+    # Then the SQS subscriber gets the "default" text, subject and attributes; the chat JSON is for HTTPS
+    [received] = inbox.read()
+    assert (received.subject, received.message, received.attributes) == (alert.subject, alert.message, alert.attributes)
+    assert '"source": "custom"' not in received.message
+    assert chat_notification_errors(json.loads(alert.chat)) == []

@@ -17,6 +17,7 @@ from automl_archive.logic import archive as archive_module
 from automl_archive.logic.archive import JobArchiver, Outcome
 from automl_archive.models.messages import ChildJobEvent, JobReference
 from devtools.answers import arn, best_candidate, v1_answer, v2_answer
+from devtools.chat_notification import chat_notification_errors
 from devtools.fakes import FakeArchive, FakeNotifier, FakeQueue, FakeSageMaker, FakeStore, RecordingMetrics
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -139,6 +140,9 @@ def test_failed_job_alerts_exactly_once_with_readable_message(world):
         "problem_type": "BinaryClassification",
         "job_name": "churn-v1",
     }
+    # And the same publish carries the chat rendering, a valid custom notification
+    assert chat_notification_errors(json.loads(alert["chat"])) == []
+    assert json.loads(alert["chat"])["content"]["title"] == "AutoML job churn-v1 failed"
 
 
 def test_publish_failure_is_retried_by_the_same_message_and_alerts_once(world):

@@ -144,7 +144,11 @@ class Archive(Protocol):
 
 
 class Notifier(Protocol):
-    def publish(self, subject: str, message: str, attributes: dict[str, str]) -> str: ...
+    def publish(self, subject: str, message: str, attributes: dict[str, str], chat: str) -> str:
+        """One publish for every subscriber: `message` is the readable text (e-mail and any subscriber
+        without a message of its own), `chat` the custom-notification JSON AWS Chatbot reads; returns
+        the message id. One call per alert: the exactly-once alert design depends on it."""
+        ...
 
 
 class WorkQueue(Protocol):

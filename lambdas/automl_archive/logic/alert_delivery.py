@@ -75,7 +75,7 @@ class AlertDelivery:
         notification_id = self._published.get((job_key, status))
         if notification_id is None:
             alert = build_alert(record, self._archive.location(raw_s3_key), self._archive.location(record_s3_key))
-            notification_id = self._notifier.publish(alert.subject, alert.message, alert.attributes)
+            notification_id = self._notifier.publish(alert.subject, alert.message, alert.attributes, alert.chat)
             self._published[(job_key, status)] = notification_id
             self._metrics.count(ALERTS_SENT)
             logger.info("Alert sent", extra={"alert_category": category, "notification_id": notification_id})

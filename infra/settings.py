@@ -46,6 +46,27 @@ RENAMED_CONTEXT_KEYS = {
     "exporter_batch_size": "archiver_batch_size",
 }
 
+# AWS Chatbot ("Amazon Q Developer in chat applications") channel ids: the patterns CloudFormation
+# documents for each property.
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-slackchannelconfiguration.html
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-microsoftteamschannelconfiguration.html
+# (the channel patterns also in https://docs.aws.amazon.com/chatbot/latest/APIReference/API_SlackChannelConfiguration.html
+# and API_TeamsChannelConfiguration.html).
+_UUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+_TEAMS_CHANNEL_CHARS = r"[a-zA-Z0-9-_=+/.,]"
+CHAT_ID_PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
+    "slack_workspace_id": (re.compile(r"^[0-9A-Z]{1,255}$"), "a Slack workspace id like T012ABCDEFG"),
+    "slack_channel_id": (re.compile(r"^[A-Za-z0-9]{1,255}$"), "a Slack channel id like C07EZ1ABC23"),
+    "teams_tenant_id": (re.compile(rf"^{_UUID}$"), "a Microsoft Teams tenant id (a GUID)"),
+    "teams_team_id": (re.compile(rf"^{_UUID}$"), "a Microsoft Teams team id (a GUID)"),
+    "teams_channel_id": (
+        re.compile(rf"^(?=.{{1,255}}$){_TEAMS_CHANNEL_CHARS}*%3[aA]{_TEAMS_CHANNEL_CHARS}*%40{_TEAMS_CHANNEL_CHARS}*$"),
+        "a URL-encoded Microsoft Teams channel id like 19%3Aabc%40thread.tacv2",
+    ),
+}
+SLACK_KEYS = ("slack_workspace_id", "slack_channel_id")
+TEAMS_KEYS = ("teams_tenant_id", "teams_team_id", "teams_channel_id")
+
 _EMAIL_RE = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 _STACK_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
 
@@ -101,6 +122,36 @@ def _as_emails(key: str, value: Any) -> list[str]:
     return emails
 
 
+def _chat_ids(get: Callable[[str], Any], keys: tuple[str, ...], what: str) -> tuple[str, ...] | None:
+    """The ids of one chat channel: all of `keys` given and well formed, or none (None: no channel)."""
+    given = {key: get(key) for key in keys if get(key) not in (None, "")}
+    if not given:
+        return None
+    missing = [key for key in keys if key not in given]
+    if missing:
+        raise SettingsError(
+            f"CDK context '{missing[0]}' is missing: a {what} channel needs {', '.join(keys)} together."
+        )
+    for key, value in given.items():
+        pattern, expected = CHAT_ID_PATTERNS[key]
+        if not isinstance(value, str) or not pattern.match(value):
+            raise _fail(key, value, expected)
+    return tuple(given[key] for key in keys)
+
+
+@dataclass(frozen=True)
+class SlackChannel:
+    workspace_id: str
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class TeamsChannel:
+    tenant_id: str
+    team_id: str
+    channel_id: str
+
+
 @dataclass(frozen=True)
 class ArchiveSettings:
     """Deploy-time settings, validated. Build with :meth:`from_context`."""
@@ -123,6 +174,9 @@ class ArchiveSettings:
     # is low ("decreases account's UnreservedConcurrentExecution below its minimum value"); overlapping
     # sweeps are safe without one, so it is an opt-in.
     sweep_reserved_concurrency: int = 0
+    # Optional AWS Chatbot channels for the alerts and operations topics (None: not created).
+    slack: SlackChannel | None = None
+    teams: TeamsChannel | None = None
 
     @classmethod
     def from_context(cls, context: Mapping[str, Any] | Callable[[str], Any]) -> ArchiveSettings:
@@ -169,8 +223,13 @@ class ArchiveSettings:
                 "a CloudWatch Logs retention: " + ", ".join(map(str, CLOUDWATCH_RETENTION_DAYS)),
             )
 
+        slack = _chat_ids(get, SLACK_KEYS, "Slack")
+        teams = _chat_ids(get, TEAMS_KEYS, "Microsoft Teams")
+
         return cls(
             stack_name=stack_name,
+            slack=SlackChannel(*slack) if slack else None,
+            teams=TeamsChannel(*teams) if teams else None,
             alert_emails=tuple(emails),
             alert_on_statuses=tuple(statuses),
             archiver_max_concurrency=_as_int(

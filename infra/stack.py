@@ -13,6 +13,7 @@ from datalake.names import athena_workgroup_name, glue_database_name
 from infra import config
 from infra.constructs.alerts import Alerts
 from infra.constructs.archiver import TIMEOUT, Archiver, ArchiverResources
+from infra.constructs.chat_channels import ChatChannels
 from infra.constructs.datalake import DataLake
 from infra.constructs.function import build_dependencies_layer
 from infra.constructs.ingest import Ingest
@@ -91,6 +92,15 @@ class AutoMLJobArchiveStack(Stack):
             ),
             settings=settings,
         )
+        if settings.slack or settings.teams:
+            self.chat_channels = ChatChannels(
+                self,
+                "ChatChannels",
+                stack_name=settings.stack_name,
+                topics={"alerts": self.alerts.topic, "operations": self.monitoring.topic},
+                slack=settings.slack,
+                teams=settings.teams,
+            )
         self._build_outputs()
 
     def _output(self, logical_id: str, value: str, description: str) -> None:

@@ -99,11 +99,20 @@ class SynthesizedApp:
 # ---------------------------------------------------------------- synth
 
 
-def synthesize(app_dir: Path = REPO_ROOT, outdir: Path | None = None, stack_name: str | None = None) -> SynthesizedApp:
-    """Run `python app.py` with CDK_OUTDIR set (no CDK CLI needed) and locate the stack's artifacts."""
+def synthesize(
+    app_dir: Path = REPO_ROOT,
+    outdir: Path | None = None,
+    stack_name: str | None = None,
+    context: dict[str, Any] | None = None,
+) -> SynthesizedApp:
+    """Run `python app.py` with CDK_OUTDIR set (no CDK CLI needed) and locate the stack's artifacts.
+
+    `context` is passed as the CDK CLI passes `-c key=value` (CDK_CONTEXT_JSON, which wins over cdk.json).
+    """
     target = outdir or Path(tempfile.mkdtemp(prefix="cdk-synth-"))
     env = {
         **os.environ,
+        **({"CDK_CONTEXT_JSON": json.dumps(context)} if context else {}),
         "CDK_OUTDIR": str(target),
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
         "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",

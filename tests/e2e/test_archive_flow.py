@@ -43,6 +43,9 @@ def test_the_failure_alerts_once_with_a_useful_message(archive, played):
     assert alert.attributes["problem_type"]
     assert "console.aws.amazon.com/sagemaker" in alert.message
     assert f"s3://{archive.stack.output('ArchiveBucketName')}/raw/automl-jobs/fraud-v1-fails/" in alert.message
+    # The publish is structured (MessageStructure json): an SQS subscriber gets the readable "default"
+    # text, never the chat JSON meant for AWS Chatbot's HTTPS subscription
+    assert alert.message.startswith("AutoML job fraud-v1-fails failed.")
 
 
 def test_records_are_athena_ready_json_lines(archive, played):

@@ -46,8 +46,8 @@ RENAMED_CONTEXT_KEYS = {
     "exporter_batch_size": "archiver_batch_size",
 }
 
-# AWS Chatbot ("Amazon Q Developer in chat applications") channel ids: the patterns CloudFormation
-# documents for each property.
+# AWS Chatbot ("Amazon Q Developer in chat applications") channel ids: the pattern and length CloudFormation
+# documents for each property (checked against the resource schemas cfn-lint bundles).
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-slackchannelconfiguration.html
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-microsoftteamschannelconfiguration.html
 # (the channel patterns also in https://docs.aws.amazon.com/chatbot/latest/APIReference/API_SlackChannelConfiguration.html
@@ -56,11 +56,11 @@ _UUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f
 _TEAMS_CHANNEL_CHARS = r"[a-zA-Z0-9-_=+/.,]"
 CHAT_ID_PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
     "slack_workspace_id": (re.compile(r"^[0-9A-Z]{1,255}$"), "a Slack workspace id like T012ABCDEFG"),
-    "slack_channel_id": (re.compile(r"^[A-Za-z0-9]{1,255}$"), "a Slack channel id like C07EZ1ABC23"),
+    "slack_channel_id": (re.compile(r"^[A-Za-z0-9]{1,256}$"), "a Slack channel id like C07EZ1ABC23"),
     "teams_tenant_id": (re.compile(rf"^{_UUID}$"), "a Microsoft Teams tenant id (a GUID)"),
     "teams_team_id": (re.compile(rf"^{_UUID}$"), "a Microsoft Teams team id (a GUID)"),
     "teams_channel_id": (
-        re.compile(rf"^(?=.{{1,255}}$){_TEAMS_CHANNEL_CHARS}*%3[aA]{_TEAMS_CHANNEL_CHARS}*%40{_TEAMS_CHANNEL_CHARS}*$"),
+        re.compile(rf"^(?=.{{1,256}}$){_TEAMS_CHANNEL_CHARS}*%3[aA]{_TEAMS_CHANNEL_CHARS}*%40{_TEAMS_CHANNEL_CHARS}*$"),
         "a URL-encoded Microsoft Teams channel id like 19%3Aabc%40thread.tacv2",
     ),
 }

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+import cfnlint
 import pytest
 from aws_cdk.assertions import Template
+from cfnlint.api import lint
 
 import app as cdk_app
-from infra.settings import SettingsError
+from infra.settings import CHAT_ID_PATTERNS, SettingsError
 from tests.infrastructure.conftest import TEST_CONTEXT, Synthesized
+from tests.infrastructure.test_checks import ACCEPTED_CFN_LINT_RULES
 
 SLACK = {"slack_workspace_id": "T012ABCDEFG", "slack_channel_id": "C07EZ1ABC23"}
 TEAMS = {
@@ -103,3 +108,42 @@ def test_a_malformed_or_missing_channel_id_fails_synth_naming_the_key(
 ) -> None:
     with pytest.raises(SettingsError, match=f"'{key}'"):
         cdk_app.build_app({**TEST_CONTEXT, **context}, outdir=str(tmp_path))
+
+
+def test_cfn_lint_finds_no_error_in_the_channel_configurations(with_channels: Template) -> None:
+    # Given the template with channels / When cfn-lint checks it against the resource schemas
+    # (which carry the ids' documented patterns) / Then the channel configurations have no error
+    matches = lint(json.dumps(with_channels.to_json()), regions=["us-east-1", "eu-west-1"])
+    errors = [f"{m.rule.id} {m.path_string}: {m.message}" for m in matches if m.rule.id.startswith("E")]
+    assert errors == []
+    assert [m for m in matches if "Chat" in m.path_string and m.rule.id not in ACCEPTED_CFN_LINT_RULES] == []
+
+
+SCHEMA_PROPERTIES = {
+    "slack_workspace_id": ("AWS::Chatbot::SlackChannelConfiguration", "SlackWorkspaceId"),
+    "slack_channel_id": ("AWS::Chatbot::SlackChannelConfiguration", "SlackChannelId"),
+    "teams_tenant_id": ("AWS::Chatbot::MicrosoftTeamsChannelConfiguration", "TeamsTenantId"),
+    "teams_team_id": ("AWS::Chatbot::MicrosoftTeamsChannelConfiguration", "TeamId"),
+    "teams_channel_id": ("AWS::Chatbot::MicrosoftTeamsChannelConfiguration", "TeamsChannelId"),
+}
+SAMPLES = [
+    *SLACK.values(), *TEAMS.values(), "", "t012abc", "C07-bad!", "A" * 256, "A" * 257, "not-a-guid",
+    "19:abc@thread.tacv2", "19%3A" + "a" * 250 + "%40t", "0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0",
+]  # fmt: skip
+
+
+def _schema_property(resource_type: str, name: str) -> dict[str, Any]:
+    """The property as CloudFormation's registry schema (bundled with cfn-lint) defines it."""
+    schemas = Path(cfnlint.__file__).parent / "data" / "schemas"
+    resource_file = json.loads((schemas / "providers" / "us-east-1.json").read_text())[resource_type]
+    properties: dict[str, Any] = json.loads((schemas / "resources" / f"{resource_file}.json").read_text())["properties"]
+    return properties[name]
+
+
+@pytest.mark.parametrize("key", sorted(SCHEMA_PROPERTIES))
+def test_each_id_is_accepted_exactly_when_cloudformation_accepts_it(key: str) -> None:
+    schema = _schema_property(*SCHEMA_PROPERTIES[key])
+    ours, _ = CHAT_ID_PATTERNS[key]
+    for sample in SAMPLES:
+        theirs = bool(re.match(schema["pattern"], sample)) and schema["minLength"] <= len(sample) <= schema["maxLength"]
+        assert bool(ours.match(sample)) == theirs, (key, sample)

@@ -15,6 +15,7 @@ from infra.constructs.alerts import Alerts
 from infra.constructs.archiver import TIMEOUT, Archiver, ArchiverResources
 from infra.constructs.chat_channels import ChatChannels
 from infra.constructs.datalake import DataLake
+from infra.constructs.event_schema import EventSchema
 from infra.constructs.function import build_dependencies_layer
 from infra.constructs.ingest import Ingest
 from infra.constructs.monitored import MonitoredResources
@@ -92,6 +93,7 @@ class AutoMLJobArchiveStack(Stack):
             ),
             settings=settings,
         )
+        self.event_schema = EventSchema(self, "EventSchema", stack_name=settings.stack_name)
         if settings.slack or settings.teams:
             self.chat_channels = ChatChannels(
                 self,

@@ -9,6 +9,7 @@ the caller sees exactly the exception class and code AWS would give, and botocor
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable
@@ -169,6 +170,24 @@ def _sns(operation: str, params: dict[str, Any]) -> Violation | None:
         size += len(str(attribute.get("StringValue", "")).encode()) + len(attribute.get("BinaryValue", b""))
     if size > SNS_MAX_MESSAGE_BYTES:
         return Violation("InvalidParameter", "Invalid parameter: Message too long")
+    if params.get("MessageStructure") == "json":
+        return _sns_structured_message(str(params.get("Message", "")))
+    return None
+
+
+def _sns_structured_message(message: str) -> Violation | None:
+    """With MessageStructure json, Message must be a JSON object with a string "default" and a string per
+    protocol (API_Publish); moto checks it only when it delivers, and not the values' types."""
+    try:
+        structure = json.loads(message)
+    except ValueError:
+        return Violation("InvalidParameter", "Invalid parameter: Message Structure - JSON message body failed to parse")
+    if not isinstance(structure, dict) or not isinstance(structure.get("default"), str):
+        return Violation(
+            "InvalidParameter", "Invalid parameter: Message Structure - No default entry in JSON message body"
+        )
+    if not all(isinstance(value, str) for value in structure.values()):
+        return Violation("InvalidParameter", "Invalid parameter: Message Structure - message values must be strings")
     return None
 
 

@@ -76,6 +76,15 @@ def test_sns_rejects_subjects_aws_rejects(topic, subject):
     assert _code(lambda: sns.publish(TopicArn=arn, Subject=subject, Message="m")) == "InvalidParameter"
 
 
+@pytest.mark.parametrize("message", ["not json", "[]", '{"email": "text"}', '{"default": "text", "https": {"a": 1}}'])
+def test_sns_rejects_a_structured_message_without_a_string_default_or_with_other_values(topic, message):
+    # https://docs.aws.amazon.com/sns/latest/api/API_Publish.html: MessageStructure json needs a JSON
+    # object with a string "default" key (moto checks it only on delivery)
+    sns, arn = topic
+    assert _code(lambda: sns.publish(TopicArn=arn, Message=message, MessageStructure="json")) == "InvalidParameter"
+    sns.publish(TopicArn=arn, Message='{"default": "text", "https": "{}"}', MessageStructure="json")
+
+
 def test_sns_rejects_a_message_over_256_kb_and_accepts_the_limit(topic):
     sns, arn = topic
     assert _code(lambda: sns.publish(TopicArn=arn, Message="x" * (SNS_MAX_MESSAGE_BYTES + 1))) == "InvalidParameter"

@@ -11,11 +11,11 @@ from automl_archive.dal.aws.notifier import structured_message
 from automl_archive.logic.alerts import (
     CHAT_DESCRIPTION_LIMIT,
     CHAT_TITLE_LIMIT,
-    PUBLISH_LIMIT_BYTES,
     SUBJECT_LIMIT,
     build_alert,
 )
 from devtools.chat_notification import chat_notification_errors
+from devtools.emulator.limits import SNS_MAX_MESSAGE_BYTES
 
 JOB_ARN = "arn:aws:sagemaker:eu-west-1:123456789012:automl-job/churn-v1"
 RAW = "s3://archive/raw/automl-jobs/churn-v1/Failed.json"
@@ -103,7 +103,7 @@ def test_a_huge_failure_reason_keeps_every_rendering_bounded_and_the_publish_und
     assert chat["content"]["description"].count("x") < CHAT_DESCRIPTION_LIMIT
     assert "Partial failures: 10000" in chat["content"]["description"]
     assert "... and 9990 more in the archived record" in alert.message
-    assert publish_size(alert.subject, alert.message, alert.attributes, alert.chat) < PUBLISH_LIMIT_BYTES
+    assert publish_size(alert.subject, alert.message, alert.attributes, alert.chat) < SNS_MAX_MESSAGE_BYTES
 
 
 def test_a_long_job_name_keeps_subject_and_title_within_their_limits():

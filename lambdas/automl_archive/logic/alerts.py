@@ -22,8 +22,6 @@ from typing import Any
 
 # SNS Publish: a subject is "less than 100 characters long" (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html).
 SUBJECT_LIMIT = 99
-# SNS Publish: at most 256 KB (262,144 bytes) for the message, the JSON structure included.
-PUBLISH_LIMIT_BYTES = 262_144
 
 # The product's bounds (the custom-notification page sets none).
 REASON_LIMIT = 2_000  # one failure reason, in the e-mail text

@@ -167,6 +167,11 @@ class Deployment:
         return self.outputs[stack_outputs.ARCHIVER_FUNCTION_NAME]
 
     @property
+    def state_change_event_bus_arn(self) -> str | None:
+        """The bus of the AutoML Job State Change event; None when the stack publishes none."""
+        return self.outputs.get(stack_outputs.STATE_CHANGE_EVENT_BUS_ARN)
+
+    @property
     def partition(self) -> str:
         """The ARN partition (aws, aws-cn, aws-us-gov), read from the work queue's ARN."""
         return self.work_queue_arn.split(":")[1]

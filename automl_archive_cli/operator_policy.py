@@ -133,6 +133,12 @@ def operator_policy(deployment: Deployment) -> dict[str, Any]:
                 ],
             ),
             _statement("PublishAlerts", ["sns:Publish"], [deployment.alerts_topic_arn]),
+            # archive and backfill --direct publish the state-change event of a state they archive.
+            *(
+                [_statement("PublishStateChangeEvents", ["events:PutEvents"], [deployment.state_change_event_bus_arn])]
+                if deployment.state_change_event_bus_arn
+                else []
+            ),
             # The alerts topic is encrypted with a customer-managed key: publishing needs the key.
             _statement("AlertsKey", ["kms:GenerateDataKey", "kms:Decrypt"], [deployment.alerts_key_arn]),
             # backfill enqueues, redrive sends the rule DLQs' events and is a

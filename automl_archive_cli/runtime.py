@@ -14,7 +14,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from automl_archive.composition import build_job_archiver
-from automl_archive.contracts.settings import ALERTS_TOPIC_ARN, ARCHIVE_BUCKET_NAME, JOBS_TABLE_NAME, ArchiverSettings
+from automl_archive.contracts.settings import (
+    ALERTS_TOPIC_ARN,
+    ARCHIVE_BUCKET_NAME,
+    JOBS_TABLE_NAME,
+    STATE_CHANGE_EVENT_BUS,
+    ArchiverSettings,
+)
 from automl_archive.dal.aws import SageMakerApi
 from automl_archive.logic.archive import JobArchiver
 from automl_archive.observability import logger
@@ -65,6 +71,8 @@ def archiver_settings(deployment: Deployment, function_environment: dict[str, st
         JOBS_TABLE_NAME: deployment.jobs_table_name,
         ARCHIVE_BUCKET_NAME: deployment.archive_bucket_name,
         ALERTS_TOPIC_ARN: deployment.alerts_topic_arn,
+        # A state the command archives publishes its event as the function would (none: no bus output).
+        STATE_CHANGE_EVENT_BUS: deployment.state_change_event_bus_arn or "",
     }
     return ArchiverSettings.from_environ(environ)
 

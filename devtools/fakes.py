@@ -13,8 +13,11 @@ from automl_archive.dal.interfaces import (
     CandidatesUnavailable,
     ChildJobNotFound,
     ChildLink,
+    EventNotAccepted,
     InvalidWatermark,
     JobNotFound,
+    SavedState,
+    StateChangeEvent,
     StoredJob,
     StoredState,
     WrongDescribeApi,
@@ -90,6 +93,7 @@ class FakeStore:
     links: dict[tuple[ChildKind, str], ChildLink] = field(default_factory=dict)
     watermarks: dict[str, Any] = field(default_factory=dict)  # a str plays a corrupted value
     fail_next_mark: list[Exception] = field(default_factory=list)
+    fail_next_event_removal: list[Exception] = field(default_factory=list)
     calls: Counter[str] = field(default_factory=Counter)
 
     def stored_orderings(self, job_keys: list[str]) -> dict[str, int]:
@@ -133,21 +137,47 @@ class FakeStore:
         sent = frozenset(
             status for (key, status), claim in self.alerts.items() if key == job_key and "sent_at" in claim
         )
-        return StoredJob(state=state, alerts_sent=sent)
+        pending = tuple(sorted((item or {}).get("pending_events", {}).values(), key=lambda event: event.ordering))
+        return StoredJob(state=state, alerts_sent=sent, pending_events=pending, event_due="event_due" in (item or {}))
 
-    def save_state(self, job_key: str, ordering: int, summary: dict[str, Any]) -> bool:
+    def save_state(
+        self, job_key: str, ordering: int, summary: dict[str, Any], event: StateChangeEvent | None = None
+    ) -> SavedState:
         self.calls["save_state"] += 1
         current = self.states.get(job_key)
         if current is not None and current["ordering"] >= ordering:
-            return False
+            return SavedState(written=False)
         item = dict(current or {})
         item.update({k: v for k, v in summary.items() if v is not None})
         for absent in [k for k, v in summary.items() if v is None]:  # as DynamoDB's REMOVE
             item.pop(absent, None)
         item["seen_events"] = summary.get("seen_events") or frozenset()
         item["ordering"] = ordering
+        pending: dict[int, StateChangeEvent] = dict(item.get("pending_events") or {})
+        if event is not None:
+            pending[event.ordering] = event
+            item["event_due"] = "DUE"
+        item["pending_events"] = pending
         self.states[job_key] = item
+        return SavedState(written=True, pending_events=tuple(sorted(pending.values(), key=lambda e: e.ordering)))
+
+    def event_published(self, job_key: str, event: StateChangeEvent) -> None:
+        self.calls["event_published"] += 1
+        if self.fail_next_event_removal:
+            raise self.fail_next_event_removal.pop(0)
+        (self.states[job_key].get("pending_events") or {}).pop(event.ordering, None)
+
+    def clear_event_due(self, job_key: str) -> bool:
+        self.calls["clear_event_due"] += 1
+        item = self.states.get(job_key)
+        if item is None or item.get("pending_events"):
+            return False
+        item.pop("event_due", None)
         return True
+
+    def jobs_with_event_due(self) -> list[str]:
+        self.calls["jobs_with_event_due"] += 1
+        return [item["job_name"] for item in self.states.values() if item.get("event_due")]
 
     def remember_event(self, job_key: str, fingerprint: str, limit: int, probed_kind: str | None = None) -> None:
         self.calls["remember_event"] += 1
@@ -210,6 +240,27 @@ class FakeNotifier:
             raise self.fail_next.pop(0)
         self.published.append({"subject": subject, "message": message, "attributes": attributes, "chat": chat})
         return f"msg-{len(self.published)}"
+
+
+@dataclass
+class FakeEventBus:
+    """The bus: what it accepted, in order; `refuse_next` answers as a failed entry, `fail_next` raises."""
+
+    accepted: list[StateChangeEvent] = field(default_factory=list)
+    refuse_next: int = 0
+    fail_next: list[Exception] = field(default_factory=list)
+
+    def put(self, event: StateChangeEvent) -> str:
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        if self.refuse_next:
+            self.refuse_next -= 1
+            raise EventNotAccepted("InternalFailure", "refused (fake)")
+        self.accepted.append(event)
+        return f"event-{len(self.accepted)}"
+
+    def state_ids(self, job_name: str | None = None) -> list[str]:
+        return [e.state_id for e in self.accepted if job_name is None or e.detail["job_name"] == job_name]
 
 
 @dataclass

@@ -19,6 +19,7 @@ from automl_archive.contracts.settings import (
     SWEEP_OVERLAP_SECONDS,
     IntSetting,
 )
+from automl_archive.contracts.state_change_event import DEFAULT_EVENT_BUS
 from infra.config import (
     ATHENA_MAX_BYTES_SCANNED_CUTOFF,
     ATHENA_MIN_BYTES_SCANNED_CUTOFF,
@@ -66,6 +67,14 @@ CHAT_ID_PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
 }
 SLACK_KEYS = ("slack_workspace_id", "slack_channel_id")
 TEAMS_KEYS = ("teams_tenant_id", "teams_team_id", "teams_channel_id")
+
+# The bus of the AutoML Job State Change event: "default", a custom bus's name (CreateEventBus: 1 to 256 of
+# [.-_A-Za-z0-9], no "/" outside partner buses, not "default"), or an existing bus's ARN.
+# https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_CreateEventBus.html
+_CUSTOM_BUS_NAME_RE = re.compile(r"^[.\-_A-Za-z0-9]{1,256}$")
+_EVENT_BUS_ARN_RE = re.compile(
+    r"^arn:aws[a-z-]*:events:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):event-bus/(?P<name>[.\-_A-Za-z0-9]{1,256})$"
+)
 
 _EMAIL_RE = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 _STACK_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
@@ -153,6 +162,42 @@ class TeamsChannel:
 
 
 @dataclass(frozen=True)
+class StateChangeEventBus:
+    """Where the AutoML Job State Change event goes: `name` of a bus the stack creates, or `arn` of one it
+    does not (the account's default bus is `default` in this account and region)."""
+
+    name: str | None = None
+    arn: str | None = None
+
+    @property
+    def is_default(self) -> bool:
+        return self.name == DEFAULT_EVENT_BUS
+
+
+def _event_bus(value: Any) -> StateChangeEventBus:
+    key = "state_change_event_bus"
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(key, value, f"'{DEFAULT_EVENT_BUS}', a custom event bus name or an event bus ARN")
+    text = value.strip()
+    if text.startswith("arn:"):
+        if not _EVENT_BUS_ARN_RE.match(text):
+            raise _fail(key, value, "an event bus ARN like arn:aws:events:eu-west-1:123456789012:event-bus/ml-events")
+        return StateChangeEventBus(arn=text)
+    if not _CUSTOM_BUS_NAME_RE.match(text):
+        raise _fail(key, value, "an event bus name of 1 to 256 characters from A-Z a-z 0-9 . - _ (no '/')")
+    return StateChangeEventBus(name=text)
+
+
+def _as_bool(key: str, value: Any) -> bool:
+    """true/false (JSON booleans in cdk.json, or the strings `-c key=false` passes)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise _fail(key, value, "true or false")
+
+
+@dataclass(frozen=True)
 class ArchiveSettings:
     """Deploy-time settings, validated. Build with :meth:`from_context`."""
 
@@ -177,6 +222,8 @@ class ArchiveSettings:
     # Optional AWS Chatbot channels for the alerts and operations topics (None: not created).
     slack: SlackChannel | None = None
     teams: TeamsChannel | None = None
+    # The AutoML Job State Change event's bus (docs/events.md); None publishes no events.
+    state_change_event_bus: StateChangeEventBus | None = StateChangeEventBus(name=DEFAULT_EVENT_BUS)
 
     @classmethod
     def from_context(cls, context: Mapping[str, Any] | Callable[[str], Any]) -> ArchiveSettings:
@@ -226,6 +273,11 @@ class ArchiveSettings:
         slack = _chat_ids(get, SLACK_KEYS, "Slack")
         teams = _chat_ids(get, TEAMS_KEYS, "Microsoft Teams")
 
+        events_on = get("state_change_events")
+        events_on = True if events_on is None else _as_bool("state_change_events", events_on)
+        bus = get("state_change_event_bus")
+        event_bus = _event_bus(DEFAULT_EVENT_BUS if bus is None else bus)
+
         return cls(
             stack_name=stack_name,
             slack=SlackChannel(*slack) if slack else None,
@@ -262,4 +314,5 @@ class ArchiveSettings:
                 "sweep_reserved_concurrency", value("sweep_reserved_concurrency"), 0, MAX_SWEEP_RESERVED_CONCURRENCY
             ),
             queue_age_alarm_seconds=queue_age_alarm,
+            state_change_event_bus=event_bus if events_on else None,
         )

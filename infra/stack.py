@@ -15,6 +15,7 @@ from infra.constructs.alerts import Alerts
 from infra.constructs.archiver import TIMEOUT, Archiver, ArchiverResources
 from infra.constructs.chat_channels import ChatChannels
 from infra.constructs.datalake import DataLake
+from infra.constructs.event_bus import StateChangeBus
 from infra.constructs.event_schema import EventSchema
 from infra.constructs.function import build_dependencies_layer
 from infra.constructs.ingest import Ingest
@@ -49,6 +50,11 @@ class AutoMLJobArchiveStack(Stack):
             max_receive_count=settings.work_queue_max_receive_count,
         )
         self.dependencies_layer = build_dependencies_layer(self, "DependenciesLayer")
+        self.state_change_bus = (
+            StateChangeBus(self, "StateChangeBus", bus=settings.state_change_event_bus)
+            if settings.state_change_event_bus
+            else None
+        )
         self.archiver = Archiver(
             self,
             "Archiver",
@@ -58,6 +64,7 @@ class AutoMLJobArchiveStack(Stack):
                 alerts_topic=self.alerts.topic,
                 alerts_key=self.alerts.key,
                 work_queue=self.ingest.work_queue,
+                state_change_event_bus_arn=self.state_change_bus.bus_arn if self.state_change_bus else None,
             ),
             settings=settings,
             layer=self.dependencies_layer,
@@ -144,6 +151,12 @@ class AutoMLJobArchiveStack(Stack):
         self._output(
             outputs.OPERATIONS_TOPIC_ARN, self.monitoring.topic.topic_arn, "Subscribe here for the operations alarms"
         )
+        if self.state_change_bus is not None:
+            self._output(
+                outputs.STATE_CHANGE_EVENT_BUS_ARN,
+                self.state_change_bus.bus_arn,
+                "Where the AutoML Job State Change event is published (docs/events.md)",
+            )
         self._output(
             outputs.DASHBOARD_NAME, self.monitoring.dashboard.dashboard_name, "CloudWatch operations dashboard"
         )

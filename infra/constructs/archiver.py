@@ -46,6 +46,7 @@ class ArchiverResources:
     alerts_topic: sns.ITopic
     alerts_key: kms.IKey
     work_queue: sqs.IQueue
+    state_change_event_bus_arn: str | None  # None: no state-change events
 
 
 class Archiver(Construct):
@@ -129,6 +130,19 @@ class Archiver(Construct):
                 ],
                 resources=[res.work_queue.queue_arn],
             ),
+            *(
+                [
+                    # The AutoML Job State Change event, on its one bus (resource type event-bus).
+                    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html
+                    iam.PolicyStatement(
+                        sid="PublishStateChangeEvents",
+                        actions=["events:PutEvents"],
+                        resources=[res.state_change_event_bus_arn],
+                    )
+                ]
+                if res.state_change_event_bus_arn
+                else []
+            ),
         ]
 
     def _acknowledge_wildcards(self, role: iam.Role) -> None:
@@ -184,6 +198,7 @@ class Archiver(Construct):
             alert_on=frozenset(settings.alert_on_statuses),
             child_link_ttl_days=settings.child_link_ttl_days,
             alert_claim_lease_seconds=config.ARCHIVER_TIMEOUT_SECONDS * config.ALERT_CLAIM_LEASE_FACTOR,
+            state_change_event_bus=res.state_change_event_bus_arn or "",
         ).to_environment()
 
     def _build_event_source(self) -> None:

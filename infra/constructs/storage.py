@@ -12,6 +12,9 @@ from automl_archive.contracts.job_table import (
     ALERT_DUE_ATTRIBUTE,
     ALERTS_DUE_INDEX,
     ALERTS_DUE_PROJECTED,
+    EVENT_DUE_ATTRIBUTE,
+    EVENTS_DUE_INDEX,
+    EVENTS_DUE_PROJECTED,
     PARTITION_KEY,
     SORT_KEY,
     TTL_ATTRIBUTE,
@@ -48,6 +51,13 @@ class Storage(Construct):
             partition_key=dynamodb.Attribute(name=ALERT_DUE_ATTRIBUTE, type=dynamodb.AttributeType.STRING),
             projection_type=dynamodb.ProjectionType.INCLUDE,
             non_key_attributes=list(ALERTS_DUE_PROJECTED),
+        )
+        # Sparse: only states with a state-change event the bus has not accepted carry the key.
+        table.add_global_secondary_index(
+            index_name=EVENTS_DUE_INDEX,
+            partition_key=dynamodb.Attribute(name=EVENT_DUE_ATTRIBUTE, type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.INCLUDE,
+            non_key_attributes=list(EVENTS_DUE_PROJECTED),
         )
         return table
 

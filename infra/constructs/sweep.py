@@ -11,7 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from automl_archive.contracts.job_table import ALERTS_DUE_INDEX
+from automl_archive.contracts.job_table import ALERTS_DUE_INDEX, EVENTS_DUE_INDEX
 from automl_archive.contracts.settings import SweepSettings
 from infra import config
 from infra.constructs.function import FunctionSpec, build_function
@@ -53,11 +53,14 @@ class ReconcileSweep(Construct):
                         actions=["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
                         resources=[table.table_arn],
                     ),
-                    # The alerts still due: finished by the pass (automl_archive/contracts/job_table.py).
+                    # The alerts and state-change events still due: handed over by the pass
+                    # (automl_archive/contracts/job_table.py).
                     iam.PolicyStatement(
-                        sid="AlertsDue",
+                        sid="WorkStillDue",
                         actions=["dynamodb:Query"],
-                        resources=[f"{table.table_arn}/index/{ALERTS_DUE_INDEX}"],
+                        resources=[
+                            f"{table.table_arn}/index/{index}" for index in (ALERTS_DUE_INDEX, EVENTS_DUE_INDEX)
+                        ],
                     ),
                     iam.PolicyStatement(sid="WorkQueue", actions=["sqs:SendMessage"], resources=[work_queue.queue_arn]),
                 ],

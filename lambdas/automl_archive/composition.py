@@ -10,8 +10,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from automl_archive.contracts.settings import ArchiverSettings, SweepSettings
-from automl_archive.dal.aws import DynamoJobStore, S3Archive, SageMakerApi, SnsNotifier, SqsWorkQueue
-from automl_archive.dal.interfaces import Archive, JobStore, MetricsSink, Notifier, SageMakerGateway, WorkQueue
+from automl_archive.dal.aws import DynamoJobStore, EventBridgeBus, S3Archive, SageMakerApi, SnsNotifier, SqsWorkQueue
+from automl_archive.dal.interfaces import (
+    Archive,
+    EventBus,
+    JobStore,
+    MetricsSink,
+    Notifier,
+    SageMakerGateway,
+    WorkQueue,
+)
 from automl_archive.logic.archive import ArchivePolicy, JobArchiver
 from automl_archive.logic.reconcile import ReconcileSweep, SweepPolicy
 from automl_archive.logic.resolve import ChildJobResolver
@@ -27,9 +35,11 @@ def assemble_archiver(
     archive: Archive,
     notifier: Notifier,
     metrics: MetricsSink,
+    bus: EventBus | None = None,
     clock: Callable[[], datetime] = utc_now,
     epoch: Callable[[], int] = epoch_seconds,
 ) -> JobArchiver:
+    """`bus` None publishes no state-change events (the settings name no bus)."""
     return JobArchiver(
         sagemaker=sagemaker,
         store=store,
@@ -41,6 +51,7 @@ def assemble_archiver(
         policy=ArchivePolicy(alert_on=settings.alert_on, alert_claim_lease_seconds=settings.alert_claim_lease_seconds),
         clock=clock,
         metrics=metrics,
+        bus=bus,
     )
 
 
@@ -57,9 +68,11 @@ def build_job_archiver(
     store = DynamoJobStore(settings.jobs_table_name)
     archive = S3Archive(settings.archive_bucket_name)
     notifier = SnsNotifier(settings.alerts_topic_arn)
+    bus = EventBridgeBus(settings.state_change_event_bus) if settings.state_change_event_bus else None
     if connect_now:
-        for dal in (sagemaker, store, archive, notifier):
-            dal.connect()
+        for dal in (sagemaker, store, archive, notifier, bus):
+            if dal is not None:
+                dal.connect()
     return assemble_archiver(
         settings,
         sagemaker=sagemaker,
@@ -67,6 +80,7 @@ def build_job_archiver(
         archive=archive,
         notifier=notifier,
         metrics=metrics or PowertoolsMetrics(),
+        bus=bus,
     )
 
 

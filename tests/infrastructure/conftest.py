@@ -29,6 +29,7 @@ TEST_CONTEXT: dict[str, Any] = {
     "athena_bytes_scanned_cutoff": 1_000_000_000,
     "ops_emails": ["oncall@example.com"],
     "queue_age_alarm_seconds": 2400,
+    "state_change_event_bus": "ml-automation",
 }
 
 

@@ -46,6 +46,7 @@ def test_function_environment_is_exactly_what_the_code_reads(synthesized: Synthe
         "ALERT_CLAIM_LEASE_SECONDS": "120",
         "SAGEMAKER_RETRY_MODE": "adaptive",
         "SAGEMAKER_MAX_ATTEMPTS": "3",
+        "STATE_CHANGE_EVENT_BUS": f"${{{_id(synthesized, 'AWS::Events::EventBus')}.Arn}}",
         "POWERTOOLS_SERVICE_NAME": "automl-archive",
         "POWERTOOLS_METRICS_NAMESPACE": "AutoMLArchive",
         "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -98,6 +99,8 @@ def _expected_permissions(synthesized: Synthesized) -> set[tuple[str, str]]:
         ("kms:Decrypt", f"${{{key}.Arn}}"),
         ("xray:PutTraceSegments", "*"),
         ("xray:PutTelemetryRecords", "*"),
+        # The AutoML Job State Change event, on the one bus the context names (here one the stack creates).
+        ("events:PutEvents", f"${{{_id(synthesized, 'AWS::Events::EventBus')}.Arn}}"),
     }
     expected |= {
         (action, f"${{{table}.Arn}}") for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")

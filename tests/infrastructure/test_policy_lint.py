@@ -30,6 +30,7 @@ ARN_OF = {
     "AWS::KMS::Key": lambda name: f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
     "AWS::Logs::LogGroup": lambda name: f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}:*",
     "AWS::Events::Rule": lambda name: f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{name}",
+    "AWS::Events::EventBus": lambda name: f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{name}",
     "AWS::Lambda::Function": lambda name: f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}",
 }
 # `Ref` of these types is their ARN; of the others, their name.

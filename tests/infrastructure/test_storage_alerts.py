@@ -23,16 +23,22 @@ def test_table_has_the_expected_keys_ttl_pitr_and_is_retained(synthesized: Synth
     ]
     assert sorted(properties["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == [
         {"AttributeName": "alert_due", "AttributeType": "S"},
+        {"AttributeName": "event_due", "AttributeType": "S"},
         {"AttributeName": "pk", "AttributeType": "S"},
         {"AttributeName": "sk", "AttributeType": "S"},
     ]
-    # And one sparse index of the alerts still due, carrying the job's name
+    # And two sparse indexes, of the alerts and of the state-change events still due, carrying the job's name
     assert properties["GlobalSecondaryIndexes"] == [
         {
             "IndexName": "AlertsDue",
             "KeySchema": [{"AttributeName": "alert_due", "KeyType": "HASH"}],
             "Projection": {"NonKeyAttributes": ["job_name"], "ProjectionType": "INCLUDE"},
-        }
+        },
+        {
+            "IndexName": "EventsDue",
+            "KeySchema": [{"AttributeName": "event_due", "KeyType": "HASH"}],
+            "Projection": {"NonKeyAttributes": ["job_name"], "ProjectionType": "INCLUDE"},
+        },
     ]
     assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True

@@ -66,6 +66,7 @@ def test_sweep_role_allows_exactly_the_calls_its_code_makes(synthesized: Synthes
         ("dynamodb:GetItem", f"${{{table_id}.Arn}}"),
         ("dynamodb:UpdateItem", f"${{{table_id}.Arn}}"),
         ("dynamodb:Query", f"${{{table_id}.Arn}}/index/AlertsDue"),  # the alerts still due, only
+        ("dynamodb:Query", f"${{{table_id}.Arn}}/index/EventsDue"),  # the state-change events still due, only
         ("sqs:SendMessage", f"${{{work_queue_id}.Arn}}"),
         ("logs:CreateLogStream", f"${{{log_group_id}.Arn}}"),
         ("logs:PutLogEvents", f"${{{log_group_id}.Arn}}"),

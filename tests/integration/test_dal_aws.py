@@ -10,9 +10,25 @@ from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 
 from automl_archive.contracts.job_status import ChildKind, DescribeApi
-from automl_archive.dal.aws import DynamoJobStore, S3Archive, SageMakerApi, SnsNotifier, SqsWorkQueue
+from automl_archive.contracts.job_table import (
+    EVENT_DUE_ATTRIBUTE,
+    EVENTS_DUE_INDEX,
+    PARTITION_KEY,
+    PENDING_EVENTS_ATTRIBUTE,
+    SORT_KEY,
+    state_key,
+)
+from automl_archive.contracts.state_change_event import DETAIL_TYPE, SOURCE
+from automl_archive.dal.aws import (
+    DynamoJobStore,
+    EventBridgeBus,
+    S3Archive,
+    SageMakerApi,
+    SnsNotifier,
+    SqsWorkQueue,
+)
 from automl_archive.dal.aws.dynamo_codec import dynamo_number
-from automl_archive.dal.interfaces import CandidatesUnavailable, ChildLink
+from automl_archive.dal.interfaces import CandidatesUnavailable, ChildLink, EventNotAccepted, StateChangeEvent
 
 SUMMARY = {
     "job_name": "Churn",
@@ -31,23 +47,104 @@ def store(fresh_aws):
         TableName="jobs",
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": PARTITION_KEY, "AttributeType": "S"},
+            {"AttributeName": SORT_KEY, "AttributeType": "S"},
+            {"AttributeName": EVENT_DUE_ATTRIBUTE, "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": EVENTS_DUE_INDEX,
+                "KeySchema": [{"AttributeName": EVENT_DUE_ATTRIBUTE, "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["job_name"]},
+            }
         ],
         BillingMode="PAY_PER_REQUEST",
     )
     return DynamoJobStore("jobs")
 
 
+JOB_ARN = "arn:aws:sagemaker:us-east-1:123456789012:automl-job/churn"
+
+
+def event(ordering: int, status: str = "InProgress", metric: float | None = 0.5) -> StateChangeEvent:
+    detail = {"state_id": f"s-{ordering}", "job_name": "Churn", "status": status, "name": "Ünïcode", "metric": metric}
+    return StateChangeEvent(
+        ordering=ordering, job_arn="arn:aws:sagemaker:us-east-1:123456789012:automl-job/churn", detail=detail
+    )
+
+
+def test_a_state_and_its_event_are_written_together_and_the_event_stays_due_until_published(store, fresh_aws):
+    # Given two states archived while the bus was down: each write keeps its event
+    first = store.save_state("churn", 100, SUMMARY, event(100))
+    second = store.save_state("churn", 200, {**SUMMARY, "status": "Stopping"}, event(200, "Stopping", 0.1 + 0.2))
+    assert [e.state_id for e in first.pending_events] == ["s-100"]
+    assert [e.state_id for e in second.pending_events] == ["s-100", "s-200"]
+    # And a stale state's write keeps no event
+    assert store.save_state("churn", 150, SUMMARY, event(150)).written is False
+    job = store.load_job("churn")
+    assert [e.ordering for e in job.pending_events] == [100, 200]
+    assert job.pending_events[1].detail == event(200, "Stopping", 0.1 + 0.2).detail  # read back exactly
+    assert job.event_due and store.jobs_with_event_due() == ["Churn"]
+    # When the first is published, the job is still due (one is left) and the mark stays
+    store.event_published("churn", job.pending_events[0])
+    assert store.clear_event_due("churn") is False
+    assert [e.ordering for e in store.load_job("churn").pending_events] == [200]
+    # When the second is published (twice: a second publisher removes nothing) the mark can be cleared
+    store.event_published("churn", job.pending_events[1])
+    store.event_published("churn", job.pending_events[1])
+    assert store.clear_event_due("churn") is True
+    item = fresh_aws.client("dynamodb").get_item(TableName="jobs", Key=state_key("churn"))["Item"]
+    assert PENDING_EVENTS_ATTRIBUTE not in item and EVENT_DUE_ATTRIBUTE not in item
+    assert store.jobs_with_event_due() == []
+    assert store.load_job("churn").pending_events == ()
+
+
+def test_an_event_json_cannot_carry_is_refused_before_the_write(store):
+    # A NaN in a detail would be a MalformedDetail at the bus: the write refuses it instead
+    with pytest.raises(ValueError):
+        store.save_state("churn", 100, SUMMARY, event(100, metric=float("nan")))
+
+
+def test_the_bus_puts_the_event_a_rule_matches_and_reports_a_refused_entry(fresh_aws):
+    # Given a rule on the default bus, as a user would write it, feeding a queue
+    events, sqs = fresh_aws.client("events"), fresh_aws.client("sqs")
+    url = sqs.create_queue(QueueName="completed-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    pattern = {"source": [SOURCE], "detail-type": [DETAIL_TYPE], "detail": {"status": ["Completed"]}}
+    events.put_rule(Name="completed", EventPattern=json.dumps(pattern))
+    events.put_targets(Rule="completed", Targets=[{"Id": "queue", "Arn": arn}])
+    bus = EventBridgeBus("arn:aws:events:us-east-1:123456789012:event-bus/default")
+    # When a running and a completed state's events are put
+    bus.put(event(100))
+    event_id = bus.put(event(200, "Completed"))
+    # Then only the completed one reaches the queue, with the envelope the docs give
+    (message,) = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    delivered = json.loads(message["Body"])
+    assert (delivered["source"], delivered["detail-type"], delivered["id"]) == (SOURCE, DETAIL_TYPE, event_id)
+    assert delivered["resources"] == [event(200).job_arn]
+    assert delivered["detail"]["state_id"] == "s-200"
+    # And an entry PutEvents reports as failed (FailedEntryCount) raises, not returns
+    with Stubber(bus._client) as stub:
+        stub.add_response(
+            "put_events",
+            {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "try again"}]},
+        )
+        with pytest.raises(EventNotAccepted) as refused:
+            bus.put(event(300))
+    assert refused.value.code == "InternalFailure"
+
+
 def test_state_write_is_conditional_on_ordering(store):
     # Given a stored state
-    assert store.save_state("churn", 100, SUMMARY) is True
+    assert store.save_state("churn", 100, SUMMARY).written is True
     # When an equal or older state is written / Then it is refused
-    assert store.save_state("churn", 100, {**SUMMARY, "status": "Stopping"}) is False
-    assert store.save_state("churn", 99, {**SUMMARY, "status": "Stopping"}) is False
+    assert store.save_state("churn", 100, {**SUMMARY, "status": "Stopping"}).written is False
+    assert store.save_state("churn", 99, {**SUMMARY, "status": "Stopping"}).written is False
     # When a newer one is written / Then it replaces the state and clears fields that became empty
     assert (
-        store.save_state("churn", 2**60, {**SUMMARY, "status": "Failed", "is_terminal": True, "duration_seconds": None})
+        store.save_state(
+            "churn", 2**60, {**SUMMARY, "status": "Failed", "is_terminal": True, "duration_seconds": None}
+        ).written
         is True
     )
     stored = store.load_job("churn").state
@@ -60,7 +157,7 @@ def test_state_write_is_conditional_on_ordering(store):
 def test_scan_states_reads_every_job_state_and_nothing_else(store):
     # Given two job states, a child link and a watermark in the one table, over several scan pages
     for index in range(3):
-        assert store.save_state(f"job-{index}", 100 + index, {**SUMMARY, "job_name": f"Job-{index}"})
+        assert store.save_state(f"job-{index}", 100 + index, {**SUMMARY, "job_name": f"Job-{index}"}).written
     store.put_child_link(ChildKind.TRAINING, "job-0-train", ChildLink(job_name="Job-0"), expires_at=2_000_000_000)
     store.advance_watermark("list", datetime(2026, 11, 30, tzinfo=UTC))
     # When every state is scanned
@@ -157,13 +254,13 @@ def test_a_number_dynamodb_cannot_hold_is_stored_as_null_plus_its_text(store, fr
     # the emulator rejects such numbers as DynamoDB does, so the old code failed here with a ValidationException
     summary = {**SUMMARY, "best_objective_metric_value": value}
     # When the state is saved
-    assert store.save_state("churn", 1, summary)
+    assert store.save_state("churn", 1, summary).written
     # Then the value is null and its text kept beside it
     item = fresh_aws.client("dynamodb").get_item(TableName="jobs", Key={"pk": {"S": "JOB#churn"}, "sk": {"S": "STATE"}})
     assert "best_objective_metric_value" not in item["Item"]
     assert item["Item"]["best_objective_metric_value_text"] == {"S": repr(value)}
     # And a newer state with a value that fits stores it and drops the stale text
-    assert store.save_state("churn", 2, {**SUMMARY, "best_objective_metric_value": 0.93})
+    assert store.save_state("churn", 2, {**SUMMARY, "best_objective_metric_value": 0.93}).written
     item = fresh_aws.client("dynamodb").get_item(TableName="jobs", Key={"pk": {"S": "JOB#churn"}, "sk": {"S": "STATE"}})
     assert item["Item"]["best_objective_metric_value"] == {"N": "0.93"}
     assert "best_objective_metric_value_text" not in item["Item"]

@@ -18,7 +18,15 @@ from automl_archive.logic.archive import JobArchiver, Outcome
 from automl_archive.models.messages import ChildJobEvent, JobReference
 from devtools.answers import arn, best_candidate, v1_answer, v2_answer
 from devtools.chat_notification import chat_notification_errors
-from devtools.fakes import FakeArchive, FakeNotifier, FakeQueue, FakeSageMaker, FakeStore, RecordingMetrics
+from devtools.fakes import (
+    FakeArchive,
+    FakeEventBus,
+    FakeNotifier,
+    FakeQueue,
+    FakeSageMaker,
+    FakeStore,
+    RecordingMetrics,
+)
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -29,6 +37,7 @@ class World:
         self.store = FakeStore()
         self.archive = FakeArchive()
         self.notifier = FakeNotifier()
+        self.bus = FakeEventBus()
         self.queue = FakeQueue()
         self.now = NOW
         self.alert_on = alert_on
@@ -44,6 +53,7 @@ class World:
             archive=self.archive,
             notifier=self.notifier,
             metrics=self.metrics,
+            bus=self.bus,
             clock=lambda: self.now,
             epoch=lambda: int(self.now.timestamp()),
         )

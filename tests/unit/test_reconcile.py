@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from automl_archive.logic.reconcile import SWEEP_WATERMARK, ReconcileSweep, SweepPolicy
+from automl_archive.models.messages import parse_message
 from devtools.answers import v1_answer
 from tests.unit.test_archive import World, ref
 
@@ -109,15 +111,20 @@ def test_the_pass_hands_over_every_alert_still_due_and_the_archiver_sends_it_onc
     world.queue.sent.clear()
     # When the reconcile pass runs (the job's summary matches the archive: nothing listed is behind)
     _sweep(world).run()
-    # Then it hands over the alert still due, and the archiver sends it from the store
-    assert [body for body, _ in world.queue.sent] == [{"AutoMLJobName": "lost-alert", "Origin": "alert-due"}]
-    import json  # noqa: PLC0415
-
-    from automl_archive.models.messages import parse_message  # noqa: PLC0415
-
+    # Then it hands over the alert still due (and the state's event, which the failure left due too),
+    # and the archiver sends them from the store without describing the job again
+    ordering = world.store.states["lost-alert"]["ordering"]
+    assert [body for body, _ in world.queue.sent] == [
+        {"AutoMLJobName": "lost-alert", "Origin": "alert-due"},
+        {"AutoMLJobName": "lost-alert", "Origin": "event-due", "ListedOrdering": ordering},
+    ]
+    describes = world.describes
     world.now += timedelta(seconds=121)  # the failed attempt's claim has expired
-    world.archiver.process(parse_message(json.dumps(world.queue.sent[0][0])), "m-2", set())
+    for index, (body, _) in enumerate(world.queue.sent):
+        world.archiver.process(parse_message(json.dumps(body)), f"m-{index + 2}", set())
     assert [a["subject"] for a in world.notifier.published] == ["AutoML job lost-alert failed"]
+    assert world.bus.state_ids("lost-alert") == [world.store.states["lost-alert"]["state_id"]]
+    assert world.describes == describes
     # And the next pass has nothing due
     world.queue.sent.clear()
     _sweep(world).run()

@@ -22,7 +22,7 @@ from devtools.answers import v1_answer, v2_answer
 
 ARCHIVED = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 EVENTS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "events.md"
-JSON_TYPES = {"string": str, "integer": int, "number": (int, float)}
+JSON_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool}
 
 
 def detail_of(answer: dict, api: DescribeApi = DescribeApi.V1, previous: str | None = "InProgress") -> dict:
@@ -41,7 +41,8 @@ def assert_matches_schema(detail: dict) -> None:
         if value is None:
             assert spec.get("nullable"), name
             continue
-        assert isinstance(value, JSON_TYPES[spec["type"]]) and not isinstance(value, bool), name
+        assert isinstance(value, JSON_TYPES[spec["type"]]), name
+        assert isinstance(value, bool) == (spec["type"] == "boolean"), name
         if spec.get("format") == "date-time":
             assert datetime.fromisoformat(value).tzinfo is not None, name
 

@@ -1,13 +1,13 @@
-"""The DynamoDB jobs table: its keys, the items it holds, and its index of alerts still due.
+"""The DynamoDB jobs table: its keys, the items it holds, and its indexes of alerts and events still due.
 
-One table holds four kinds of item, told apart by the partition key's prefix:
-- a job's latest state (`JOB#<job key>` / `STATE`), with its alert claims;
+One table holds three kinds of item, told apart by the partition key's prefix:
+- a job's latest state (`JOB#<job key>` / `STATE`), with its alert claims and its events still due;
 - a child job's link to its AutoML job (`CHILD#<kind>#<child name>` / `LINK`), expiring by TTL;
 - a sweep watermark (`WATERMARK#<name>` / `WATERMARK`).
 
 The job key is the job name in lower case (SageMaker job names are case-insensitive; ARNs carry them
 lower-cased). The data-access layer reads and writes these; the stack declares the keys and the
-index; the operator command and the emulator read job states through the data-access layer.
+indexes; the operator command and the emulator read job states through the data-access layer.
 """
 
 from __future__ import annotations
@@ -31,9 +31,23 @@ ALERT_DUE_ATTRIBUTE = "alert_due"
 ALERT_DUE_VALUE = "DUE"  # one partition: a handful of items at most, read once a minute
 ALERTS_DUE_PROJECTED = ("job_name",)
 
+# A newly archived state's AutoML Job State Change event waits on the state item until the event bus
+# accepts it: `pending_events` is a string set of encoded events (several when the bus is down while
+# the job moves on), `event_due` the sparse index's key, removed once no event is pending. The reconcile
+# pass reads the index every minute, so an event a failure left is published without an operator.
+EVENTS_DUE_INDEX = "EventsDue"
+EVENT_DUE_ATTRIBUTE = "event_due"
+EVENT_DUE_VALUE = "DUE"
+EVENTS_DUE_PROJECTED = ("job_name",)
+PENDING_EVENTS_ATTRIBUTE = "pending_events"
+# At most this many events wait per job: far more states than an AutoML job has (a few dozen), and far
+# below DynamoDB's 400 KB item (an event is at most a few KB). Beyond it a state's event is dropped,
+# counted (StateChangeEventsDropped) and logged as an error.
+PENDING_EVENTS_LIMIT = 100
+
 # The record fields a job's state item keeps: bounded scalars (a few KB at most) and pointers to the
 # full answer and record in S3. The item also holds `ordering`, `record_s3_key`, the events seen at
-# this state, the alert claims and `alert_due`.
+# this state, the alert claims, `alert_due` and the state-change events still due.
 SUMMARY_FIELDS = (
     "job_name",
     "job_arn",

@@ -25,6 +25,11 @@ ALERTS_DEDUPLICATED = "AlertsDeduplicated"
 ALERT_MARKS_FAILED = "AlertMarksFailed"  # an alert published whose "sent" mark could not be stored
 # Seconds from a state's LastModifiedTime to its archive (the product's freshness), per archived state.
 ARCHIVE_LAG_SECONDS = "ArchiveLagSeconds"
+# The AutoML Job State Change event (contracts/state_change_event.py): accepted by the bus; refused or
+# failed (the record is retried, the event stays due); not kept because a job had too many still due.
+STATE_CHANGE_EVENTS_PUBLISHED = "StateChangeEventsPublished"
+STATE_CHANGE_EVENTS_FAILED = "StateChangeEventsFailed"
+STATE_CHANGE_EVENTS_DROPPED = "StateChangeEventsDropped"
 RECORDS_DEFERRED = "RecordsDeferred"  # a record handed back untouched: too little time left to start it
 MALFORMED_MESSAGES = "MalformedMessages"
 UNRELATED_MESSAGES = "UnrelatedMessages"
@@ -34,5 +39,6 @@ SWEEP_JOBS_LISTED = "SweepJobsListed"
 SWEEP_JOBS_ENQUEUED = "SweepJobsEnqueued"
 SWEEP_LAG_SECONDS = "SweepLagSeconds"  # since the last complete pass's watermark
 SWEEP_ALERTS_DUE = "SweepAlertsDue"
+SWEEP_EVENTS_DUE = "SweepEventsDue"  # jobs with a state-change event still due, handed to the archiver
 # The sweep found its stored watermark unreadable and looked back as a first pass does.
 SWEEP_WATERMARK_INVALID = "SweepWatermarkInvalid"

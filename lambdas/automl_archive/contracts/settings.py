@@ -9,6 +9,7 @@ mis-deployed function fails loudly on its first invocation instead of misbehavin
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -43,6 +44,9 @@ ALERTS_TOPIC_ARN = "ALERTS_TOPIC_ARN"
 WORK_QUEUE_URL = "WORK_QUEUE_URL"
 ALERT_ON_STATUSES = "ALERT_ON_STATUSES"
 SAGEMAKER_RETRY_MODE = "SAGEMAKER_RETRY_MODE"
+# The ARN of the bus the AutoML Job State Change event goes to; absent or empty: no events.
+STATE_CHANGE_EVENT_BUS = "STATE_CHANGE_EVENT_BUS"
+EVENT_BUS_ARN = re.compile(r"^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[/.\-_A-Za-z0-9]{1,256}$")
 
 
 class ConfigurationError(RuntimeError):
@@ -59,6 +63,7 @@ class ArchiverSettings:
     alert_claim_lease_seconds: int = ALERT_CLAIM_LEASE_SECONDS.default
     sagemaker_retry_mode: str = DEFAULT_RETRY_MODE
     sagemaker_max_attempts: int = SAGEMAKER_MAX_ATTEMPTS.default
+    state_change_event_bus: str = ""  # the bus's ARN; "" publishes no events
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> ArchiverSettings:
@@ -72,13 +77,16 @@ class ArchiverSettings:
             alert_claim_lease_seconds=reader.integer(ALERT_CLAIM_LEASE_SECONDS),
             sagemaker_retry_mode=reader.choice(SAGEMAKER_RETRY_MODE, RETRY_MODES, default=DEFAULT_RETRY_MODE),
             sagemaker_max_attempts=reader.integer(SAGEMAKER_MAX_ATTEMPTS),
+            state_change_event_bus=reader.optional_match(STATE_CHANGE_EVENT_BUS, EVENT_BUS_ARN, "an event bus ARN"),
         )
         reader.raise_if_invalid()
         return settings
 
     def to_environment(self) -> dict[str, str]:
         """The environment that `from_environ` reads back as these settings (the stack deploys it)."""
+        events = {STATE_CHANGE_EVENT_BUS: self.state_change_event_bus} if self.state_change_event_bus else {}
         return {
+            **events,
             JOBS_TABLE_NAME: self.jobs_table_name,
             ARCHIVE_BUCKET_NAME: self.archive_bucket_name,
             ALERTS_TOPIC_ARN: self.alerts_topic_arn,
@@ -149,6 +157,12 @@ class _EnvReader:
             return default
         if not minimum <= value <= maximum:
             self._problems.append(f"{name} must be between {minimum} and {maximum}, got {value}")
+        return value
+
+    def optional_match(self, name: str, pattern: re.Pattern[str], expected: str) -> str:
+        value = self._env.get(name, "").strip()
+        if value and not pattern.match(value):
+            self._problems.append(f"{name} must be {expected}, got {value[:100]!r}")
         return value
 
     def choice(self, name: str, allowed: frozenset[str], default: str) -> str:

@@ -25,6 +25,8 @@ GLUE_DATABASE_NAME = "GlueDatabaseName"
 ATHENA_WORKGROUP_NAME = "AthenaWorkGroupName"
 OPERATIONS_TOPIC_ARN = "OperationsTopicArn"
 DASHBOARD_NAME = "DashboardName"
+# Present when the stack publishes the AutoML Job State Change event (CDK context state_change_events).
+STATE_CHANGE_EVENT_BUS_ARN = "StateChangeEventBusArn"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ below EventBridge's 256 KB per entry (https://docs.aws.amazon.com/eventbridge/la
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,12 +22,13 @@ DETAIL_TYPE = "AutoML Job State Change"
 DETAIL_SCHEMA_VERSION = 1
 SCHEMA_NAME = f"{SOURCE}@AutoMLJobStateChange"
 FAILURE_REASON_LIMIT = 1024  # DescribeAutoMLJob's FailureReason is at most 1,024 characters
+DEFAULT_EVENT_BUS = "default"  # the account's default bus, where the stack publishes unless told otherwise
 
 
 @dataclass(frozen=True)
 class DetailField:
     name: str
-    json_type: str  # "string", "integer", "number"
+    json_type: str  # "string", "integer", "number", "boolean"
     nullable: bool
     description: str
     date_time: bool = False
@@ -46,6 +48,13 @@ DETAIL_FIELDS: tuple[DetailField, ...] = (
     DetailField("best_objective_metric_value", "number", True, "The best candidate's objective metric value."),
     DetailField("candidate_count", "integer", True, "Candidates archived with a terminal state."),
     DetailField("failure_reason", "string", True, "Why the job failed (at most 1,024 characters)."),
+    DetailField(
+        "historical",
+        "boolean",
+        False,
+        "True when the archive learned of this state late: from an operator's backfill, or more than 24 hours "
+        "after SageMaker recorded it. Automation that acts on outcomes as they happen matches false.",
+    ),
     DetailField("creation_time", "string", True, "When the job was created.", date_time=True),
     DetailField("end_time", "string", True, "When the job ended; null while it runs.", date_time=True),
     DetailField("last_modified_time", "string", False, "When SageMaker recorded this state.", date_time=True),
@@ -56,19 +65,29 @@ DETAIL_FIELDS: tuple[DetailField, ...] = (
 
 
 def state_change_detail(
-    record: dict[str, Any], previous_status: str | None, raw_answer_uri: str, record_uri: str
+    record: dict[str, Any],
+    previous_status: str | None,
+    raw_answer_uri: str,
+    record_uri: str,
+    historical: bool = False,
 ) -> dict[str, Any]:
-    """The event's detail for one archived state, from its normalised record."""
+    """The event's detail for one archived state, from its normalised record: JSON-safe (a number that
+    is not finite, which JSON cannot carry, is null) and bounded."""
     reason = record.get("failure_reason")
     values = {
         **{field.name: record.get(field.name) for field in DETAIL_FIELDS},
         "schema_version": DETAIL_SCHEMA_VERSION,
         "previous_status": previous_status,
         "failure_reason": reason[:FAILURE_REASON_LIMIT] if isinstance(reason, str) else None,
+        "historical": historical,
         "raw_answer_uri": raw_answer_uri,
         "record_uri": record_uri,
     }
-    return {field.name: values[field.name] for field in DETAIL_FIELDS}
+    return {field.name: _json_safe(values[field.name]) for field in DETAIL_FIELDS}
+
+
+def _json_safe(value: Any) -> Any:
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def _field_schema(field: DetailField) -> dict[str, Any]:

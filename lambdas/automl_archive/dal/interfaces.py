@@ -46,6 +46,28 @@ class ChildJobNotFound(Exception):
     """SageMaker has no child job of that name (deleted, or another account's event)."""
 
 
+class EventNotAccepted(Exception):
+    """The event bus answered but refused the entry (PutEvents' FailedEntryCount): `code` says why."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+@dataclass(frozen=True)
+class StateChangeEvent:
+    """An archived state's AutoML Job State Change event (contracts/state_change_event.py), kept with the
+    job's state until the bus accepts it. `ordering` is the state's ordering key: events go out in it."""
+
+    ordering: int
+    job_arn: str
+    detail: dict[str, Any] = field(hash=False, compare=False)
+
+    @property
+    def state_id(self) -> str:
+        return str(self.detail["state_id"])
+
+
 @dataclass(frozen=True)
 class StoredState:
     """The summary of a job's latest archived state, as kept in DynamoDB."""
@@ -65,6 +87,14 @@ class StoredState:
 class StoredJob:
     state: StoredState | None
     alerts_sent: frozenset[str]  # terminal statuses whose alert has been published
+    pending_events: tuple[StateChangeEvent, ...] = ()  # not yet accepted by the bus, in state order
+    event_due: bool = False  # on the index of events due (the reconcile pass hands the job over)
+
+
+@dataclass(frozen=True)
+class SavedState:
+    written: bool  # False: the store already held this state or a newer one
+    pending_events: tuple[StateChangeEvent, ...] = ()  # after the write, in state order (this one included)
 
 
 @dataclass(frozen=True)
@@ -100,8 +130,23 @@ class JobStore(Protocol):
         """Every job's stored state as (job key, job): the operator's status reads the archive this way."""
         ...
 
-    def save_state(self, job_key: str, ordering: int, summary: dict[str, Any]) -> bool:
-        """Write the state if it is newer than the stored one; False when it was not."""
+    def save_state(
+        self, job_key: str, ordering: int, summary: dict[str, Any], event: StateChangeEvent | None = None
+    ) -> SavedState:
+        """Write the state if it is newer than the stored one, adding its event to the job's pending
+        events in the same write (`event` None: no event)."""
+        ...
+
+    def event_published(self, job_key: str, event: StateChangeEvent) -> None:
+        """Remove an event the bus accepted from the job's pending events (a no-op if already removed)."""
+        ...
+
+    def clear_event_due(self, job_key: str) -> bool:
+        """Take the job off the index of events still due, unless an event is pending; False if one is."""
+        ...
+
+    def jobs_with_event_due(self) -> list[str]:
+        """Names of the jobs with a state-change event the bus has not accepted yet."""
         ...
 
     def remember_event(self, job_key: str, fingerprint: str, limit: int, probed_kind: str | None = None) -> None:
@@ -148,6 +193,13 @@ class Notifier(Protocol):
         """One publish for every subscriber: `message` is the readable text (e-mail and any subscriber
         without a message of its own), `chat` the custom-notification JSON AWS Chatbot reads; returns
         the message id. One call per alert: the exactly-once alert design depends on it."""
+        ...
+
+
+class EventBus(Protocol):
+    def put(self, event: StateChangeEvent) -> str:
+        """Put one event on the bus; returns its event id. EventNotAccepted when the bus refused the entry;
+        anything else (throttling after retries, 5xx) propagates."""
         ...
 
 

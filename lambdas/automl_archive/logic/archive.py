@@ -1,9 +1,11 @@
-"""Archives one AutoML job's current state: describe, archive, keep the latest, alert.
+"""Archives one AutoML job's current state: describe, archive, keep the latest, alert, publish its event.
 
 The rules that make duplicated, out-of-order events safe:
 - every DynamoDB write is conditional on the state's ordering key, so nothing regresses;
 - S3 keys are derived from the state, so a repeated write lands on the same key;
-- an alert is claimed per job and terminal status before it is published (logic/alert_delivery.py).
+- an alert is claimed per job and terminal status before it is published (logic/alert_delivery.py);
+- a state's AutoML Job State Change event is stored in the write that archives the state, and put on
+  the bus after the alert, never before an earlier state's event (logic/event_delivery.py).
 
 A running job is not followed here: SageMaker emits no AutoML event, and the states no event
 announces are found by the reconcile pass (logic/reconcile.py), which runs every minute.
@@ -42,14 +44,18 @@ from automl_archive.contracts.metric_names import (
 )
 from automl_archive.dal.interfaces import (
     Archive,
+    EventBus,
     JobNotFound,
     JobStore,
     MetricsSink,
     Notifier,
     SageMakerGateway,
+    StateChangeEvent,
+    StoredJob,
 )
 from automl_archive.logic.alert_delivery import AlertDelivery, AlertPolicy
 from automl_archive.logic.describe import describe_job
+from automl_archive.logic.event_delivery import EventDelivery, EventsStillDue
 from automl_archive.logic.leaderboard import archive_leaderboard
 from automl_archive.logic.normalise import normalise
 from automl_archive.logic.resolve import ChildJobResolver
@@ -86,11 +92,22 @@ class ArchivePolicy:
 
 
 @dataclass(frozen=True)
+class StateMarks:
+    """What the archiver stores with a new state besides its record."""
+
+    seen: str | None  # the fingerprint of the event that found it
+    probed_kind: str | None  # the child-job kind whose progress event found it
+    alert_due: str | None  # the AlertsDue index key when its alert is due
+    historical: bool  # learned of late (its event says so)
+
+
+@dataclass(frozen=True)
 class ArchivedState:
     record: dict[str, Any]
     ordering: int
     written: bool  # False when the archive already held this state or a newer one
     record_key: str
+    pending_events: tuple[StateChangeEvent, ...] = ()  # the job's events due after the write
 
 
 class JobArchiver:
@@ -104,6 +121,7 @@ class JobArchiver:
         policy: ArchivePolicy,
         clock: Callable[[], datetime],
         metrics: MetricsSink,
+        bus: EventBus | None = None,
     ) -> None:
         self._sagemaker = sagemaker
         self._store = store
@@ -122,6 +140,7 @@ class JobArchiver:
             clock,
             metrics,
         )
+        self._events = EventDelivery(store, bus, metrics)
 
     def process(
         self, item: WorkItem, message_id: str, archived_in_batch: set[str], first_delivery: bool = True
@@ -157,6 +176,22 @@ class JobArchiver:
         job_key = reference.job_name.lower()
         logger.append_keys(automl_job=reference.job_name, origin=reference.origin)
         stored = self._store.load_job(job_key)
+        # Events of states archived earlier that the bus has not accepted go first, in state order; if
+        # they still fail, the archive and the alert go on and the record is retried afterwards.
+        events_delivered = self._events.publish(job_key, stored.pending_events, marked_due=stored.event_due)
+        outcome, pending = self._archive_stored(reference, stored, message_id)
+        if events_delivered and pending:
+            events_delivered = self._events.publish(job_key, pending)
+        if not events_delivered:
+            raise EventsStillDue(f"{reference.job_name}: a state-change event is still due; the record is retried")
+        return outcome
+
+    def _archive_stored(
+        self, reference: JobReference, stored: StoredJob, message_id: str
+    ) -> tuple[Outcome, tuple[StateChangeEvent, ...]]:
+        """Describe and archive the job given what the store holds; returns the outcome and the job's
+        events due after a new state was written (none otherwise)."""
+        job_key = reference.job_name.lower()
         state = stored.state
         if (
             state is not None
@@ -166,12 +201,12 @@ class JobArchiver:
         ):
             self._metrics.count(DESCRIBES_SKIPPED)
             if self._alerts.settled(state, stored.alerts_sent):
-                return Outcome.ALREADY_FINAL
+                return Outcome.ALREADY_FINAL, ()
             # The alert of a stored terminal state is still due: finish it from the store, whatever a
             # describe would answer now (a stale InProgress, a transient not-found).
             record = record_from_state(state)
             self._alerts.deliver(job_key, record, record["raw_s3_key"], record["record_s3_key"], message_id)
-            return Outcome.ALERT_FINISHED
+            return Outcome.ALERT_FINISHED, ()
         if (
             state is not None
             and not state.is_terminal  # a terminal state gets here only when forced or listed newer
@@ -181,26 +216,27 @@ class JobArchiver:
             # Another message carried this event and was handled at the state still stored; if that
             # message failed afterwards, its own redelivery finishes the work.
             self._metrics.count(DUPLICATE_EVENTS_SKIPPED)
-            return Outcome.DUPLICATE_EVENT
+            return Outcome.DUPLICATE_EVENT, ()
         if state is not None and not state.is_terminal and not reference.force:
             skipped = needless_describe(reference, state)
             if skipped is not None:
                 self._metrics.count(DESCRIBES_SKIPPED)
-                return Outcome(skipped.value)
+                return Outcome(skipped.value), ()
         try:
             answer, api = self._describe(reference, state.describe_api if state else None)
         except JobNotFound:
             self._metrics.count(JOBS_NOT_FOUND)
             logger.warning("AutoML job not found; acknowledged", extra={"job_name": reference.job_name})
-            return Outcome.JOB_NOT_FOUND
+            return Outcome.JOB_NOT_FOUND, ()
         self._known_api[job_key] = api
         seen = seen_entry(reference.fingerprint, message_id)
         probed_kind = reference.child_kind if is_progress(reference) else None
         alert_due = self._alerts.due_marker(answer, stored.alerts_sent)
+        historical = self._is_history(reference, answer["LastModifiedTime"])
         archived = self._archive_if_newer(
-            job_key, answer, api, state.ordering if state else None, seen, probed_kind, alert_due
+            job_key, answer, api, stored, StateMarks(seen, probed_kind, alert_due, historical)
         )
-        if archived.written and reference.origin not in HISTORY_ORIGINS:
+        if archived.written and not historical:
             self._observe_freshness(answer["LastModifiedTime"])
         record = archived.record
         if seen and not archived.written and not record["is_terminal"]:
@@ -212,12 +248,18 @@ class JobArchiver:
             "Job state archived",
             extra={"outcome": outcome.value, "status": record["status"], "state_id": record["state_id"]},
         )
-        return outcome
+        return outcome, archived.pending_events
+
+    def _is_history(self, reference: JobReference, last_modified: datetime) -> bool:
+        """A state the archive learns of late: an operator's backfill, or one recorded long ago (a first
+        sweep's look-back). Its freshness is not measured, and its event says `historical`."""
+        lag = (self._clock() - last_modified).total_seconds()
+        return reference.origin in HISTORY_ORIGINS or lag > FRESHNESS_HORIZON_SECONDS
 
     def _observe_freshness(self, last_modified: datetime) -> None:
         """How late the archive holds a state: one ArchiveLagSeconds value per newly archived state."""
         lag = (self._clock() - last_modified).total_seconds()
-        if 0 <= lag <= FRESHNESS_HORIZON_SECONDS:
+        if lag >= 0:
             self._metrics.seconds(ARCHIVE_LAG_SECONDS, round(lag, 3))
 
     def _describe(self, reference: JobReference, stored_api: DescribeApi | None) -> tuple[dict[str, Any], DescribeApi]:
@@ -230,10 +272,8 @@ class JobArchiver:
         job_key: str,
         answer: dict[str, Any],
         api: DescribeApi,
-        stored_ordering: int | None,
-        seen: str | None,
-        probed_kind: str | None,
-        alert_due: str | None,
+        stored: StoredJob,
+        marks: StateMarks,
     ) -> ArchivedState:
         ordering = ordering_key(answer["AutoMLJobStatus"], answer["LastModifiedTime"])
         now = self._clock()
@@ -244,7 +284,8 @@ class JobArchiver:
         record = normalise(answer, api, raw_s3_key=raw_s3_key, archived_at=now)
         record_s3_key = record_key(job_key, record)
         written = False
-        if stored_ordering is None or ordering > stored_ordering:
+        pending: tuple[StateChangeEvent, ...] = ()
+        if stored.state is None or ordering > stored.state.ordering:
             if record["is_terminal"]:
                 archive_leaderboard(self._sagemaker, self._archive, self._metrics, job_key, record, now)
             # S3 first, DynamoDB last: the item never points at an object that does not exist.
@@ -252,11 +293,20 @@ class JobArchiver:
             self._archive.put_json(raw_s3_key, json_document(raw), JSON_CONTENT_TYPE)
             self._archive.put_json(record_s3_key, json_lines([record]), JSON_LINES_CONTENT_TYPE)
             summary = state_summary(record, record_s3_key)
-            summary["seen_events"] = frozenset({seen} if seen else ())  # reset at each new state
+            summary["seen_events"] = frozenset({marks.seen} if marks.seen else ())  # reset at each new state
             # A new state is probed only by the progress event that found it (None removes the attribute).
-            summary["probed_kinds"] = frozenset({probed_kind}) if probed_kind else None
-            summary[ALERT_DUE_ATTRIBUTE] = alert_due  # the sparse index of alerts still due
-            written = self._store.save_state(job_key, ordering, summary)
+            summary["probed_kinds"] = frozenset({marks.probed_kind}) if marks.probed_kind else None
+            summary[ALERT_DUE_ATTRIBUTE] = marks.alert_due  # the sparse index of alerts still due
+            event = self._events.event_for(
+                record,
+                ordering,
+                previous_status=stored.state.status if stored.state else None,
+                locations=(self._archive.location(raw_s3_key), self._archive.location(record_s3_key)),
+                historical=marks.historical,
+                pending=len(stored.pending_events),
+            )
+            saved = self._store.save_state(job_key, ordering, summary, event)
+            written, pending = saved.written, saved.pending_events
             if written and record["is_terminal"]:
                 self._metrics.count_by(JOBS_FINISHED, JOBS_FINISHED_DIMENSION, record["status"])
         self._metrics.count(STATES_ARCHIVED if written else DUPLICATE_STATES)
@@ -265,4 +315,5 @@ class JobArchiver:
             ordering=ordering,
             written=written,
             record_key=record_s3_key,
+            pending_events=pending,
         )

@@ -15,6 +15,7 @@ from typing import Any
 
 from automl_archive.contracts.metric_names import (
     SWEEP_ALERTS_DUE,
+    SWEEP_EVENTS_DUE,
     SWEEP_JOBS_ENQUEUED,
     SWEEP_JOBS_LISTED,
     SWEEP_LAG_SECONDS,
@@ -27,6 +28,7 @@ from automl_archive.observability import logger
 
 SWEEP_WATERMARK = "sweep"
 ALERT_DUE_ORIGIN = "alert-due"
+EVENT_DUE_ORIGIN = "event-due"
 
 
 def summaries_needing_archive(summaries: Iterable[dict[str, Any]], stored: dict[str, int]) -> list[dict[str, Any]]:
@@ -84,6 +86,7 @@ class ReconcileSweep:
         """One pass; the watermark advances to this pass's start only if every page was handed off."""
         started = self._clock()
         self._finish_due_alerts()
+        self._finish_due_events()
         invalid = False
         try:
             watermark = self._store.get_watermark(SWEEP_WATERMARK)
@@ -118,6 +121,19 @@ class ReconcileSweep:
             self._queue.send_batch([reference_body(name, ALERT_DUE_ORIGIN) for name in due])
             logger.info("Alerts still due handed over", extra={"jobs": len(due)})
         self._metrics.count(SWEEP_ALERTS_DUE, len(due))
+
+    def _finish_due_events(self) -> None:
+        """Hand over every job with a state-change event the bus has not accepted (its put failed past
+        the queue's retries): the archiver puts it from the store. The reference carries the stored
+        state's ordering key, so the archiver publishes without describing the job again."""
+        due = self._store.jobs_with_event_due()
+        if due:
+            stored = self._store.stored_orderings([name.lower() for name in due])
+            self._queue.send_batch(
+                [reference_body(name, EVENT_DUE_ORIGIN, listed_ordering=stored.get(name.lower())) for name in due]
+            )
+            logger.info("State-change events still due handed over", extra={"jobs": len(due)})
+        self._metrics.count(SWEEP_EVENTS_DUE, len(due))
 
     @staticmethod
     def _report(listed: int, enqueued: int, complete: bool, since: datetime, watermark: datetime | None) -> SweepReport:

@@ -42,14 +42,6 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-def _aws_config(retry_mode: str, budget: CallBudget) -> Config:
-    return Config(
-        retries={"mode": retry_mode, "max_attempts": budget.max_attempts},
-        connect_timeout=budget.connect_timeout_seconds,
-        read_timeout=budget.read_timeout_seconds,
-    )
-
-
 def aws_config(retry_mode: str, budget: CallBudget) -> Config:
     return Config(
         retries={"mode": retry_mode, "max_attempts": budget.max_attempts},

@@ -1,8 +1,10 @@
-"""The jobs table (contracts/job_table.py): job states and their alert claims, child links, watermarks."""
+"""The jobs table (contracts/job_table.py): job states with their alert claims and pending events,
+child links, watermarks."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,8 +15,12 @@ from automl_archive.contracts.job_table import (
     ALERT_DUE_ATTRIBUTE,
     ALERT_DUE_VALUE,
     ALERTS_DUE_INDEX,
+    EVENT_DUE_ATTRIBUTE,
+    EVENT_DUE_VALUE,
+    EVENTS_DUE_INDEX,
     JOB_PREFIX,
     PARTITION_KEY,
+    PENDING_EVENTS_ATTRIBUTE,
     SORT_KEY,
     STATE_SORT_KEY,
     TTL_ATTRIBUTE,
@@ -25,7 +31,15 @@ from automl_archive.contracts.job_table import (
 )
 from automl_archive.dal.aws.client import BotoClient, error_code
 from automl_archive.dal.aws.dynamo_codec import absent, from_dynamo, storable_summary, to_dynamo
-from automl_archive.dal.interfaces import ChildLink, InvalidWatermark, StoredJob, StoredState
+from automl_archive.dal.interfaces import (
+    ChildLink,
+    InvalidWatermark,
+    SavedState,
+    StateChangeEvent,
+    StoredJob,
+    StoredState,
+)
+from automl_archive.observability import logger
 
 
 class DynamoJobStore(BotoClient):
@@ -56,7 +70,9 @@ class DynamoJobStore(BotoClient):
                 if key is not None:
                     yield key, _stored_job(from_dynamo(raw))
 
-    def save_state(self, job_key: str, ordering: int, summary: dict[str, Any]) -> bool:
+    def save_state(
+        self, job_key: str, ordering: int, summary: dict[str, Any], event: StateChangeEvent | None = None
+    ) -> SavedState:
         summary = storable_summary(summary)
         values = {name: value for name, value in summary.items() if not absent(value)}
         values["ordering"] = ordering
@@ -69,13 +85,51 @@ class DynamoJobStore(BotoClient):
         attribute_values = {f":a{index}": to_dynamo(value) for index, value in enumerate(values.values())}
         attribute_values[":ordering"] = to_dynamo(ordering)
         names["#ordering"] = "ordering"
+        if event is not None:
+            # The event joins the job's pending events in the same conditional write as its state, so a
+            # state is never archived without its event, nor an event kept for a state not archived.
+            expression = expression.replace("SET ", "SET #due = :due, ", 1) + " ADD #pending :event"
+            names.update({"#due": EVENT_DUE_ATTRIBUTE, "#pending": PENDING_EVENTS_ATTRIBUTE})
+            attribute_values.update({":due": {"S": EVENT_DUE_VALUE}, ":event": {"SS": [encode_event(event)]}})
+        try:
+            answer = self._client.update_item(
+                TableName=self._table,
+                Key=state_key(job_key),
+                UpdateExpression=expression,
+                ConditionExpression=f"attribute_not_exists({PARTITION_KEY}) OR #ordering < :ordering",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=attribute_values,
+                ReturnValues="UPDATED_NEW" if event is not None else "NONE",
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return SavedState(written=False)
+            raise
+        pending = answer.get("Attributes", {}).get(PENDING_EVENTS_ATTRIBUTE, {}).get("SS", [])
+        return SavedState(written=True, pending_events=decode_events(pending))
+
+    def event_published(self, job_key: str, event: StateChangeEvent) -> None:
+        # DELETE from a set is idempotent: a second publisher of the same event removes nothing.
+        self._client.update_item(
+            TableName=self._table,
+            Key=state_key(job_key),
+            UpdateExpression="DELETE #pending :event",
+            ExpressionAttributeNames={"#pending": PENDING_EVENTS_ATTRIBUTE},
+            ExpressionAttributeValues={":event": {"SS": [encode_event(event)]}},
+        )
+
+    def clear_event_due(self, job_key: str) -> bool:
+        # DynamoDB removes a set whose last element is deleted, so "no pending events" is its absence.
         return self._conditional_update(
             key=state_key(job_key),
-            expression=expression,
-            condition=f"attribute_not_exists({PARTITION_KEY}) OR #ordering < :ordering",
-            names=names,
-            values=attribute_values,
+            expression="REMOVE #due",
+            condition=f"attribute_exists({PARTITION_KEY}) AND attribute_not_exists(#pending)",
+            names={"#due": EVENT_DUE_ATTRIBUTE, "#pending": PENDING_EVENTS_ATTRIBUTE},
+            values=None,
         )
+
+    def jobs_with_event_due(self) -> list[str]:
+        return self._due_job_names(EVENTS_DUE_INDEX, EVENT_DUE_ATTRIBUTE, EVENT_DUE_VALUE)
 
     def remember_event(self, job_key: str, fingerprint: str, limit: int, probed_kind: str | None = None) -> None:
         # A bounded set: past `limit` fingerprints at one state, duplicates cost a describe again.
@@ -127,14 +181,17 @@ class DynamoJobStore(BotoClient):
         )
 
     def jobs_with_alert_due(self) -> list[str]:
+        return self._due_job_names(ALERTS_DUE_INDEX, ALERT_DUE_ATTRIBUTE, ALERT_DUE_VALUE)
+
+    def _due_job_names(self, index: str, attribute: str, value: str) -> list[str]:
         names: list[str] = []
         paginator = self._client.get_paginator("query")
         for page in paginator.paginate(
             TableName=self._table,
-            IndexName=ALERTS_DUE_INDEX,
+            IndexName=index,
             KeyConditionExpression="#due = :due",
-            ExpressionAttributeNames={"#due": ALERT_DUE_ATTRIBUTE},
-            ExpressionAttributeValues={":due": {"S": ALERT_DUE_VALUE}},
+            ExpressionAttributeNames={"#due": attribute},
+            ExpressionAttributeValues={":due": {"S": value}},
         ):
             names += [item["job_name"]["S"] for item in page.get("Items", []) if "job_name" in item]
         return names
@@ -205,15 +262,16 @@ class DynamoJobStore(BotoClient):
         expression: str,
         condition: str,
         names: dict[str, str] | None,
-        values: dict[str, Any],
+        values: dict[str, Any] | None,
     ) -> bool:
         request: dict[str, Any] = {
             "TableName": self._table,
             "Key": key,
             "UpdateExpression": expression,
             "ConditionExpression": condition,
-            "ExpressionAttributeValues": values,
         }
+        if values:
+            request["ExpressionAttributeValues"] = values
         if names:
             request["ExpressionAttributeNames"] = names
         try:
@@ -237,7 +295,31 @@ def _stored_job(item: dict[str, Any]) -> StoredJob:
         attributes=item,
     )
     alerts_sent = frozenset(status for status in TERMINAL_STATUSES if item.get(f"alert_{status}_sent_at"))
-    return StoredJob(state=state, alerts_sent=alerts_sent)
+    return StoredJob(
+        state=state,
+        alerts_sent=alerts_sent,
+        pending_events=decode_events(item.get(PENDING_EVENTS_ATTRIBUTE) or ()),
+        event_due=EVENT_DUE_ATTRIBUTE in item,
+    )
+
+
+def encode_event(event: StateChangeEvent) -> str:
+    """The set element of a pending event: canonical JSON, so the same event always encodes the same
+    (DELETE removes it by value) and a non-finite number fails here rather than at the bus."""
+    document = {"ordering": event.ordering, "job_arn": event.job_arn, "detail": event.detail}
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def decode_events(encoded: Iterable[str]) -> tuple[StateChangeEvent, ...]:
+    """Pending events in state order; an element that is not one (edited by hand) is logged and skipped."""
+    events = []
+    for text in encoded:
+        try:
+            document = json.loads(text)
+            events.append(StateChangeEvent(int(document["ordering"]), str(document["job_arn"]), document["detail"]))
+        except (ValueError, KeyError, TypeError):
+            logger.error("Pending state-change event unreadable; skipped", extra={"element": text[:200]})
+    return tuple(sorted(events, key=lambda event: event.ordering))
 
 
 def _describe_api(value: Any) -> DescribeApi | None:

@@ -5,12 +5,18 @@ AWS rejects each with an error. The product could hit these, so the emulator ans
 the check runs on the call's parameters (`before-parameter-build`) and a violation short-circuits the
 call with the service's own error (`before-call` returns the response, as botocore's Stubber does), so
 the caller sees exactly the exception class and code AWS would give, and botocore does not retry it.
+
+Some calls fail entry by entry instead (EventBridge PutEvents answers 200 with `FailedEntryCount` and an
+error per refused entry): the refused entries are taken out of the request before it is built, the rest
+go to moto, and `after-call` puts the refusals back at their places in moto's answer, so the caller sees
+one answer in the request's order, as AWS gives it.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +39,20 @@ SNS_MAX_SUBJECT_CHARACTERS = 99
 SQS_MAX_MESSAGE_BYTES = 262_144
 SQS_MAX_MESSAGE_ATTRIBUTES = 10
 SQS_MAX_DELAY_SECONDS = 900
+# EventBridge PutEvents: at most 10 entries a call ("Array Members: Minimum number of 1 item. Maximum number
+# of 10 items"; moto checks this too, with the same code).
+# https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
+EVENTBRIDGE_MAX_ENTRIES = 10
+# The entries of one PutEvents call together: "The total entry size must be less than 256KB", each entry
+# measured as "Calculating Amazon EventBridge PutEvents event entry size" says (`put_events_entry_size`).
+# https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+# AWS refuses the whole call, not the entry: ValidationException "Total size of the entries in the request is
+# over the limit." (as reported from AWS, e.g. https://github.com/awslabs/aws-service-catalog-puppet/issues/563).
+# AWS's Compute Blog of 2026-01-29 announces 1 MB for event buses
+# (https://aws.amazon.com/blogs/compute/more-room-to-build-serverless-services-now-support-payloads-up-to-1-mb);
+# the emulator keeps the documented 256 KB, the stricter bound, which also fits a 256 KiB SQS target.
+EVENTBRIDGE_MAX_REQUEST_BYTES = 262_144
+EVENTBRIDGE_TIME_BYTES = 14
 
 
 @dataclass(frozen=True)
@@ -227,7 +247,87 @@ def _sqs(operation: str, params: dict[str, Any]) -> Violation | None:
     return None
 
 
-CHECKS: dict[str, Check] = {"dynamodb": _dynamodb, "sns": _sns, "sqs": _sqs}
+# ---------------------------------------------------------------- EventBridge
+
+
+def put_events_entry_size(entry: dict[str, Any]) -> int:
+    """EventBridge's size of one PutEventsRequestEntry: Time 14 bytes if present, Source, DetailType and
+    Detail as UTF-8 bytes, plus each of Resources as UTF-8 bytes (EventBusName and TraceHeader do not count).
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html"""
+    size = EVENTBRIDGE_TIME_BYTES if entry.get("Time") is not None else 0
+    for name in ("Source", "DetailType", "Detail"):
+        size += len(str(entry.get(name) or "").encode())
+    return size + sum(len(str(resource).encode()) for resource in entry.get("Resources") or [] if resource is not None)
+
+
+def _events(operation: str, params: dict[str, Any]) -> Violation | None:
+    if operation != "PutEvents":
+        return None
+    entries = list(params.get("Entries", []))
+    if len(entries) > EVENTBRIDGE_MAX_ENTRIES:
+        # The service's constraint message (moto gives the same code and text).
+        return Violation(
+            "ValidationException",
+            "1 validation error detected: Value '[PutEventsRequestEntry]' at 'entries' failed to satisfy "
+            f"constraint: Member must have length less than or equal to {EVENTBRIDGE_MAX_ENTRIES}",
+        )
+    if sum(put_events_entry_size(entry) for entry in entries) > EVENTBRIDGE_MAX_REQUEST_BYTES:
+        return Violation("ValidationException", "Total size of the entries in the request is over the limit.")
+    return None
+
+
+# The emulator's own publisher plays AWS's services (SageMaker's "aws.sagemaker" events on the default bus):
+# its calls may use "aws." sources, as AWS's own may; any other caller is a customer.
+AWS_ROLE_MODULES = frozenset({"devtools.emulator.events"})
+
+
+def _published_as_aws() -> bool:
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_globals.get("__name__") in AWS_ROLE_MODULES:
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
+
+
+def _put_events_entry(entry: dict[str, Any], as_aws: bool = False) -> Violation | None:
+    """Why EventBridge fails one entry that moto accepts (PutEventsResultEntry's ErrorCode values,
+    https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsResultEntry.html)."""
+    source, detail = entry.get("Source"), entry.get("Detail")
+    if not source or not entry.get("DetailType") or not detail:
+        return None  # moto answers InvalidArgument for the missing field, as AWS does
+    # "aws." sources are AWS's own: a customer's entry is refused (NotAuthorizedForSourceException, "You do not
+    # have permissions to publish events with this source onto this event bus"); AWS's message as it answers.
+    if str(source).startswith("aws.") and not as_aws:
+        return Violation("NotAuthorizedForSourceException", "Not authorized for the source.")
+    # Detail: "A valid JSON object" (API_PutEventsRequestEntry); moto refuses text that is not JSON but
+    # accepts any JSON value. AWS's message for MalformedDetail.
+    try:
+        parsed = json.loads(detail)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        return Violation("MalformedDetail", "Detail is malformed.")
+    return None
+
+
+def _events_entries(operation: str, params: dict[str, Any]) -> dict[int, Violation]:
+    if operation != "PutEvents":
+        return {}
+    failures = {}
+    as_aws = _published_as_aws()
+    for index, entry in enumerate(params.get("Entries", [])):
+        failure = _put_events_entry(entry, as_aws)
+        if failure is not None:
+            failures[index] = failure
+    return failures
+
+
+CHECKS: dict[str, Check] = {"dynamodb": _dynamodb, "sns": _sns, "sqs": _sqs, "events": _events}
+
+EntryCheck = Callable[[str, dict[str, Any]], dict[int, Violation]]
+# Calls whose entries fail one by one: (the check, the parameter holding the entries).
+ENTRY_CHECKS: dict[str, tuple[EntryCheck, str]] = {"events": (_events_entries, "Entries")}
 
 
 # ---------------------------------------------------------------- installation
@@ -236,6 +336,27 @@ CHECKS: dict[str, Check] = {"dynamodb": _dynamodb, "sns": _sns, "sqs": _sqs}
 class _ErrorBody:
     def stream(self, **_: Any) -> Any:
         yield b""
+
+
+@dataclass(frozen=True)
+class EntryFailures:
+    """Entries refused one by one: their positions in the request, and what moto's answer lists them under."""
+
+    failures: dict[int, Violation]
+    total: int
+    all_failed: bool
+
+
+def merge_entry_failures(parsed: dict[str, Any], failures: EntryFailures) -> None:
+    """Put the refused entries back at their positions among moto's answers for the others (in place)."""
+    answered = iter(parsed.get("Entries", []))
+    parsed["Entries"] = [
+        {"ErrorCode": failures.failures[index].code, "ErrorMessage": failures.failures[index].message}
+        if index in failures.failures
+        else next(answered)
+        for index in range(failures.total)
+    ]
+    parsed["FailedEntryCount"] = int(parsed.get("FailedEntryCount", 0)) + len(failures.failures)
 
 
 def violation_response(violation: Violation) -> tuple[AWSResponse, dict[str, Any]]:
@@ -248,10 +369,21 @@ def violation_response(violation: Violation) -> tuple[AWSResponse, dict[str, Any
     return http, parsed
 
 
+def _entries_answer() -> tuple[AWSResponse, dict[str, Any]]:
+    """A 200 with no entry answered: every entry was refused, `merge_entry_failures` lists them."""
+    http = AWSResponse("https://emulator.local/", 200, {}, _ErrorBody())
+    return http, {
+        "FailedEntryCount": 0,
+        "Entries": [],
+        "ResponseMetadata": {"HTTPStatusCode": 200, "RequestId": "emulator-limits"},
+    }
+
+
 class AwsLimits:
     """Installs the checks on the default boto3 session (every `boto3.client(...)` inherits them)."""
 
     _CONTEXT_KEY = "emulator_limit_violation"
+    _ENTRIES_KEY = "emulator_limit_entry_failures"
 
     def __init__(self) -> None:
         self._session: Any = None
@@ -269,13 +401,48 @@ class AwsLimits:
             context[self._CONTEXT_KEY] = violation
             with self._lock:
                 self.violations.append((f"{service}.{model.name}", violation))
+            return
+        self._check_entries(service, model.name, params, context)
+
+    def _check_entries(self, service: str, operation: str, params: dict[str, Any], context: dict[str, Any]) -> None:
+        """Refused entries leave the request (moto answers for the others); with none left, `_answer` answers."""
+        if service not in ENTRY_CHECKS:
+            return
+        check, key = ENTRY_CHECKS[service]
+        try:
+            failures = check(operation, params)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            failures = {}
+        if not failures:
+            return
+        entries = list(params[key])
+        all_failed = len(failures) == len(entries)
+        if not all_failed:  # left whole otherwise: botocore refuses an empty list before the short-circuit
+            params[key] = [entry for index, entry in enumerate(entries) if index not in failures]
+        context[self._ENTRIES_KEY] = EntryFailures(failures, len(entries), all_failed)
+        with self._lock:
+            self.violations += [(f"{service}.{operation}[{index}]", failure) for index, failure in failures.items()]
 
     def _answer(self, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
         violation = context.get(self._CONTEXT_KEY)
-        return violation_response(violation) if violation is not None else None
+        if violation is not None:
+            return violation_response(violation)
+        failures = context.get(self._ENTRIES_KEY)
+        return _entries_answer() if failures is not None and failures.all_failed else None
+
+    def _merge(self, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        failures = context.get(self._ENTRIES_KEY)
+        if failures is not None and "Error" not in parsed:
+            merge_entry_failures(parsed, failures)
 
     def _hooks(self) -> list[tuple[str, Any]]:
-        return [("before-parameter-build", self._check), ("before-call", self._answer)]
+        return [("before-parameter-build", self._check), ("before-call", self._answer), ("after-call", self._merge)]
+
+    def bypass(self, client: Any) -> Any:
+        """`client` answers as bare moto from now on (its own event hooks only; for tests that compare)."""
+        for event, handler in self._hooks():
+            client.meta.events.unregister(event, handler)
+        return client
 
     def install(self) -> AwsLimits:
         """On the default session, and on every session created later (the operator CLI makes its own):

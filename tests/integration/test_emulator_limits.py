@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from devtools.emulator.events import put_event_entry, put_events
 from devtools.emulator.limits import (
     DYNAMODB_MAX_ITEM_BYTES,
+    EVENTBRIDGE_MAX_ENTRIES,
+    EVENTBRIDGE_MAX_REQUEST_BYTES,
     SNS_MAX_MESSAGE_BYTES,
     SQS_MAX_MESSAGE_BYTES,
     dynamodb_accepts_number,
     item_size,
+    put_events_entry_size,
 )
 from tests.conftest import NO_RETRIES
 
@@ -128,3 +135,156 @@ def test_clients_of_a_session_made_later_are_checked_too(queue, local_aws):
     sqs = session.client("sqs", endpoint_url=local_aws.endpoint_url, config=NO_RETRIES)
     body = "x" * (SQS_MAX_MESSAGE_BYTES + 1)
     assert _code(lambda: sqs.send_message(QueueUrl=url, MessageBody=body)) == "InvalidParameterValue"
+
+
+# ---------------------------------------------------------------- EventBridge PutEvents
+
+
+def _event(source: str = "automl-job-archive", detail: str = '{"state_id": "s-1"}', **extra) -> dict:
+    return {"Source": source, "DetailType": "AutoML Job State Change", "Detail": detail, **extra}
+
+
+@pytest.fixture
+def events(fresh_aws):
+    return fresh_aws.client("events", config=NO_RETRIES)
+
+
+@pytest.fixture
+def bare_events(fresh_aws):
+    """A client without the emulator's checks: what moto alone answers."""
+    return fresh_aws.limits.bypass(fresh_aws.client("events", config=NO_RETRIES))
+
+
+@pytest.fixture
+def delivered(fresh_aws, events):
+    """A rule on the default bus sends events of the product's source to an SQS queue; returns a reader."""
+    sqs = fresh_aws.client("sqs", config=NO_RETRIES)
+    url = sqs.create_queue(QueueName="delivered")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="to-queue", EventPattern=json.dumps({"source": ["automl-job-archive"]}), State="ENABLED")
+    events.put_targets(Rule="to-queue", Targets=[{"Id": "queue", "Arn": arn}])
+
+    def read() -> list[dict]:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        return [json.loads(message["Body"]) for message in messages]
+
+    return read
+
+
+def test_a_valid_event_goes_through_and_a_rule_delivers_it_to_sqs(events, delivered, local_aws):
+    # On the default bus by name and by ARN, one entry per call as the product sends it
+    bus_arn = events.describe_event_bus(Name="default")["Arn"]
+    for bus in ("default", bus_arn):
+        answer = events.put_events(Entries=[_event(EventBusName=bus, Resources=["arn:aws:sagemaker:job"])])
+        assert answer["FailedEntryCount"] == 0
+        assert answer["Entries"][0]["EventId"]
+    received = delivered()
+    assert [(event["source"], event["detail-type"], event["detail"]) for event in received] == [
+        ("automl-job-archive", "AutoML Job State Change", {"state_id": "s-1"})
+    ] * 2
+    assert received[0]["resources"] == ["arn:aws:sagemaker:job"]
+
+
+def test_put_events_refuses_more_than_10_entries_as_moto_does(events, bare_events, local_aws):
+    # https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html: 1 to 10 entries
+    eleven = [_event() for _ in range(EVENTBRIDGE_MAX_ENTRIES + 1)]
+    before = len(local_aws.limits.violations)
+    assert _code(lambda: events.put_events(Entries=eleven)) == "ValidationException"
+    assert local_aws.limits.violations[before:][0][0] == "events.PutEvents"  # the emulator answered
+    assert _code(lambda: bare_events.put_events(Entries=eleven)) == "ValidationException"  # so does moto alone
+    assert events.put_events(Entries=eleven[:EVENTBRIDGE_MAX_ENTRIES])["FailedEntryCount"] == 0
+
+
+def _detail_of_size(entry_bytes: int, **extra) -> dict:
+    """An entry whose EventBridge size is exactly `entry_bytes`."""
+    event = _event(detail='{"x": ""}', **extra)
+    padding = entry_bytes - put_events_entry_size(event)
+    return {**event, "Detail": json.dumps({"x": "y" * padding})}
+
+
+def test_the_entry_size_is_eventbridges_calculation():
+    # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html: Time 14 bytes if set,
+    # Source, DetailType, Detail and each resource as UTF-8 bytes; the bus name does not count
+    entry = {"Source": "é", "DetailType": "t", "Detail": '{"a": "€"}', "Resources": ["r1", "ü"], "EventBusName": "b"}
+    assert put_events_entry_size(entry) == 2 + 1 + 12 + 2 + 2
+    assert put_events_entry_size({**entry, "Time": datetime(2026, 1, 1, tzinfo=UTC)}) == 19 + 14
+
+
+def test_put_events_refuses_a_request_whose_entries_total_over_256_kb(events, bare_events, delivered):
+    # AWS refuses the whole call (ValidationException), not the entry; the limit is on all the entries
+    # together, so two entries under it can exceed it; moto alone accepts them
+    over = _detail_of_size(EVENTBRIDGE_MAX_REQUEST_BYTES + 1, Time=datetime(2026, 1, 1, tzinfo=UTC))
+    with pytest.raises(ClientError) as raised:
+        events.put_events(Entries=[over])
+    assert raised.value.response["Error"] == {
+        "Code": "ValidationException",
+        "Message": "Total size of the entries in the request is over the limit.",
+    }
+    half = _detail_of_size(EVENTBRIDGE_MAX_REQUEST_BYTES // 2 + 1)
+    assert _code(lambda: events.put_events(Entries=[half, half])) == "ValidationException"
+    assert bare_events.put_events(Entries=[over])["FailedEntryCount"] == 0
+    # At the limit: accepted and delivered
+    assert events.put_events(Entries=[_detail_of_size(EVENTBRIDGE_MAX_REQUEST_BYTES)])["FailedEntryCount"] == 0
+    assert len(delivered()) == 2  # moto's and the one at the limit
+
+
+@pytest.mark.parametrize("detail", ["[]", '"text"', "1", "null", "not json"])
+def test_put_events_fails_an_entry_whose_detail_is_not_a_json_object(events, bare_events, detail):
+    # https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html: Detail is
+    # "A valid JSON object"; the entry fails with MalformedDetail in a 200 answer, not an exception
+    answer = events.put_events(Entries=[_event(detail=detail)])
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert (answer["FailedEntryCount"], answer["Entries"]) == (
+        1,
+        [{"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}],
+    )
+    if detail != "not json":  # moto alone accepts any JSON value (with a warning)
+        with pytest.warns(UserWarning, match="EventDetail should be of type dict"):
+            assert bare_events.put_events(Entries=[_event(detail=detail)])["FailedEntryCount"] == 0
+
+
+def test_put_events_fails_an_entry_with_an_aws_source(events, bare_events):
+    # "aws." sources are AWS's own (NotAuthorizedForSourceException in PutEventsResultEntry); moto accepts them
+    answer = events.put_events(Entries=[_event(source="aws.sagemaker")])
+    assert (answer["FailedEntryCount"], answer["Entries"]) == (
+        1,
+        [{"ErrorCode": "NotAuthorizedForSourceException", "ErrorMessage": "Not authorized for the source."}],
+    )
+    assert bare_events.put_events(Entries=[_event(source="aws.sagemaker")])["FailedEntryCount"] == 0
+
+
+def test_put_events_answers_each_entry_in_order_and_delivers_the_valid_ones(events, delivered, local_aws):
+    entries = [
+        _event(detail='{"n": 0}'),
+        _event(source="aws.sagemaker"),
+        _event(detail="[1]"),
+        _event(detail='{"n": 3}'),
+        {"DetailType": "no source", "Detail": "{}"},  # moto's own InvalidArgument
+    ]
+    answer = events.put_events(Entries=entries)
+    assert answer["FailedEntryCount"] == 3
+    assert [entry.get("ErrorCode") for entry in answer["Entries"]] == [
+        None,
+        "NotAuthorizedForSourceException",
+        "MalformedDetail",
+        None,
+        "InvalidArgument",
+    ]
+    assert all(answer["Entries"][index]["EventId"] for index in (0, 3))
+    assert sorted(event["detail"]["n"] for event in delivered()) == [0, 3]
+    refused = [name for name, _ in local_aws.limits.violations[-2:]]
+    assert refused == ["events.PutEvents[1]", "events.PutEvents[2]"]
+
+
+def test_the_emulators_own_publisher_plays_aws_and_may_use_aws_sources(fresh_aws, events):
+    # devtools.emulator.events puts SageMaker's events as AWS would; the same entry from anyone else fails
+    sagemaker_event = {
+        "source": "aws.sagemaker",
+        "detail-type": "SageMaker AutoML Job State Change",
+        "detail": {"AutoMLJobName": "job"},
+        "time": "2026-01-01T00:00:00Z",
+        "resources": [],
+    }
+    assert put_events(fresh_aws, [sagemaker_event]) == 1
+    answer = events.put_events(Entries=[put_event_entry(sagemaker_event)])
+    assert answer["Entries"][0]["ErrorCode"] == "NotAuthorizedForSourceException"

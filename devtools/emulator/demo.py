@@ -22,12 +22,18 @@ from rich.table import Table
 from rich.text import Text
 
 from automl_archive.contracts import stack_outputs as outputs
-from automl_archive.contracts.archive_layout import ARCHIVER_WRITE_PREFIXES, CANDIDATES_PREFIX
+from automl_archive.contracts.archive_layout import (
+    ARCHIVER_WRITE_PREFIXES,
+    CANDIDATES_PREFIX,
+    RAW_PREFIX,
+    parse_raw_key,
+)
 from automl_archive.contracts.job_table import PARTITION_KEY, SORT_KEY, STATE_SORT_KEY, job_key_of
+from automl_archive.contracts.state_change_event import DETAIL_TYPE, SOURCE
 from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws
 from devtools.emulator.clock import SimulatedClock
-from devtools.emulator.events import AlertsInbox, put_events
+from devtools.emulator.events import AlertsInbox, EventsInbox, put_events
 from devtools.emulator.pipeline import LambdaPipeline
 from devtools.emulator.scenarios import all_events, demo_histories, replay_shuffled, schedule_all
 from devtools.emulator.scheduled import ScheduledFunction
@@ -138,6 +144,30 @@ def print_archive(aws: LocalAws, stack: DeployedStack, inbox: AlertsInbox, simul
     table(["action", "calls"], sorted(simulator.calls.items()))
 
 
+# Rules as a user writes them (docs/events.md): every state change, and "deploy the winner".
+EVERY_STATE_CHANGE = {"source": [SOURCE], "detail-type": [DETAIL_TYPE]}
+DEPLOY_THE_WINNER = {
+    **EVERY_STATE_CHANGE,
+    "detail": {"status": ["Completed"], "problem_type": ["BinaryClassification"], "historical": [False]},
+}
+
+
+def archived_state_ids(aws: LocalAws, bucket: str) -> list[str]:
+    """The id of every state the archive wrote (one raw answer each)."""
+    return sorted(parse_raw_key(key)[1] for key in archive_keys(aws, bucket) if key.startswith(RAW_PREFIX))
+
+
+def print_state_change_events(every: EventsInbox, winners: EventsInbox) -> None:
+    section("AutoML Job State Change events (the event SageMaker never emits)")
+    rows = [[e["detail"]["job_name"], e["detail"]["previous_status"] or "", e["detail"]["status"],
+             e["detail"]["secondary_status"] or ""] for e in every.received]  # fmt: skip
+    print(f"{len(every.received)} events on the bus; a rule for every state change got them all:")
+    table(["job", "from", "to", "secondary status"], rows)
+    print(f"\nthe 'deploy the winner' rule {json.dumps(DEPLOY_THE_WINNER['detail'])} got {len(winners.received)}:")
+    if winners.received:
+        print(json.dumps(winners.received[0], indent=2))
+
+
 def status_by_job(states: dict[str, dict[str, Any]]) -> dict[str, tuple[str, str]]:
     return {
         plain(i.get("job_name")) or key: (plain(i.get("status")), plain(i.get("describe_api")))
@@ -218,6 +248,9 @@ def play(function_log: TextIO) -> int:
             warnings.simplefilter("ignore")
             stack = deploy_stack(aws)
         inbox = AlertsInbox(aws, stack.output("AlertsTopicArn"))
+        bus = stack.output(outputs.STATE_CHANGE_EVENT_BUS_ARN)
+        every_change = EventsInbox(aws, bus, EVERY_STATE_CHANGE, name="local-every-state-change")
+        winners = EventsInbox(aws, bus, DEPLOY_THE_WINNER, name="local-deploy-the-winner")
         pipeline = LambdaPipeline.for_function(
             aws, stack.function(), sqs_clock=sqs_clock, simulator=simulator,
             publish_events=lambda events: put_events(aws, events), function_output=function_log,
@@ -252,17 +285,26 @@ def play(function_log: TextIO) -> int:
         first_states = job_states(aws, table_name)
         quiet = sweep.invoke()
         print(f"second sweep of the now-quiet account: enqueued={quiet['enqueued']}")
+        every_change.read()
+        winners.read()
+        print_state_change_events(every_change, winners)
+        archived_ids = archived_state_ids(aws, stack.output(outputs.ARCHIVE_BUCKET_NAME))
+        events_first = sorted(every_change.state_ids())
 
         section("Replaying every event x3, shuffled")
         replay = replay_shuffled(all_events(histories), copies=3, seed=42)
         put_events(aws, replay)
         pipeline.run_until_idle(max_simulated_seconds=MAX_SIMULATED_SECONDS)
         inbox.read()
-        print(f"replayed {len(replay)} events; invocations so far={pipeline.stats.invocations}")
+        replayed_events = every_change.read()
+        print(f"replayed {len(replay)} events; invocations so far={pipeline.stats.invocations}; "
+              f"state-change events published by the replay={len(replayed_events)}")  # fmt: skip
         second_states = job_states(aws, table_name)
 
         section("Operator commands (automl-archive against the local stack)")
         backfilled = run_operator_commands(aws, stack, simulator, pipeline)
+        backfill_events = every_change.read()
+        winner_events = winners.read()
 
         section("Data lake: two named queries (their DuckDB text over the archive's records)")
         from automl_archive_cli.local_query import print_archive_queries  # noqa: PLC0415 (kept with its section)
@@ -277,7 +319,17 @@ def play(function_log: TextIO) -> int:
             ("backfill archived every historical job", backfilled == HISTORICAL_JOBS),
             ("replay changed no stored job state", first_states == second_states),
             ("replay sent no second alert", len(inbox.received) == alerts_first),
-        ]
+            ("one state-change event per archived state", events_first == archived_ids),
+            ("the 'deploy the winner' rule got each completed binary classifier once",
+             sorted(winners.state_ids()) == sorted(
+                 e["detail"]["state_id"] for e in every_change.received
+                 if e["detail"]["status"] == "Completed" and not e["detail"]["historical"])
+             and len(set(winners.state_ids())) == len(winners.state_ids()) > 0),
+            ("replay published no state-change event", replayed_events == []),
+            ("backfilled history is published as historical, and the winner rule ignored it",
+             len(backfill_events) >= HISTORICAL_JOBS and all(e["detail"]["historical"] for e in backfill_events)
+             and winner_events == []),
+        ]  # fmt: skip
         section("Checks")
         table(["check", "result"], [[name, "ok" if passed else "FAILED"] for name, passed in checks])
         failed = [name for name, passed in checks if not passed]

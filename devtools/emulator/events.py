@@ -1,4 +1,5 @@
-"""Put SageMaker-shaped events on the default EventBridge bus, and read SNS alerts back through SQS."""
+"""Put SageMaker-shaped events on the default EventBridge bus (as SageMaker, which may use its "aws." source),
+and read SNS alerts back through SQS."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from devtools.emulator.aws import LocalAws
 from devtools.emulator.event_builders import Event
+from devtools.emulator.limits import as_aws_service
 
 PUT_EVENTS_BATCH = 10  # PutEvents takes at most 10 entries
 
@@ -30,7 +32,8 @@ def put_events(aws: LocalAws, events: list[Event], bus_name: str = "default") ->
     client = aws.client("events")
     for start in range(0, len(events), PUT_EVENTS_BATCH):
         batch = [put_event_entry(event, bus_name) for event in events[start : start + PUT_EVENTS_BATCH]]
-        answer = client.put_events(Entries=batch)
+        with as_aws_service():  # SageMaker's own "aws.sagemaker" events
+            answer = client.put_events(Entries=batch)
         if answer.get("FailedEntryCount"):
             failures = [entry for entry in answer["Entries"] if "ErrorCode" in entry]
             raise RuntimeError(f"PutEvents rejected {len(failures)} entries: {failures}")
@@ -77,3 +80,41 @@ class AlertsInbox:
                 self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
         self.received += fresh
         return fresh
+
+
+class EventsInbox:
+    """A user's rule on the product's AutoML Job State Change events, feeding a fresh SQS queue: what an
+    automation subscribed with `pattern` (docs/events.md) would receive."""
+
+    def __init__(
+        self, aws: LocalAws, bus: str, pattern: dict[str, Any], name: str = "local-state-change-events"
+    ) -> None:
+        self._sqs = aws.client("sqs")
+        self.queue_url = self._sqs.create_queue(QueueName=name)["QueueUrl"]
+        queue_arn = self._sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        events = aws.client("events")
+        events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern))
+        events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "queue", "Arn": queue_arn}])
+        self.received: list[dict[str, Any]] = []
+
+    def read(self) -> list[dict[str, Any]]:
+        """Every event delivered since the last read (also kept in `received`)."""
+        fresh: list[dict[str, Any]] = []
+        while messages := self._sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+        ).get("Messages", []):
+            for message in messages:
+                fresh.append(json.loads(message["Body"]))
+                self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        self.received += fresh
+        return fresh
+
+    def state_ids(self, job_name: str | None = None) -> list[str]:
+        """The `detail.state_id` of every event received (of one job), in arrival order."""
+        return [
+            event["detail"]["state_id"]
+            for event in self.received
+            if job_name is None or event["detail"]["job_name"] == job_name
+        ]

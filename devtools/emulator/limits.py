@@ -14,11 +14,12 @@ one answer in the request's order, as AWS gives it.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import re
-import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,17 +278,18 @@ def _events(operation: str, params: dict[str, Any]) -> Violation | None:
 
 
 # The emulator's own publisher plays AWS's services (SageMaker's "aws.sagemaker" events on the default bus):
-# its calls may use "aws." sources, as AWS's own may; any other caller is a customer.
-AWS_ROLE_MODULES = frozenset({"devtools.emulator.events"})
+# inside `as_aws_service()` its entries may use "aws." sources, as AWS's own may; any other caller is a customer.
+_AS_AWS_SERVICE: contextvars.ContextVar[bool] = contextvars.ContextVar("emulator_as_aws_service", default=False)
 
 
-def _published_as_aws() -> bool:
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_globals.get("__name__") in AWS_ROLE_MODULES:
-            return True
-        frame = frame.f_back  # type: ignore[assignment]
-    return False
+@contextlib.contextmanager
+def as_aws_service() -> Iterator[None]:
+    """Calls made inside publish as an AWS service would (the emulator playing SageMaker)."""
+    token = _AS_AWS_SERVICE.set(True)
+    try:
+        yield
+    finally:
+        _AS_AWS_SERVICE.reset(token)
 
 
 def _put_events_entry(entry: dict[str, Any], as_aws: bool = False) -> Violation | None:
@@ -315,7 +317,7 @@ def _events_entries(operation: str, params: dict[str, Any]) -> dict[int, Violati
     if operation != "PutEvents":
         return {}
     failures = {}
-    as_aws = _published_as_aws()
+    as_aws = _AS_AWS_SERVICE.get()
     for index, entry in enumerate(params.get("Entries", [])):
         failure = _put_events_entry(entry, as_aws)
         if failure is not None:

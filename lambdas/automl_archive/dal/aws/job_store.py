@@ -304,10 +304,11 @@ def _stored_job(item: dict[str, Any]) -> StoredJob:
 
 
 def encode_event(event: StateChangeEvent) -> str:
-    """The set element of a pending event: canonical JSON, so the same event always encodes the same
-    (DELETE removes it by value) and a non-finite number fails here rather than at the bus."""
+    """The set element of a pending event: compact JSON in the detail's own field order, which decoding
+    keeps, so an event read back encodes to the same element (DELETE removes it by value); a non-finite
+    number fails here rather than at the bus."""
     document = {"ordering": event.ordering, "job_arn": event.job_arn, "detail": event.detail}
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return json.dumps(document, separators=(",", ":"), allow_nan=False)
 
 
 def decode_events(encoded: Iterable[str]) -> tuple[StateChangeEvent, ...]:

@@ -74,3 +74,8 @@ EVENT_MAX_AGE_HOURS = 24
 EVENT_RETRY_ATTEMPTS = 185
 ARCHIVE_NONCURRENT_VERSION_EXPIRATION_DAYS = 90
 ATHENA_RESULTS_EXPIRATION_DAYS = 30
+
+# StateChangeEventsDue: events still due at every pass of this many consecutive 5-minute periods. One
+# failed put is retried within the minute; three periods mean the bus keeps refusing (an outage, a bus or a
+# permission removed by hand).
+STATE_CHANGE_EVENTS_DUE_ALARM_PERIODS = 3

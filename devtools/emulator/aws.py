@@ -85,6 +85,17 @@ class LocalAws:
         options.update(kwargs)
         return boto3.client(service_name, **options)
 
+    def service_client(self, service_name: str) -> Any:
+        """A client of its own session, for calls an AWS service makes (SageMaker putting its events): the
+        fault injector, registered on the default session, does not touch them."""
+        return boto3.Session().client(
+            service_name,
+            endpoint_url=self.endpoint_url,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
     def environment(self) -> dict[str, str]:
         return aws_environment(self.endpoint_url)
 

@@ -152,9 +152,10 @@ DEPLOY_THE_WINNER = {
 }
 
 
-def archived_state_ids(aws: LocalAws, bucket: str) -> list[str]:
-    """The id of every state the archive wrote (one raw answer each)."""
-    return sorted(parse_raw_key(key)[1] for key in archive_keys(aws, bucket) if key.startswith(RAW_PREFIX))
+def archived_state_ids(aws: LocalAws, bucket: str, job_name: str | None = None) -> list[str]:
+    """The id of every state the archive wrote (one raw answer each), of one job if named."""
+    raw = [parse_raw_key(key) for key in archive_keys(aws, bucket) if key.startswith(RAW_PREFIX)]
+    return sorted(state for job, state in raw if job_name is None or job == job_name.lower())
 
 
 def print_state_change_events(every: EventsInbox, winners: EventsInbox) -> None:

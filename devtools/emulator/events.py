@@ -28,8 +28,9 @@ def put_event_entry(event: Event, bus_name: str = "default") -> dict[str, Any]:
 
 
 def put_events(aws: LocalAws, events: list[Event], bus_name: str = "default") -> int:
-    """Publish events in batches of 10; raise if EventBridge rejects any entry."""
-    client = aws.client("events")
+    """Publish events in batches of 10, as SageMaker (faults injected into PutEvents are the product's,
+    not SageMaker's); raise if EventBridge rejects any entry."""
+    client = aws.service_client("events")
     for start in range(0, len(events), PUT_EVENTS_BATCH):
         batch = [put_event_entry(event, bus_name) for event in events[start : start + PUT_EVENTS_BATCH]]
         with as_aws_service():  # SageMaker's own "aws.sagemaker" events

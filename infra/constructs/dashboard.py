@@ -21,7 +21,11 @@ from automl_archive.contracts.metric_names import (
     RECORDS_DEFERRED,
     SERVICE_DIMENSION,
     SERVICE_NAME,
+    STATE_CHANGE_EVENTS_DROPPED,
+    STATE_CHANGE_EVENTS_FAILED,
+    STATE_CHANGE_EVENTS_PUBLISHED,
     STATES_ARCHIVED,
+    SWEEP_EVENTS_DUE,
     SWEEP_JOBS_ENQUEUED,
     SWEEP_LAG_SECONDS,
 )
@@ -170,6 +174,14 @@ def build_dashboard(
                 count(LEADERBOARDS_UNAVAILABLE, "Sum", label=LEADERBOARDS_UNAVAILABLE),
                 count(RECORDS_DEFERRED, "Sum", label=RECORDS_DEFERRED),
             ],
+        ),
+        graph(
+            "AutoML Job State Change events (docs/events.md)",
+            [
+                count(name, "Sum", label=name)
+                for name in (STATE_CHANGE_EVENTS_PUBLISHED, STATE_CHANGE_EVENTS_FAILED, STATE_CHANGE_EVENTS_DROPPED)
+            ],
+            right=[count(SWEEP_EVENTS_DUE, "Maximum", sweep_interval, label="Jobs with an event due")],
         ),
     )
     return dashboard

@@ -18,7 +18,13 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from automl_archive.contracts.metric_names import ARCHIVE_LAG_SECONDS, LEADERBOARDS_UNAVAILABLE, SWEEP_LAG_SECONDS
+from automl_archive.contracts.metric_names import (
+    ARCHIVE_LAG_SECONDS,
+    LEADERBOARDS_UNAVAILABLE,
+    STATE_CHANGE_EVENTS_DROPPED,
+    SWEEP_EVENTS_DUE,
+    SWEEP_LAG_SECONDS,
+)
 from infra import config
 from infra.constructs.alerts import subscribe_emails
 from infra.constructs.dashboard import build_dashboard, custom_metric
@@ -246,6 +252,28 @@ class Monitoring(Construct):
             "denied, refused or failing).",
             runbook="leaderboards-unavailable",
         )
+        if settings.state_change_event_bus is not None:
+            self._alarm(
+                "StateChangeEventsDue",
+                cloudwatch.MathExpression(
+                    # Jobs still holding an event the bus has not accepted, at every pass of a period; or an
+                    # event dropped because one job had too many due.
+                    expression="IF(FILL(due, 0) > 0, 1, 0) + FILL(dropped, 0)",
+                    using_metrics={
+                        "due": custom_metric(SWEEP_EVENTS_DUE, "Minimum"),
+                        "dropped": custom_metric(STATE_CHANGE_EVENTS_DROPPED, "Sum"),
+                    },
+                    period=self._period,
+                    label="Events due all period, or dropped",
+                ),
+                threshold=1,
+                comparison=_Op.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                missing=_Missing.NOT_BREACHING,  # no pass reported, nothing dropped: SweepNotRunning watches that
+                evaluation_periods=config.STATE_CHANGE_EVENTS_DUE_ALARM_PERIODS,
+                what=f"AutoML Job State Change events stayed due (the bus refused or failed them) for "
+                f"{config.STATE_CHANGE_EVENTS_DUE_ALARM_PERIODS} periods, or an event was dropped.",
+                runbook="state-change-events-due",
+            )
         self._alarm(
             "SweepNotRunning",
             res.sweep.metric_invocations(period=self._sweep_interval, statistic="Sum"),

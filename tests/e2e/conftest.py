@@ -19,12 +19,14 @@ from typing import Any
 import boto3
 import pytest
 
+from automl_archive.contracts import stack_outputs
 from automl_archive_cli.aws import resolve_stack
 from automl_archive_cli.operator_policy import operator_policy
 from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import ACCOUNT_ID, REGION, LocalAws
 from devtools.emulator.clock import SimulatedClock
-from devtools.emulator.events import AlertsInbox, put_events
+from devtools.emulator.demo import EVERY_STATE_CHANGE, archived_state_ids
+from devtools.emulator.events import AlertsInbox, EventsInbox, put_events
 from devtools.emulator.iam.enforcement import ENFORCEMENT, acting_as
 from devtools.emulator.iam.policies import Principal
 from devtools.emulator.pipeline import LambdaPipeline
@@ -53,6 +55,11 @@ class DeployedArchive:
     pipeline: LambdaPipeline
     inbox: AlertsInbox
     sweep: ScheduledFunction
+    events: EventsInbox  # a user's rule for every AutoML Job State Change event
+
+    def archived_state_ids(self, job_name: str | None = None) -> list[str]:
+        """The id of every state the archive wrote (of one job), from its raw answers."""
+        return archived_state_ids(self.aws, self.stack.output(stack_outputs.ARCHIVE_BUCKET_NAME), job_name)
 
     def as_operator(self) -> contextlib.AbstractContextManager[Principal]:
         return as_operator(self.stack.stack_name)
@@ -107,10 +114,11 @@ def archive(local_aws: LocalAws) -> Iterator[DeployedArchive]:
         )
         pipeline.environment.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"})
         inbox = AlertsInbox(local_aws, stack.output("AlertsTopicArn"))
+        events = EventsInbox(local_aws, stack.output(stack_outputs.STATE_CHANGE_EVENT_BUS_ARN), EVERY_STATE_CHANGE)
         (sweep,) = ScheduledFunction.from_stack(local_aws, stack)
         sweep.environment.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"})
         # As deployed: the sweep runs every minute of simulated time, and both functions read it as now.
         pipeline.on_schedule([sweep])
-        yield DeployedArchive(local_aws, stack, simulator, pipeline, inbox, sweep)
+        yield DeployedArchive(local_aws, stack, simulator, pipeline, inbox, sweep, events)
     unexpected = ENFORCEMENT.take_denials()
     assert not unexpected, f"calls AWS would deny: {unexpected}"

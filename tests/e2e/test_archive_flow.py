@@ -17,6 +17,7 @@ def played(archive):
     schedule_all(archive.simulator, histories)
     archive.run_until_idle()
     archive.inbox.read()
+    archive.events.read()
     return histories
 
 
@@ -84,6 +85,20 @@ def test_candidate_rows_equal_each_finished_jobs_candidates(archive, played):
     assert int(state["candidate_count"]["N"]) == len(listed)
 
 
+def test_each_archived_state_published_one_state_change_event_in_order(archive, played):
+    # Given every state the archive wrote (one raw answer each)
+    archived = archive.archived_state_ids()
+    # Then a user's rule for every AutoML Job State Change event got each exactly once
+    assert sorted(archive.events.state_ids()) == archived
+    # And each job's events arrived in its states' order, each naming the status it came from
+    for history in (h for h in played if h.api != "none"):  # not the ordinary training job
+        received = [e["detail"] for e in archive.events.received if e["detail"]["job_name"] == history.job_name]
+        assert [d["last_modified_time"] for d in received] == sorted(d["last_modified_time"] for d in received)
+        assert [d["previous_status"] for d in received] == [None, *(d["status"] for d in received[:-1])]
+    # And the event names the job as its resource
+    assert all(e["resources"] == [e["detail"]["job_arn"]] for e in archive.events.received)
+
+
 def test_nothing_is_left_in_the_queues(archive, played):
     assert archive.queue_depth("WorkQueueUrl") == 0
     assert archive.queue_depth("DeadLetterQueueUrl") == 0
@@ -99,10 +114,11 @@ def test_replaying_every_event_three_times_shuffled_changes_nothing(archive, pla
     archive.put(replay_shuffled(all_events(played), copies=3, seed=11))
     archive.run_until_idle()
     archive.inbox.read()
-    # Then no state changed, no S3 object (or version) was written and no alert was sent
+    # Then no state changed, no S3 object (or version) was written, no alert was sent, no event published
     assert archive.job_states() == states_before
     assert archive.object_versions() == versions_before
     assert len(archive.inbox.received) == alerts_before
+    assert archive.events.read() == []
     # And finished jobs cost no describe at all
     describes_after = archive.simulator.calls["DescribeAutoMLJob"] + archive.simulator.calls["DescribeAutoMLJobV2"]
     assert describes_after == describes_before

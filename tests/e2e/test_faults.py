@@ -1,12 +1,13 @@
 """Faults on every external call of the record path: the archive ends complete, nothing lost or regressed.
 
-For each call (describe, DynamoDB write, S3 put, SNS publish, the reconcile pass's list and its SQS
-send, where a job fails with no event that announces it) and each fault
-(throttling, 5xx, read timeouts — more of them than botocore retries — and a crash of the function right
-after the call succeeded), a failing AutoML job is played through the deployed stack. After the retries
-the queue makes: its final state is archived, the DLQ and the work queue are empty, and it alerted
-exactly once — except a crash right after SNS Publish, the one window where a duplicate alert is
-possible (measured here and documented in docs/reliability.md).
+For each call (describe, DynamoDB write, S3 put, SNS publish, EventBridge PutEvents, the reconcile pass's
+list and its SQS send, where a job fails with no event that announces it) and each fault (throttling,
+5xx, read timeouts — more of them than botocore retries — a crash of the function right after the call
+succeeded, and for PutEvents an entry it reports as failed), a failing AutoML job is played through the
+deployed stack. After the retries the queue makes: its final state is archived, the DLQ and the work
+queue are empty, it alerted exactly once, and each archived state's AutoML Job State Change event was
+published exactly once — except a crash right after SNS Publish or a write, the windows where a duplicate
+alert or event is possible (measured here and documented in docs/reliability.md and docs/events.md).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections import Counter
 import botocore.endpoint
 import pytest
 
+from automl_archive.dal.aws import event_bus
 from devtools.emulator.faults import FaultInjector
 from devtools.emulator.scenarios import failing_before_any_child_job, failing_job, schedule_all
 
@@ -26,10 +28,14 @@ CALLS = {
     "ddb-write": ("dynamodb", "UpdateItem"),
     "s3-put": ("s3", "PutObject"),
     "sns-publish": ("sns", "Publish"),
+    "events-put": ("events", "PutEvents"),
     "sweep-list": ("sagemaker", "ListAutoMLJobs"),
     "sweep-send": ("sqs", "SendMessageBatch"),
 }
-KINDS = {"throttle": 10, "server-error": 10, "timeout": 10, "crash-after": 1}
+# More failures than the SDK retries (4 attempts), or than the product puts a failed entry (3 attempts)
+KINDS = {"throttle": 10, "server-error": 10, "timeout": 10, "crash-after": 1, "failed-entry": 7}
+# (call, fault) pairs: a failed entry is PutEvents' own way to fail
+FAULTS = [(call, kind) for call in CALLS for kind in KINDS if kind != "failed-entry" or call == "events-put"]
 SURVIVED: Counter[str] = Counter()
 
 
@@ -39,6 +45,7 @@ def faults(archive):
     no_sleep = types.SimpleNamespace(sleep=lambda _seconds: None, time=time.time)
     real_time = botocore.endpoint.time
     botocore.endpoint.time = no_sleep  # type: ignore[assignment]
+    event_bus.time = no_sleep  # type: ignore[assignment]  # the archiver's own back-off on failed entries
     # Standard retry mode (4 attempts for the DAL's other clients, SAGEMAKER_MAX_ATTEMPTS for SageMaker):
     # adaptive mode's client-side rate limiter would make this test wait in real time.
     standard = {"SAGEMAKER_RETRY_MODE": "standard", "SAGEMAKER_MAX_ATTEMPTS": "3"}
@@ -49,10 +56,10 @@ def faults(archive):
     with FaultInjector() as injector:
         yield injector
     botocore.endpoint.time = real_time
+    event_bus.time = real_time  # type: ignore[assignment]
 
 
-@pytest.mark.parametrize("kind", list(KINDS))
-@pytest.mark.parametrize("call", list(CALLS))
+@pytest.mark.parametrize(("call", "kind"), FAULTS)
 def test_a_failing_job_survives_the_fault(archive, faults, call, kind):
     # Given a V1 job that fails, and a fault on one call of the record path
     name = f"flt-{call}-{kind}"[:32].rstrip("-")
@@ -82,6 +89,16 @@ def test_a_failing_job_survives_the_fault(archive, faults, call, kind):
         SURVIVED["duplicate alerts (crash right after Publish)"] += sent - 1
     else:
         assert sent == 1
+    # And every state it archived published its state-change event, once (a crash right after a call
+    # the event's delivery spans may repeat one: a consumer deduplicates on state_id)
+    archive.events.read()
+    published = archive.events.state_ids(name)
+    assert sorted(set(published)) == archive.archived_state_ids(name)
+    if kind == "crash-after" and call in ("events-put", "ddb-write"):
+        SURVIVED["duplicate events (crash right after PutEvents or a write)"] += len(published) - len(set(published))
+    else:
+        assert len(published) == len(set(published)), published
+    assert "event_due" not in archive.job_states()[f"JOB#{name}"]
     if kind == "crash-after" and not call.startswith("sweep"):
         assert archive.pipeline.stats.crashes > crashes_before
     if kind == "crash-after" and call.startswith("sweep"):
@@ -123,6 +140,7 @@ def test_an_alert_lost_to_a_long_sns_outage_is_sent_by_the_reconcile_pass_when_s
     # Then the alert goes out, once, and is no longer due
     assert [alert.subject for alert in archive.inbox.received].count(subject) == 1
     assert "alert_due" not in archive.job_states()[f"JOB#{name}"]
+    archive.events.read()
     # And redriving the dead letters later sends no second alert
     dead = archive.queue_depth("DeadLetterQueueUrl")
     sqs = archive.aws.client("sqs")
@@ -135,3 +153,40 @@ def test_an_alert_lost_to_a_long_sns_outage_is_sent_by_the_reconcile_pass_when_s
     archive.inbox.read()
     assert dead > 0
     assert [alert.subject for alert in archive.inbox.received].count(subject) == 1
+
+
+def test_events_lost_to_a_long_eventbridge_outage_are_published_in_order_when_it_is_back(archive, faults):
+    # Given EventBridge refusing every entry for longer than the queue's retries, and a job that fails
+    name = "flt-events-outage"
+    faults.inject("events", "PutEvents", "failed-entry", times=100_000)
+    schedule_all(archive.simulator, [failing_job(name)])
+    subject = f"AutoML job {name} failed"
+    for _ in range(45):  # 45 simulated minutes: every retry of the records fails, they are dead-lettered
+        archive.pipeline.advance(60)
+        archive.pipeline.drain()
+    archive.inbox.read()
+    archive.events.read()
+    # Then the outage blocked neither the archive nor the alert, and no event got out
+    assert archive.status_of(name) == "Failed"
+    assert [alert.subject for alert in archive.inbox.received].count(subject) == 1
+    assert archive.events.state_ids(name) == []
+    states = archive.archived_state_ids(name)
+    assert len(states) > 1
+    assert archive.job_states()[f"JOB#{name}"]["event_due"]["S"] == "DUE"
+    # When EventBridge is back and the reconcile pass runs on its schedule (no operator, no redrive)
+    faults.clear()
+    archive.run_until_idle()
+    archive.events.read()
+    # Then every state's event is published once, oldest first, and none is left due
+    assert archive.events.state_ids(name) == states  # state ids sort as the states' times
+    item = archive.job_states()[f"JOB#{name}"]
+    assert "event_due" not in item and "pending_events" not in item
+    # And redriving the dead letters later publishes nothing again
+    sqs = archive.aws.client("sqs")
+    dlq, work = archive.stack.output("DeadLetterQueueUrl"), archive.stack.output("WorkQueueUrl")
+    while messages := sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            sqs.send_message(QueueUrl=work, MessageBody=message["Body"])
+            sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
+    archive.run_until_idle()
+    assert archive.events.read() == []

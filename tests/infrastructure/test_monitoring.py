@@ -30,6 +30,7 @@ ALARMS = {
     "SweepNotRunning",
     "LeaderboardsUnavailable",
     "ArchiveLag",
+    "StateChangeEventsDue",
 }
 
 
@@ -377,3 +378,26 @@ def test_archive_lag_alarm_fires_when_the_p95_stays_above_five_minutes(synthesiz
     assert alarm["TreatMissingData"] == "notBreaching"
     graphs = _graphs(synthesized)
     assert [m[0] for m in _custom(graphs["Archive lag: LastModifiedTime to archived (s)"])] == ["ArchiveLagSeconds"] * 3
+
+
+def test_state_change_events_alarm_fires_when_events_stay_due_or_one_is_dropped(synthesized: Synthesized) -> None:
+    alarm = _alarms(synthesized)["StateChangeEventsDue"]
+    queries = {query["Id"]: query for query in alarm["Metrics"]}
+    (result,) = [query for query in queries.values() if query.get("ReturnData", True) and "Expression" in query]
+    assert result["Expression"] == "IF(FILL(due, 0) > 0, 1, 0) + FILL(dropped, 0)"
+    stats = {
+        key: (q["MetricStat"]["Metric"]["MetricName"], q["MetricStat"]["Stat"])
+        for key, q in queries.items()
+        if key != result["Id"]
+    }
+    # Jobs with an event due at every pass of the period (Minimum), or any event dropped (Sum)
+    assert stats == {"due": ("SweepEventsDue", "Minimum"), "dropped": ("StateChangeEventsDropped", "Sum")}
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"], alarm["TreatMissingData"]) == (3, 3, "notBreaching")
+    graphs = _graphs(synthesized)
+    assert [m[0] for m in _custom(graphs["AutoML Job State Change events (docs/events.md)"])] == [
+        "StateChangeEventsPublished",
+        "StateChangeEventsFailed",
+        "StateChangeEventsDropped",
+        "SweepEventsDue",
+    ]

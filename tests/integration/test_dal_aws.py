@@ -28,6 +28,7 @@ from automl_archive.dal.aws import (
     SqsWorkQueue,
 )
 from automl_archive.dal.aws.dynamo_codec import dynamo_number
+from automl_archive.dal.aws.event_bus import ENTRY_ATTEMPTS
 from automl_archive.dal.interfaces import CandidatesUnavailable, ChildLink, EventNotAccepted, StateChangeEvent
 
 SUMMARY = {
@@ -123,15 +124,27 @@ def test_the_bus_puts_the_event_a_rule_matches_and_reports_a_refused_entry(fresh
     assert (delivered["source"], delivered["detail-type"], delivered["id"]) == (SOURCE, DETAIL_TYPE, event_id)
     assert delivered["resources"] == [event(200).job_arn]
     assert delivered["detail"]["state_id"] == "s-200"
-    # And an entry PutEvents reports as failed (FailedEntryCount) raises, not returns
+
+    def failed(code: str) -> dict:
+        return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": code, "ErrorMessage": "refused"}]}
+
+    # And an entry PutEvents reports as failed (FailedEntryCount, which the SDK never retries) is put
+    # again while its code is a retryable one, then raised, not returned
     with Stubber(bus._client) as stub:
-        stub.add_response(
-            "put_events",
-            {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "try again"}]},
-        )
+        stub.add_response("put_events", failed("ThrottlingException"))
+        stub.add_response("put_events", {"FailedEntryCount": 0, "Entries": [{"EventId": "e-1"}]})
+        assert bus.put(event(300)) == "e-1"
+        for _ in range(ENTRY_ATTEMPTS):
+            stub.add_response("put_events", failed("InternalFailure"))
         with pytest.raises(EventNotAccepted) as refused:
             bus.put(event(300))
-    assert refused.value.code == "InternalFailure"
+        stub.assert_no_pending_responses()
+        assert refused.value.code == "InternalFailure"
+        # And a failure that would repeat is raised at once
+        stub.add_response("put_events", failed("MalformedDetail"))
+        with pytest.raises(EventNotAccepted, match="MalformedDetail"):
+            bus.put(event(300))
+        stub.assert_no_pending_responses()
 
 
 def test_state_write_is_conditional_on_ordering(store):

@@ -30,8 +30,10 @@ from automl_archive.contracts.archive_layout import (
 )
 from automl_archive.contracts.job_table import PARTITION_KEY, SORT_KEY, STATE_SORT_KEY, job_key_of
 from automl_archive.contracts.state_change_event import DETAIL_TYPE, SOURCE
+from devtools.chat_notification import chat_notification_errors
 from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws
+from devtools.emulator.chat_endpoint import ChatbotEndpoint
 from devtools.emulator.clock import SimulatedClock
 from devtools.emulator.events import AlertsInbox, EventsInbox, put_events
 from devtools.emulator.pipeline import LambdaPipeline
@@ -169,6 +171,16 @@ def print_state_change_events(every: EventsInbox, winners: EventsInbox) -> None:
         print(json.dumps(winners.received[0], indent=2))
 
 
+def print_chat_alerts(chat: ChatbotEndpoint) -> None:
+    section("Alerts as a Slack or Teams channel gets them (AWS Chatbot's HTTPS subscription)")
+    for notification in chat.notifications():
+        content = notification["content"]
+        print(f"title:       {content['title']}")
+        print("description: " + content["description"].replace("\n", "\n             "))
+        print("next steps:  " + "\n             ".join(content.get("nextSteps", [])))
+        print(f"keywords:    {', '.join(content.get('keywords', []))}")
+
+
 def status_by_job(states: dict[str, dict[str, Any]]) -> dict[str, tuple[str, str]]:
     return {
         plain(i.get("job_name")) or key: (plain(i.get("status")), plain(i.get("describe_api")))
@@ -240,6 +252,7 @@ def play(function_log: TextIO) -> int:
         LocalAws() as aws,
         AutopilotSimulator(clock=SimulatedClock(start=start)) as simulator,
         SqsClock() as sqs_clock,
+        contextlib.ExitStack() as stack_context,
     ):
         print(f"moto server: {aws.endpoint_url}")
         print("deploying the stack (synth + CloudFormation in moto)...")
@@ -249,6 +262,7 @@ def play(function_log: TextIO) -> int:
             warnings.simplefilter("ignore")
             stack = deploy_stack(aws)
         inbox = AlertsInbox(aws, stack.output("AlertsTopicArn"))
+        chat = stack_context.enter_context(ChatbotEndpoint(aws, stack.output(outputs.ALERTS_TOPIC_ARN)))
         bus = stack.output(outputs.STATE_CHANGE_EVENT_BUS_ARN)
         every_change = EventsInbox(aws, bus, EVERY_STATE_CHANGE, name="local-every-state-change")
         winners = EventsInbox(aws, bus, DEPLOY_THE_WINNER, name="local-deploy-the-winner")
@@ -271,6 +285,8 @@ def play(function_log: TextIO) -> int:
               f"failed records={stats.failed_records} handler errors={stats.handler_errors} "
               f"simulated time={stats.simulated_seconds / 60:.0f} min")  # fmt: skip
         print_archive(aws, stack, inbox, simulator)
+        print_chat_alerts(chat)
+        chat_alerts = chat.notifications()
         table_name = stack.output(outputs.JOBS_TABLE_NAME)
         first_states = job_states(aws, table_name)
         alerts_first = len(inbox.received)
@@ -320,6 +336,8 @@ def play(function_log: TextIO) -> int:
             ("backfill archived every historical job", backfilled == HISTORICAL_JOBS),
             ("replay changed no stored job state", first_states == second_states),
             ("replay sent no second alert", len(inbox.received) == alerts_first),
+            ("the failure reached chat as one custom notification in AWS Chatbot's format",
+             len(chat_alerts) == 1 and chat_notification_errors(chat_alerts[0]) == []),
             ("one state-change event per archived state", events_first == archived_ids),
             ("the 'deploy the winner' rule got each completed binary classifier once",
              sorted(winners.state_ids()) == sorted(

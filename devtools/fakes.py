@@ -161,11 +161,18 @@ class FakeStore:
         self.states[job_key] = item
         return SavedState(written=True, pending_events=tuple(sorted(pending.values(), key=lambda e: e.ordering)))
 
-    def event_published(self, job_key: str, event: StateChangeEvent) -> None:
+    def event_published(self, job_key: str, event: StateChangeEvent) -> bool:
         self.calls["event_published"] += 1
         if self.fail_next_event_removal:
             raise self.fail_next_event_removal.pop(0)
-        (self.states[job_key].get("pending_events") or {}).pop(event.ordering, None)
+        item = self.states[job_key]
+        pending = item.get("pending_events") or {}
+        if set(pending) == {event.ordering}:
+            pending.clear()
+            item.pop("event_due", None)
+            return True
+        pending.pop(event.ordering, None)
+        return False
 
     def clear_event_due(self, job_key: str) -> bool:
         self.calls["clear_event_due"] += 1

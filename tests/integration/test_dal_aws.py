@@ -87,12 +87,14 @@ def test_a_state_and_its_event_are_written_together_and_the_event_stays_due_unti
     assert job.pending_events[1].detail == event(200, "Stopping", 0.1 + 0.2).detail  # read back exactly
     assert job.event_due and store.jobs_with_event_due() == ["Churn"]
     # When the first is published, the job is still due (one is left) and the mark stays
-    store.event_published("churn", job.pending_events[0])
+    assert store.event_published("churn", job.pending_events[0]) is False
     assert store.clear_event_due("churn") is False
     assert [e.ordering for e in store.load_job("churn").pending_events] == [200]
-    # When the second is published (twice: a second publisher removes nothing) the mark can be cleared
-    store.event_published("churn", job.pending_events[1])
-    store.event_published("churn", job.pending_events[1])
+    # When the second, the last one, is published: removed and off the index in the same write
+    assert store.event_published("churn", job.pending_events[1]) is True
+    assert store.jobs_with_event_due() == []
+    # And a second publisher of it removes nothing and finds nothing left to clear
+    assert store.event_published("churn", job.pending_events[1]) is False
     assert store.clear_event_due("churn") is True
     item = fresh_aws.client("dynamodb").get_item(TableName="jobs", Key=state_key("churn"))["Item"]
     assert PENDING_EVENTS_ATTRIBUTE not in item and EVENT_DUE_ATTRIBUTE not in item

@@ -137,8 +137,9 @@ class JobStore(Protocol):
         events in the same write (`event` None: no event)."""
         ...
 
-    def event_published(self, job_key: str, event: StateChangeEvent) -> None:
-        """Remove an event the bus accepted from the job's pending events (a no-op if already removed)."""
+    def event_published(self, job_key: str, event: StateChangeEvent) -> bool:
+        """Remove an event the bus accepted from the job's pending events (a no-op if already removed);
+        when it was the only one, take the job off the index of events due in the same write (True)."""
         ...
 
     def clear_event_due(self, job_key: str) -> bool:

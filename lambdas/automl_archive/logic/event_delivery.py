@@ -66,10 +66,11 @@ class EventDelivery:
         index of events due (`marked_due`: it is on it). True when none is left due."""
         if not events and not marked_due:
             return True
+        cleared = False
         for event in sorted(events, key=lambda due: due.ordering):
             try:
                 self._put_once(job_key, event)
-                self._store.event_published(job_key, event)
+                cleared = self._store.event_published(job_key, event)
             except Exception as error:  # the event stays due; the record is retried after the archive's work
                 self._metrics.count(STATE_CHANGE_EVENTS_FAILED)
                 logger.warning(
@@ -78,6 +79,8 @@ class EventDelivery:
                 )
                 return False
             self._put.discard((job_key, event.ordering))
+        if cleared:
+            return True
         try:
             self._store.clear_event_due(job_key)  # False: a newer state's event is due, its writer puts it
         except Exception as error:

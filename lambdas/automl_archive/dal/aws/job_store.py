@@ -108,15 +108,27 @@ class DynamoJobStore(BotoClient):
         pending = answer.get("Attributes", {}).get(PENDING_EVENTS_ATTRIBUTE, {}).get("SS", [])
         return SavedState(written=True, pending_events=decode_events(pending))
 
-    def event_published(self, job_key: str, event: StateChangeEvent) -> None:
-        # DELETE from a set is idempotent: a second publisher of the same event removes nothing.
+    def event_published(self, job_key: str, event: StateChangeEvent) -> bool:
+        names = {"#pending": PENDING_EVENTS_ATTRIBUTE}
+        element = {"SS": [encode_event(event)]}
+        # The usual case, the job's only event due: removed and off the index in one write.
+        if self._conditional_update(
+            key=state_key(job_key),
+            expression="DELETE #pending :event REMOVE #due",
+            condition="contains(#pending, :element) AND size(#pending) = :one",
+            names={**names, "#due": EVENT_DUE_ATTRIBUTE},
+            values={":event": element, ":one": to_dynamo(1), ":element": {"S": element["SS"][0]}},
+        ):
+            return True
+        # Others are due too (or another publisher removed it first): DELETE from a set is idempotent.
         self._client.update_item(
             TableName=self._table,
             Key=state_key(job_key),
             UpdateExpression="DELETE #pending :event",
-            ExpressionAttributeNames={"#pending": PENDING_EVENTS_ATTRIBUTE},
-            ExpressionAttributeValues={":event": {"SS": [encode_event(event)]}},
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":event": element},
         )
+        return False
 
     def clear_event_due(self, job_key: str) -> bool:
         # DynamoDB removes a set whose last element is deleted, so "no pending events" is its absence.

@@ -39,6 +39,7 @@ class LocalAws:
 
     def __init__(self, set_environment: bool = True) -> None:
         self._server: ThreadedMotoServer | None = None
+        self._service_clients: dict[tuple[str, str], Any] = {}
         # AWS's value limits moto does not enforce (devtools/emulator/limits.py), for every client of this process.
         self.limits = AwsLimits()
         self._set_environment = set_environment
@@ -87,14 +88,18 @@ class LocalAws:
 
     def service_client(self, service_name: str) -> Any:
         """A client of its own session, for calls an AWS service makes (SageMaker putting its events): the
-        fault injector, registered on the default session, does not touch them."""
-        return boto3.Session().client(
-            service_name,
-            endpoint_url=self.endpoint_url,
-            region_name=REGION,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        fault injector, registered on the default session, does not touch them. One per service and
+        server (a new session reloads botocore's service list)."""
+        key = (service_name, self.endpoint_url)
+        if key not in self._service_clients:
+            self._service_clients[key] = boto3.Session().client(
+                service_name,
+                endpoint_url=self.endpoint_url,
+                region_name=REGION,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            )
+        return self._service_clients[key]
 
     def environment(self) -> dict[str, str]:
         return aws_environment(self.endpoint_url)

@@ -2,8 +2,8 @@
 
 Events go on the bus, the stack's own rules route them to the work queue, the archiver drains it
 in-process (moto server, Autopilot simulator). Checks: every job archived once at its final state,
-each S3 object written once, one alert per failed job, nothing left in the queues. Prints the time,
-the per-record cost and the AWS calls made, by kind.
+each S3 object written once, one alert per failed job, one state-change event per archived state,
+nothing left in the queues. Prints the time, the per-record cost and the AWS calls made, by kind.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws
 from devtools.emulator.call_counter import CallCounter
 from devtools.emulator.clock import SimulatedClock
-from devtools.emulator.events import AlertsInbox, put_events
+from devtools.emulator.demo import EVERY_STATE_CHANGE, archived_state_ids
+from devtools.emulator.events import AlertsInbox, EventsInbox, put_events
 from devtools.emulator.pipeline import LambdaPipeline
 from devtools.emulator.scheduled import ScheduledFunction
 from devtools.emulator.simulated_time import SqsClock
@@ -93,6 +94,8 @@ def run(jobs: int, events: int, seed: int) -> int:
         sweep.environment.update(quiet)
         pipeline.on_schedule([sweep])
         inbox = AlertsInbox(aws, stack.output("AlertsTopicArn"))
+        # A user's rule for every AutoML Job State Change event the archive publishes.
+        state_changes = EventsInbox(aws, stack.output(outputs.STATE_CHANGE_EVENT_BUS_ARN), EVERY_STATE_CHANGE)
         stream, final = build_events(simulator, jobs, events, random.Random(seed))
         print(f"{len(stream)} events for {len(final)} jobs, through EventBridge in waves of {WAVE}...")
         # Powertools prints EMF metric batches to stdout as it would to CloudWatch Logs: keep them out.
@@ -106,11 +109,26 @@ def run(jobs: int, events: int, seed: int) -> int:
             pipeline.run_until_idle(max_simulated_seconds=24 * 3600, max_iterations=20_000)
             elapsed = time.perf_counter() - began
         inbox.read()
-        return report(aws, stack, pipeline, inbox, final, calls.snapshot(), simulator.calls, elapsed, len(stream))
+        state_changes.read()
+        published = sorted(state_changes.state_ids())
+        archived = archived_state_ids(aws, stack.output(outputs.ARCHIVE_BUCKET_NAME))
+        return report(
+            aws, stack, pipeline, inbox, final, calls.snapshot(), simulator.calls, elapsed, len(stream),
+            events_match=published == archived,
+        )  # fmt: skip
 
 
 def report(
-    aws, stack, pipeline, inbox, final, calls: Counter, sagemaker_calls: Counter, elapsed: float, events: int
+    aws,
+    stack,
+    pipeline,
+    inbox,
+    final,
+    calls: Counter,
+    sagemaker_calls: Counter,
+    elapsed: float,
+    events: int,
+    events_match: bool,
 ) -> int:
     dynamodb, s3 = aws.client("dynamodb"), aws.client("s3")
     states: dict[str, str] = {}
@@ -136,6 +154,7 @@ def report(
         "one alert per failed job, none for others": set(alerts) == failed_jobs and set(alerts.values()) <= {1},
         "work queue and DLQ empty": set(depth.values()) == {0},
         "no failed record, no handler error": stats.failed_records == 0 and stats.handler_errors == 0,
+        "one state-change event per archived state": events_match,
     }
     print(f"\nrecords handled: {stats.records} (events {events} + sweep references), invocations: {stats.invocations}")
     print(f"wall time: {elapsed:.1f} s; {1000 * elapsed / stats.records:.2f} ms per record; "

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from automl_archive.contracts.job_status import DescribeApi
 from automl_archive.logic.normalise import normalise
+from automl_archive.models.record import SCHEMA_VERSION
 from automl_archive_cli.local_query import connect, run_queries
 from automl_archive_cli.results import NO_ROWS, format_csv, result_table
 from devtools.answers import v1_answer
@@ -40,7 +41,7 @@ def test_old_schema_records_read_null_for_new_columns_and_timestamps_are_utc(tmp
         .fetchall()
     )
     # Then the old record reads null for the new column, timestamps are UTC, dt is the partition string
-    assert [(r[0], r[1], r[2]) for r in rows] == [("new-job", 2, 4), ("old-job", 1, None)]
+    assert [(r[0], r[1], r[2]) for r in rows] == [("new-job", SCHEMA_VERSION, 4), ("old-job", 1, None)]
     assert rows[1][3] == datetime(2026, 11, 20, 10, 0, 0)
     assert rows[0][4] == datetime(2026, 11, 20, 9, 0, 0, 250000)
     assert rows[0][5] == "2026-11-20"

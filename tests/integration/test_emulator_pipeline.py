@@ -352,6 +352,7 @@ def test_a_real_alert_reaches_the_inbox_as_readable_text_and_fits_the_publish_li
     inbox = AlertsInbox(fresh_aws, topic_arn)
     record = {
         "job_name": "churn-v1", "job_arn": "arn:aws:sagemaker:us-east-1:123456789012:automl-job/churn-v1",
+        "account_id": "123456789012", "region": "us-east-1",
         "status": "Failed", "secondary_status": "Failed", "alert_category": "Failed", "problem_type": None,
         "failure_reason": "x" * 500_000, "partial_failure_reasons": ["y" * 5_000] * 1_000,
         "duration_seconds": 60, "creation_time": "2026-11-20T09:00:00Z", "end_time": None,

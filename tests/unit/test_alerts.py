@@ -26,6 +26,8 @@ def record(**overrides: Any) -> dict[str, Any]:
     return {
         "job_name": "churn-v1",
         "job_arn": JOB_ARN,
+        "account_id": "123456789012",
+        "region": "eu-west-1",
         "status": "Failed",
         "secondary_status": "Failed",
         "alert_category": "Failed",
@@ -84,11 +86,15 @@ def test_the_readable_text_and_filterable_attributes_are_unchanged():
     assert alert.subject == "AutoML job churn-v1 failed"
     assert "Failure reason:    ClientError: target attribute 'churn' not found" in alert.message
     assert f"Raw answer:        {RAW}" in alert.message
+    assert "Account:           123456789012 (eu-west-1)" in alert.message
+    # The account and Region are filterable too (one topic can serve an organisation's accounts)
     assert alert.attributes == {
         "status": "Failed",
         "alert_category": "Failed",
         "problem_type": "BinaryClassification",
         "job_name": "churn-v1",
+        "account_id": "123456789012",
+        "region": "eu-west-1",
     }
 
 

@@ -149,6 +149,8 @@ def test_failed_job_alerts_exactly_once_with_readable_message(world):
         "alert_category": "Failed",
         "problem_type": "BinaryClassification",
         "job_name": "churn-v1",
+        "account_id": "123456789012",
+        "region": "us-east-1",
     }
     # And the same publish carries the chat rendering, a valid custom notification
     assert chat_notification_errors(json.loads(alert["chat"])) == []

@@ -7,7 +7,9 @@ import pytest
 from botocore.stub import Stubber
 
 from automl_archive.contracts.job_status import DescribeApi
-from automl_archive.logic.normalise import normalise
+from automl_archive.dal.interfaces import StoredState
+from automl_archive.logic.normalise import account_and_region, normalise
+from automl_archive.logic.stored_state import record_from_state
 from automl_archive.models.record import JOB_RECORD_COLUMN_NAMES, SCHEMA_VERSION
 from devtools.answers import best_candidate, v1_answer, v2_answer
 
@@ -163,3 +165,27 @@ def test_a_v2_answer_without_its_problem_type_members_is_not_labelled_tabular():
     record = normalise(_through_stubber("describe_auto_ml_job_v2", answer), DescribeApi.V2, "k", ARCHIVED)
     assert record["problem_type_config"] is None
     assert record["describe_api"] == DescribeApi.V2
+
+
+@pytest.mark.parametrize(
+    ("arn", "expected"),
+    [
+        ("arn:aws:sagemaker:eu-west-1:123456789012:automl-job/churn", ("123456789012", "eu-west-1")),
+        ("arn:aws-cn:sagemaker:cn-north-1:210987654321:automl-job/a:b", ("210987654321", "cn-north-1")),
+        ("not-an-arn", (None, None)),
+        (None, (None, None)),
+    ],
+)
+def test_the_account_and_region_come_from_the_jobs_arn(arn, expected):
+    assert account_and_region(arn) == expected
+    answer = {**v1_answer(), "AutoMLJobArn": arn}
+    record = normalise(answer, DescribeApi.V1, raw_s3_key="raw/x", archived_at=ARCHIVED)
+    assert (record["account_id"], record["region"]) == expected
+
+
+def test_a_state_stored_before_the_record_had_them_still_says_where_the_job_runs():
+    # A schema-2 state item (no account_id/region attributes) read back for its alert
+    arn = "arn:aws:sagemaker:ap-south-1:123456789012:automl-job/old"
+    state = StoredState(1, "Failed", True, DescribeApi.V1, "Failed", attributes={"job_name": "old", "job_arn": arn})
+    record = record_from_state(state)
+    assert (record["account_id"], record["region"]) == ("123456789012", "ap-south-1")

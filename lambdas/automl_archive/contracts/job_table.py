@@ -51,6 +51,8 @@ PENDING_EVENTS_LIMIT = 100
 SUMMARY_FIELDS = (
     "job_name",
     "job_arn",
+    "account_id",
+    "region",
     "describe_api",
     "status",
     "secondary_status",

@@ -39,6 +39,8 @@ DETAIL_FIELDS: tuple[DetailField, ...] = (
     DetailField("state_id", "string", False, "The state's id, unique per job: deduplicate on it."),
     DetailField("job_name", "string", False, "The AutoML job's name, in its real case."),
     DetailField("job_arn", "string", False, "The AutoML job's ARN (also the event's `resources`)."),
+    DetailField("account_id", "string", False, "The AWS account the job runs in (from its ARN)."),
+    DetailField("region", "string", False, "The AWS Region the job runs in (from its ARN)."),
     DetailField("status", "string", False, "AutoMLJobStatus: InProgress, Completed, Failed, Stopping, Stopped."),
     DetailField("secondary_status", "string", True, "AutoMLJobSecondaryStatus (the phase, or why it ended)."),
     DetailField("previous_status", "string", True, "The status of the state archived before this one, if any."),

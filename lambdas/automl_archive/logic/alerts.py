@@ -50,8 +50,8 @@ def bounded(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
 
 
-def console_url(job_arn: str | None, job_name: str) -> str:
-    region = (job_arn or "").split(":")[3] if (job_arn or "").count(":") >= 5 else "us-east-1"
+def console_url(region: str | None, job_name: str) -> str:
+    region = region or "us-east-1"
     return f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}#/automl-jobs/{job_name}"
 
 
@@ -80,6 +80,8 @@ def build_alert(record: dict[str, Any], raw_location: str, record_location: str)
         "alert_category": category,
         "problem_type": record["problem_type"] or "unknown",
         "job_name": record["job_name"],
+        "account_id": record.get("account_id") or "",
+        "region": record.get("region") or "",
     }
     return Alert(
         subject=subject,
@@ -96,6 +98,7 @@ def _text(record: dict[str, Any], headline: str, raw_location: str, record_locat
         "",
         f"Status:            {record['status']} ({record['secondary_status'] or 'no secondary status'})",
         f"Problem type:      {record['problem_type'] or 'unknown'}",
+        f"Account:           {record.get('account_id') or 'unknown'} ({record.get('region') or 'unknown region'})",
         f"Failure reason:    {bounded(record['failure_reason'] or 'none given', REASON_LIMIT)}",
     ]
     lines += [f"Partial failure:   {bounded(reason, REASON_LIMIT)}" for reason in partial[:PARTIAL_REASONS_SHOWN]]
@@ -105,7 +108,7 @@ def _text(record: dict[str, Any], headline: str, raw_location: str, record_locat
         f"Ran for:           {human_duration(record['duration_seconds'])}"
         f" (created {record['creation_time']}, ended {record['end_time'] or 'not yet'})",
         f"Best candidate:    {record['best_candidate_name'] or 'none'}",
-        f"Console:           {console_url(record['job_arn'], record['job_name'])}",
+        f"Console:           {console_url(record.get('region'), record['job_name'])}",
         f"Raw answer:        {raw_location}",
         f"Archived record:   {record_location}",
         f"Job ARN:           {record['job_arn']}",
@@ -151,7 +154,7 @@ def _chat(
             "title": bounded(f"AutoML job {record['job_name']} {headline}", CHAT_TITLE_LIMIT),
             "description": bounded("\n".join(description_lines), CHAT_DESCRIPTION_LIMIT),
             "nextSteps": [
-                f"Open the job in the SageMaker console: {console_url(record['job_arn'], record['job_name'])}",
+                f"Open the job in the SageMaker console: {console_url(record.get('region'), record['job_name'])}",
                 f"Raw answer archived at {raw_location}",
                 f"Job record archived at {record_location}",
             ],

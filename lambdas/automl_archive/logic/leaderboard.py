@@ -47,6 +47,8 @@ def candidate_rows(
             "schema_version": SCHEMA_VERSION,
             "job_name": job_record["job_name"],
             "job_arn": job_record["job_arn"],
+            "account_id": job_record["account_id"],
+            "region": job_record["region"],
             "job_status": job_record["status"],
             "job_state_id": job_record["state_id"],
             "problem_type": job_record["problem_type"],

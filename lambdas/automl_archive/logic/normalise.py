@@ -25,6 +25,14 @@ _V2_CONFIG_NAMES = {
 }
 
 
+def account_and_region(arn: str | None) -> tuple[str | None, str | None]:
+    """The account and Region an ARN names (arn:partition:service:region:account:resource)."""
+    parts = (arn or "").split(":", 5)
+    if len(parts) < 6 or not parts[4] or not parts[3]:
+        return None, None
+    return parts[4], parts[3]
+
+
 def normalise(answer: dict[str, Any], describe_api: str, raw_s3_key: str, archived_at: datetime) -> dict[str, Any]:
     problem = _problem_settings(answer, describe_api)
     best = answer.get("BestCandidate") or {}
@@ -40,6 +48,7 @@ def normalise(answer: dict[str, Any], describe_api: str, raw_s3_key: str, archiv
         "schema_version": SCHEMA_VERSION,
         "job_name": answer["AutoMLJobName"],
         "job_arn": answer.get("AutoMLJobArn"),
+        **dict(zip(("account_id", "region"), account_and_region(answer.get("AutoMLJobArn")), strict=True)),
         "describe_api": describe_api,
         "status": status,
         "secondary_status": secondary or None,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 2  # 2: candidate_count, best_candidate_rank; the candidate leaderboard table
+# 2: candidate_count, best_candidate_rank; the candidate leaderboard table. 3: account_id, region.
+SCHEMA_VERSION = 3
 
 STRING = "string"
 BIGINT = "bigint"
@@ -31,6 +32,8 @@ JOB_RECORD_COLUMNS: tuple[Column, ...] = (
     Column("schema_version", BIGINT, "Version of this record layout; grows when columns are added."),
     Column("job_name", STRING, "AutoML job name (AutoMLJobName)."),
     Column("job_arn", STRING, "AutoML job ARN (AutoMLJobArn)."),
+    Column("account_id", STRING, "AWS account the job runs in (from its ARN)."),
+    Column("region", STRING, "AWS Region the job runs in (from its ARN)."),
     Column("describe_api", STRING, "Which call described the job: DescribeAutoMLJob or DescribeAutoMLJobV2."),
     Column("status", STRING, "AutoMLJobStatus: Completed, InProgress, Failed, Stopped or Stopping."),
     Column("secondary_status", STRING, "AutoMLJobSecondaryStatus, e.g. TrainingModels, MaxCandidatesReached."),
@@ -107,6 +110,8 @@ CANDIDATE_RECORD_COLUMNS: tuple[Column, ...] = (
     Column("schema_version", BIGINT, "Version of this record layout."),
     Column("job_name", STRING, "AutoML job the candidate belongs to."),
     Column("job_arn", STRING, "AutoML job ARN."),
+    Column("account_id", STRING, "AWS account the job runs in (from its ARN)."),
+    Column("region", STRING, "AWS Region the job runs in (from its ARN)."),
     Column("job_status", STRING, "The job's terminal status when the leaderboard was archived."),
     Column("job_state_id", STRING, "The job state this leaderboard belongs to (see the job record's state_id)."),
     Column("problem_type", STRING, "The job's problem type."),

@@ -18,7 +18,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 # tests/infrastructure/test_security.py runs checkov on the synthesized template from its own venv.
 export CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 
-.PHONY: dev demo test unit infra-test integration e2e lint format synth deploy diff load bench docs clean
+.PHONY: dev demo test unit infra-test integration e2e lint format synth deploy diff load bench docs clean spoke-template
 .PHONY: backfill redrive status archive operator-policy
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt lambdas/requirements.txt pyproject.toml
@@ -77,6 +77,11 @@ diff: dev
 deploy: dev  ## deploy to the AWS account of your current credentials; pass CDK_ARGS="-c alert_emails=a@b.c"
 	$(PY) -m automl_archive_cli.preflight
 	npx cdk deploy --require-approval never $(CDK_ARGS)
+
+spoke-template: dev  ## synthesize a workload account's spoke (docs/multi-account.md); pass CDK_ARGS="-c spoke_hub_account=... -c spoke_hub_region=... -c spoke_hub_bus_name=... -c spoke_external_id=..."
+	rm -f cdk.out/*-spoke.template.json
+	npx cdk synth --quiet $(CDK_ARGS) 2>&1 | grep -v "Supply a stack id" || true
+	@ls cdk.out/*-spoke.template.json 2>/dev/null || { echo "No spoke: CDK_ARGS must set spoke_hub_account, spoke_hub_region, spoke_hub_bus_name and spoke_external_id" >&2; exit 1; }
 
 docs: dev  ## regenerate docs/schema.md from the record schema
 	$(PY) -m devtools.schema_page

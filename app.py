@@ -21,6 +21,8 @@ from cdk_nag import AwsSolutionsChecks, ServerlessChecks  # noqa: E402
 
 from infra import config  # noqa: E402
 from infra.settings import ArchiveSettings  # noqa: E402
+from infra.spoke_settings import SpokeSettings  # noqa: E402
+from infra.spoke_stack import AutoMLJobArchiveSpokeStack  # noqa: E402
 from infra.stack import AutoMLJobArchiveStack  # noqa: E402
 
 
@@ -35,6 +37,10 @@ def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = 
     app = cdk.App(context={**cdk_json_context(), **(context or {})}, outdir=outdir)
     settings = ArchiveSettings.from_context(app.node.try_get_context)
     AutoMLJobArchiveStack(app, settings.stack_name, settings=settings)
+    # A workload account's spoke (docs/multi-account.md), only when the context names its hub.
+    spoke = SpokeSettings.from_context(app.node.try_get_context)
+    if spoke is not None:
+        AutoMLJobArchiveSpokeStack(app, spoke.stack_name, settings=spoke)
     # cdk-nag 3.x is a policy-validation plugin: an unacknowledged finding makes synth fail.
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
     return app

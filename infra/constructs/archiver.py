@@ -37,6 +37,53 @@ _CHILD_JOB_READS = (
 )
 
 
+def _sagemaker_arn(scope: Construct, resource_type: str) -> str:
+    return Stack.of(scope).format_arn(service="sagemaker", resource=resource_type, resource_name="*")
+
+
+def automl_job_read_statements(scope: Construct) -> list[iam.PolicyStatement]:
+    """Describing an AutoML job, listing its candidates and finding a child job's AutoML job, in the
+    scope's account and Region: what the archiver does here and a spoke's reader role grants the hub."""
+    return [
+        iam.PolicyStatement(
+            sid="DescribeAutoMLJobs",
+            actions=["sagemaker:DescribeAutoMLJob", "sagemaker:DescribeAutoMLJobV2"],
+            resources=[_sagemaker_arn(scope, "automl-job")],
+        ),
+        # The Service Authorization Reference lists no resource type for this action: a statement on
+        # automl-job/* never matches it (AWS evaluates the request against "*"), so it is denied.
+        # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html
+        iam.PolicyStatement(
+            sid="ListAutoMLJobCandidates", actions=["sagemaker:ListCandidatesForAutoMLJob"], resources=["*"]
+        ),
+        *(
+            iam.PolicyStatement(actions=[action], resources=[_sagemaker_arn(scope, resource_type)])
+            for action, resource_type in _CHILD_JOB_READS
+        ),
+    ]
+
+
+_WILDCARD_REASONS = {
+    "automl-job": "AutoML jobs are created by users at any time; their names are unknown at deploy time",
+    "training-job": "Autopilot names its child training jobs at run time",
+    "processing-job": "Autopilot names its child processing jobs at run time",
+    "transform-job": "Autopilot names its child transform jobs at run time",
+    "hyper-parameter-tuning-job": "Autopilot names its tuning jobs at run time",
+}
+
+
+def sagemaker_wildcard_acknowledgments() -> list[Acknowledgment]:
+    """cdk-nag's IAM5 findings on `automl_job_read_statements`, each with its reason."""
+    partition_region_account = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
+    return [
+        Acknowledgment(
+            id=f"AwsSolutions-IAM5[Resource::{partition_region_account}:{resource_type}/*]",
+            reason=f"{reason}; the statement is limited to this account, region and job type.",
+        )
+        for resource_type, reason in _WILDCARD_REASONS.items()
+    ]
+
+
 @dataclass(frozen=True)
 class ArchiverResources:
     """What the archiver reads from and writes to."""
@@ -82,29 +129,11 @@ class Archiver(Construct):
         self._acknowledge_wildcards(self.role)
         self._build_event_source()
 
-    def _sagemaker_arn(self, resource_type: str) -> str:
-        return Stack.of(self).format_arn(service="sagemaker", resource=resource_type, resource_name="*")
-
     def _statements(self) -> list[iam.PolicyStatement]:
         res = self._resources
-        automl_jobs = self._sagemaker_arn("automl-job")
         bucket_arn = res.archive_bucket.bucket_arn
         return [
-            iam.PolicyStatement(
-                sid="DescribeAutoMLJobs",
-                actions=["sagemaker:DescribeAutoMLJob", "sagemaker:DescribeAutoMLJobV2"],
-                resources=[automl_jobs],
-            ),
-            # The Service Authorization Reference lists no resource type for this action: a statement on
-            # automl-job/* never matches it (AWS evaluates the request against "*"), so it is denied.
-            # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html
-            iam.PolicyStatement(
-                sid="ListAutoMLJobCandidates", actions=["sagemaker:ListCandidatesForAutoMLJob"], resources=["*"]
-            ),
-            *(
-                iam.PolicyStatement(actions=[action], resources=[self._sagemaker_arn(resource_type)])
-                for action, resource_type in _CHILD_JOB_READS
-            ),
+            *automl_job_read_statements(self),
             iam.PolicyStatement(
                 sid="JobsTable",
                 actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
@@ -147,21 +176,7 @@ class Archiver(Construct):
 
     def _acknowledge_wildcards(self, role: iam.Role) -> None:
         stack = Stack.of(self)
-        partition_region_account = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
-        reasons = {
-            "automl-job": "AutoML jobs are created by users at any time; their names are unknown at deploy time",
-            "training-job": "Autopilot names its child training jobs at run time",
-            "processing-job": "Autopilot names its child processing jobs at run time",
-            "transform-job": "Autopilot names its child transform jobs at run time",
-            "hyper-parameter-tuning-job": "Autopilot names its tuning jobs at run time",
-        }
-        acknowledgments = [
-            Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::{partition_region_account}:{resource_type}/*]",
-                reason=f"{reason}; the statement is limited to this account, region and job type.",
-            )
-            for resource_type, reason in reasons.items()
-        ]
+        acknowledgments = sagemaker_wildcard_acknowledgments()
         bucket_id = stack.resolve(self._resources.archive_bucket.bucket_arn)["Fn::GetAtt"][0]
         acknowledgments += [
             Acknowledgment(

@@ -20,6 +20,20 @@ from infra import config
 _RETENTION = Duration.days(config.QUEUE_RETENTION_DAYS)
 
 
+def child_job_events() -> events.EventPattern:
+    """SageMaker child-job state changes (AutoML jobs emit no event of their own)."""
+    return events.EventPattern(source=[SAGEMAKER_EVENT_SOURCE], detail_type=list(CHILD_JOB_DETAIL_TYPES))
+
+
+def automl_api_call_events() -> events.EventPattern:
+    """AutoML API calls, as CloudTrail puts them on the default bus."""
+    return events.EventPattern(
+        source=[SAGEMAKER_EVENT_SOURCE],
+        detail_type=[CLOUDTRAIL_DETAIL_TYPE],
+        detail={"eventSource": [CLOUDTRAIL_EVENT_SOURCE], "eventName": list(AUTOML_API_CALLS)},
+    )
+
+
 class Ingest(Construct):
     """Work queue (+ DLQ) and two rules, each delivering the whole event to the queue."""
 
@@ -94,10 +108,7 @@ class Ingest(Construct):
             self,
             "ChildJobStateChangeRule",
             description="SageMaker child-job state changes (AutoML jobs emit no event of their own)",
-            event_pattern=events.EventPattern(
-                source=[SAGEMAKER_EVENT_SOURCE],
-                detail_type=list(CHILD_JOB_DETAIL_TYPES),
-            ),
+            event_pattern=child_job_events(),
             targets=[self._queue_target("ChildJobStateChangeRule")],
         )
 
@@ -106,13 +117,6 @@ class Ingest(Construct):
             self,
             "AutoMLApiCallRule",
             description="AutoML API calls via CloudTrail (needs a CloudTrail trail in the account)",
-            event_pattern=events.EventPattern(
-                source=[SAGEMAKER_EVENT_SOURCE],
-                detail_type=[CLOUDTRAIL_DETAIL_TYPE],
-                detail={
-                    "eventSource": [CLOUDTRAIL_EVENT_SOURCE],
-                    "eventName": list(AUTOML_API_CALLS),
-                },
-            ),
+            event_pattern=automl_api_call_events(),
             targets=[self._queue_target("AutoMLApiCallRule")],
         )

@@ -28,6 +28,7 @@ def _deployment():
         stack_outputs.ALERTS_TOPIC_ARN: f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts",
         stack_outputs.ALERTS_KEY_ARN: f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         stack_outputs.ARCHIVER_FUNCTION_NAME: "archiver",
+        stack_outputs.STATE_CHANGE_EVENT_BUS_ARN: f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default",
     }
     dlqs = [
         stack_outputs.WORK_QUEUE_DEAD_LETTER_QUEUE,
@@ -94,3 +95,14 @@ def test_the_command_prints_the_policy_for_the_resolved_stack(monkeypatch, capsy
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     assert main(["operator-policy"]) == 0
     assert json.loads(capsys.readouterr().out) == operator_policy(deployment)
+
+
+def test_state_change_events_are_granted_on_the_stacks_bus_only_when_it_publishes_them():
+    deployment = _deployment()
+    publish = [s for s in operator_policy(deployment)["Statement"] if "events:PutEvents" in s["Action"]]
+    assert [(s["Action"], s["Resource"]) for s in publish] == [
+        (["events:PutEvents"], [deployment.outputs[stack_outputs.STATE_CHANGE_EVENT_BUS_ARN]])
+    ]
+    outputs = {k: v for k, v in deployment.outputs.items() if k != stack_outputs.STATE_CHANGE_EVENT_BUS_ARN}
+    silent = Deployment(stack_name=deployment.stack_name, region=REGION, outputs=outputs)
+    assert not [s for s in operator_policy(silent)["Statement"] if "events:PutEvents" in s["Action"]]

@@ -14,6 +14,7 @@ from rich.table import Column, Table
 
 from automl_archive.dal.aws import DynamoJobStore
 from automl_archive.logic.archive import JobArchiver, Outcome
+from automl_archive.logic.normalise import account_and_region
 from automl_archive.models.messages import JobReference
 from automl_archive_cli.aws import Deployment
 from automl_archive_cli.dead_letter_queues import WORK_QUEUE_DLQ_LABEL, QueueDepth, dead_letter_queues, queue_depth
@@ -51,6 +52,7 @@ class ArchivedJob:
 class ArchiveStatus:
     jobs_by_status: dict[str, int]
     newest: list[ArchivedJob]
+    jobs_by_location: dict[tuple[str, str], int]  # (account, Region) -> jobs archived there
     work_queue: QueueDepth
     dead_letter_queue: QueueDepth  # the work queue's
     dead_letter_queues: dict[str, QueueDepth]  # every DLQ of the stack, by label (the work queue's first)
@@ -71,6 +73,10 @@ class ArchiveStatus:
         return {
             "total_jobs": self.total_jobs,
             "jobs_by_status": dict(sorted(self.jobs_by_status.items())),
+            "jobs_by_account": [
+                {"account_id": account, "region": region, "jobs": count}
+                for (account, region), count in sorted(self.jobs_by_location.items())
+            ],
             "newest_archived": [job.__dict__ for job in self.newest],
             "work_queue": depth(self.work_queue),
             "dead_letter_queue": depth(self.dead_letter_queue),
@@ -83,7 +89,10 @@ def status_renderables(status: ArchiveStatus) -> list[RenderableType]:
     by_status = Table("status", Column("jobs", justify="right"), box=box.SIMPLE_HEAD, show_edge=False)
     for name, count in sorted(status.jobs_by_status.items()):
         by_status.add_row(name, str(count))
-    parts: list[RenderableType] = [f"Archived jobs: {status.total_jobs}", by_status, "Newest archived:"]
+    by_location = Table("account", "region", Column("jobs", justify="right"), box=box.SIMPLE_HEAD, show_edge=False)
+    for (account, region), count in sorted(status.jobs_by_location.items()):
+        by_location.add_row(account, region, str(count))
+    parts: list[RenderableType] = [f"Archived jobs: {status.total_jobs}", by_status, by_location, "Newest archived:"]
     if status.newest:
         newest = Table("job", "status", "archived_at", box=box.SIMPLE_HEAD, show_edge=False)
         for job in status.newest:
@@ -103,15 +112,31 @@ def status_renderables(status: ArchiveStatus) -> list[RenderableType]:
     return parts
 
 
-def archive_status(store: DynamoJobStore, sqs: Any, deployment: Deployment, newest: int = 5) -> ArchiveStatus:
-    """Every job's stored state (a paginated Scan) and the depth of the work queue and every DLQ."""
+def archive_status(
+    store: DynamoJobStore,
+    sqs: Any,
+    deployment: Deployment,
+    newest: int = 5,
+    account: str | None = None,
+    region: str | None = None,
+) -> ArchiveStatus:
+    """Every job's stored state (a paginated Scan), of one account and Region if given, and the depth of
+    the work queue and every DLQ."""
     counts: Counter[str] = Counter()
+    locations: Counter[tuple[str, str]] = Counter()
     latest: list[ArchivedJob] = []
     for job_key, job in store.scan_states():
         if job.state is None:
             continue
-        counts[job.state.status] += 1
         attributes = job.state.attributes
+        # A state archived before the record carried them (schema 2) says where through its ARN.
+        job_account, job_region = (attributes.get("account_id"), attributes.get("region"))
+        if not job_account:
+            job_account, job_region = account_and_region(attributes.get("job_arn"))
+        if (account and job_account != account) or (region and job_region != region):
+            continue
+        counts[job.state.status] += 1
+        locations[(job_account or "unknown", job_region or "unknown")] += 1
         latest.append(
             ArchivedJob(attributes.get("job_name") or job_key, job.state.status, attributes.get("archived_at", ""))
         )
@@ -122,6 +147,7 @@ def archive_status(store: DynamoJobStore, sqs: Any, deployment: Deployment, newe
     return ArchiveStatus(
         jobs_by_status=dict(counts),
         newest=latest,
+        jobs_by_location=dict(locations),
         work_queue=queue_depth(sqs, deployment.work_queue_url),
         dead_letter_queue=depths[WORK_QUEUE_DLQ_LABEL],
         dead_letter_queues=depths,

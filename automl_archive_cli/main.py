@@ -21,7 +21,7 @@ from automl_archive_cli.commands import archive_job, archive_status, status_rend
 from automl_archive_cli.console import Progress, stdout_console
 from automl_archive_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CliError
 from automl_archive_cli.operator_policy import operator_policy
-from automl_archive_cli.params import POSITIVE_INT, POSITIVE_RATE, SINCE, UNTIL
+from automl_archive_cli.params import ACCOUNT_ID, POSITIVE_INT, POSITIVE_RATE, SINCE, UNTIL
 from automl_archive_cli.ratelimit import RateLimitedSageMakerApi, RateLimiter
 from automl_archive_cli.redrive import redrive_all
 from automl_archive_cli.runtime import archiver_settings, build_archiver
@@ -191,13 +191,26 @@ def archive(job_name: str, stack_name: str, region: str | None, verbose: bool) -
 @cli.command(context_settings=CONTEXT)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--newest", type=POSITIVE_INT, default=5, show_default=True, help="How many newest jobs to list.")
+@click.option("--account", type=ACCOUNT_ID, help="Only jobs that run in this AWS account.")
+# --region names the stack's Region (every command's option), so the jobs' own Region has its own name.
+@click.option("--job-region", help="Only jobs that run in this AWS Region.")
 @stack_options
-def status(as_json: bool, newest: int, stack_name: str, region: str | None, verbose: bool) -> int:
-    """Summarise the archive: jobs by status, newest archived, queue depths."""
+def status(
+    as_json: bool,
+    newest: int,
+    account: str | None,
+    job_region: str | None,
+    stack_name: str,
+    region: str | None,
+    verbose: bool,
+) -> int:
+    """Summarise the archive: jobs by status and by account, newest archived, queue depths."""
 
     def body(deployment: aws.Deployment) -> int:
         store = DynamoJobStore(deployment.jobs_table_name)
-        summary = archive_status(store, aws.client("sqs"), deployment, newest=newest)
+        summary = archive_status(
+            store, aws.client("sqs"), deployment, newest=newest, account=account, region=job_region
+        )
         if as_json:
             document = {"stack": deployment.stack_name, "region": deployment.region, **summary.as_json()}
             click.echo(json.dumps(document, indent=2))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import click
 
@@ -43,4 +44,19 @@ class When(click.ParamType):
 SINCE = When()
 UNTIL = When(end_of_day=True)
 POSITIVE_INT = click.IntRange(min=1)
+
+
+class AccountId(click.ParamType):
+    """A 12-digit AWS account id."""
+
+    name = "ACCOUNT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        if not (len(text) == 12 and text.isdigit()):
+            self.fail(f"{value!r} is not a 12-digit AWS account id", param, ctx)
+        return text
+
+
+ACCOUNT_ID = AccountId()
 POSITIVE_RATE = click.FloatRange(min=0, min_open=True)

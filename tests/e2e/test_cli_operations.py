@@ -265,6 +265,15 @@ def test_status_numbers_match_the_archive(archive, capsys):
         by_status[item["status"]["S"]] = by_status.get(item["status"]["S"], 0) + 1
     assert status["total_jobs"] == len(states)
     assert status["jobs_by_status"] == by_status
+    # All of them run in the emulator's one account and Region, which --account and --job-region select
+    here = [{"account_id": ACCOUNT_ID, "region": REGION, "jobs": len(states)}] if states else []
+    assert status["jobs_by_account"] == here
+    assert run("status", "--json", "--account", ACCOUNT_ID, "--job-region", REGION, stack=archive.stack.stack_name) == 0
+    assert json.loads(capsys.readouterr().out)["total_jobs"] == len(states)
+    assert run("status", "--json", "--account", "210987654321", stack=archive.stack.stack_name) == 0
+    assert json.loads(capsys.readouterr().out)["total_jobs"] == 0
+    assert run("status", "--account", "12345", stack=archive.stack.stack_name) == 2
+    assert "not a 12-digit AWS account id" in capsys.readouterr().err
     newest = max(item["archived_at"]["S"] for item in states.values())
     assert status["newest_archived"][0]["archived_at"] == newest
     assert status["work_queue"]["total"] == archive.queue_depth("WorkQueueUrl")

@@ -30,6 +30,7 @@ def test_status_prints_rich_tables_of_statuses_jobs_and_queues():
     status = ArchiveStatus(
         jobs_by_status={"Completed": 3, "Failed": 1},
         newest=[ArchivedJob("churn-model-with-a-long-name", "Completed", "2026-11-20T10:00:00.000000+00:00")],
+        jobs_by_location={("123456789012", "eu-west-1"): 3, ("210987654321", "us-east-1"): 1},
         work_queue=depth,
         dead_letter_queue=depth,
         dead_letter_queues={"work queue DLQ": depth, "ChildJobStateChangeRule DLQ": depth},
@@ -40,6 +41,7 @@ def test_status_prints_rich_tables_of_statuses_jobs_and_queues():
     lines = out.file.getvalue().splitlines()
     assert lines[0] == "Archived jobs: 4"
     assert any(line.split() == ["Completed", "3"] for line in lines)
+    assert any(line.split() == ["210987654321", "us-east-1", "1"] for line in lines)
     assert any(
         line.split() == ["churn-model-with-a-long-name", "Completed", "2026-11-20T10:00:00.000000+00:00"]
         for line in lines

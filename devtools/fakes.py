@@ -138,7 +138,13 @@ class FakeStore:
             status for (key, status), claim in self.alerts.items() if key == job_key and "sent_at" in claim
         )
         pending = tuple(sorted((item or {}).get("pending_events", {}).values(), key=lambda event: event.ordering))
-        return StoredJob(state=state, alerts_sent=sent, pending_events=pending, event_due="event_due" in (item or {}))
+        return StoredJob(
+            state=state,
+            alerts_sent=sent,
+            pending_events=pending,
+            event_due="event_due" in (item or {}),
+            unreadable_events=tuple((item or {}).get("unreadable_events", ())),
+        )
 
     def save_state(
         self, job_key: str, ordering: int, summary: dict[str, Any], event: StateChangeEvent | None = None
@@ -174,10 +180,15 @@ class FakeStore:
         pending.pop(event.ordering, None)
         return False
 
+    def discard_unreadable_events(self, job_key: str, elements: tuple[str, ...]) -> None:
+        self.calls["discard_unreadable_events"] += 1
+        item = self.states[job_key]
+        item["unreadable_events"] = tuple(e for e in item.get("unreadable_events", ()) if e not in elements)
+
     def clear_event_due(self, job_key: str) -> bool:
         self.calls["clear_event_due"] += 1
         item = self.states.get(job_key)
-        if item is None or item.get("pending_events"):
+        if item is None or item.get("pending_events") or item.get("unreadable_events"):
             return False
         item.pop("event_due", None)
         return True

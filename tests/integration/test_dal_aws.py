@@ -343,3 +343,31 @@ def test_the_watermark_moves_forward_only_and_an_invalid_one_is_reported_and_rep
     assert store.advance_watermark("sweep", start) is False
     assert store.advance_watermark("sweep", start, replace_invalid=True) is True
     assert store.get_watermark("sweep") == start
+
+
+def test_an_event_is_removed_by_its_stored_element_and_an_unreadable_one_can_be_discarded(store, fresh_aws):
+    # Given a pending event stored in another encoding (an older writer, a hand edit) and a non-event
+    store.save_state("churn", 100, SUMMARY, event(100))
+    other_encoding = json.dumps({"detail": event(100).detail, "job_arn": JOB_ARN, "ordering": 100}, indent=1)
+    dynamodb = fresh_aws.client("dynamodb")
+    dynamodb.update_item(
+        TableName="jobs",
+        Key=state_key("churn"),
+        UpdateExpression="SET #p = :elements",
+        ExpressionAttributeNames={"#p": PENDING_EVENTS_ATTRIBUTE},
+        ExpressionAttributeValues={":elements": {"SS": [other_encoding, "not an event"]}},
+    )
+    job = store.load_job("churn")
+    (due,) = job.pending_events
+    assert job.unreadable_events == ("not an event",)
+    # When the event is published and the non-event discarded
+    store.event_published("churn", due)
+    store.discard_unreadable_events("churn", job.unreadable_events)
+    # Then nothing is left and the job leaves the index
+    assert store.clear_event_due("churn") is True
+    assert PENDING_EVENTS_ATTRIBUTE not in dynamodb.get_item(TableName="jobs", Key=state_key("churn"))["Item"]
+
+
+def test_removing_an_event_of_a_job_that_is_not_stored_creates_nothing(store, fresh_aws):
+    assert store.event_published("ghost", event(1)) is False
+    assert "Item" not in fresh_aws.client("dynamodb").get_item(TableName="jobs", Key=state_key("ghost"))

@@ -17,8 +17,8 @@ from automl_archive.contracts.metric_names import (
 from automl_archive.contracts.settings import ArchiverSettings
 from automl_archive.dal.interfaces import EventNotAccepted, StateChangeEvent
 from automl_archive.logic.archive import Outcome
-from automl_archive.logic.event_delivery import EventsStillDue
-from automl_archive.models.messages import BACKFILL_ORIGIN, JobReference
+from automl_archive.logic.event_delivery import MAX_EVENTS_PER_RECORD, EventsStillDue
+from automl_archive.models.messages import BACKFILL_ORIGIN, EVENT_DUE_ORIGIN, JobReference
 from devtools.answers import CREATED, v1_answer
 from tests.unit.test_archive import World, ref
 
@@ -161,3 +161,53 @@ def test_a_bus_refusal_is_reported_with_its_code(world):
     with pytest.raises(EventsStillDue):
         world.run(ref("churn"), "m-1")
     assert world.metrics.counts[STATE_CHANGE_EVENTS_FAILED] == 1
+
+
+def test_a_sweep_hand_over_is_not_failed_when_the_bus_still_refuses(world):
+    # Given an event left due by a bus outage
+    world.sagemaker.put_job(RUNNING)
+    world.bus.fail_next.append(TimeoutError("events"))
+    with pytest.raises(EventsStillDue):
+        world.run(ref("churn"), "m-1")
+    # When the minute pass hands the job over while the bus still refuses
+    world.bus.fail_next.append(TimeoutError("events"))
+    hand_over = JobReference(job_name="churn", origin=EVENT_DUE_ORIGIN)
+    # Then the hand-over is acknowledged (the next pass hands over again: no retries pile up in the queue)
+    assert world.run(hand_over, "m-2") is Outcome.UNCHANGED
+    assert world.store.states["churn"]["event_due"] == "DUE"
+    # And once the bus is back, the next hand-over publishes it
+    world.run(hand_over, "m-3")
+    assert len(world.bus.accepted) == 1 and "event_due" not in world.store.states["churn"]
+
+
+def test_one_record_puts_a_bounded_share_of_a_long_backlog_oldest_first(world):
+    # Given a job with many events due (an outage spanning many of its states)
+    world.sagemaker.put_job(RUNNING)
+    world.run(ref("churn"), "m-1")
+    backlog = {n: StateChangeEvent(n, "arn", {"state_id": f"s-{n:03d}"}) for n in range(1, 26)}
+    world.store.states["churn"]["pending_events"] = dict(backlog)
+    world.store.states["churn"]["event_due"] = "DUE"
+    # When a record of the job runs, then two hand-overs
+    for records in (1, 2, 3):
+        world.run(JobReference(job_name="churn", origin=EVENT_DUE_ORIGIN), f"m-{records + 1}")
+        assert len(world.bus.accepted) == 1 + min(25, MAX_EVENTS_PER_RECORD * records)
+    # Then each put at most its share, in order, and nothing is left due
+    assert world.bus.state_ids()[1:] == [f"s-{n:03d}" for n in range(1, 26)]
+    assert "event_due" not in world.store.states["churn"]
+
+
+def test_the_state_change_event_goes_out_after_the_alert_even_on_a_retry(world):
+    # Given a failure whose alert failed (SNS down), its event still due
+    calls: list[str] = []
+    world.notifier.fail_next.append(TimeoutError("sns"))
+    world.sagemaker.put_job(FAILED)
+    with pytest.raises(TimeoutError):
+        world.run(ref("churn"), "m-1")
+    publish, put = world.notifier.publish, world.bus.put
+    world.notifier.publish = lambda *a: calls.append("alert") or publish(*a)  # type: ignore[method-assign]
+    world.bus.put = lambda e: calls.append("event") or put(e)  # type: ignore[method-assign]
+    # When the queue retries the record
+    world.now += timedelta(minutes=5)  # past the claim's lease
+    world.run(ref("churn"), "m-1")
+    # Then the alert went out first, then the event
+    assert calls == ["alert", "event"]

@@ -41,6 +41,12 @@ SAGEMAKER = CallBudget(connect_timeout_seconds=2, read_timeout_seconds=5, max_at
 STORAGE = CallBudget(connect_timeout_seconds=2, read_timeout_seconds=5, max_attempts=3)
 
 
+# EventBridge PutEvents of one state-change event: a small request. Tighter than storage's, so a hanging
+# endpoint costs a record a few seconds (the event stays due and the minute pass retries it), not the
+# time the record's other work needs.
+EVENTS = CallBudget(connect_timeout_seconds=1, read_timeout_seconds=2, max_attempts=2)
+
+
 def slowest_call_seconds(sagemaker_max_attempts: int = SAGEMAKER.max_attempts) -> int:
     """The worst case of one call of any client the functions use (SageMaker's attempts as deployed)."""
     sagemaker = CallBudget(SAGEMAKER.connect_timeout_seconds, SAGEMAKER.read_timeout_seconds, sagemaker_max_attempts)

@@ -62,6 +62,8 @@ class StateChangeEvent:
     ordering: int
     job_arn: str
     detail: dict[str, Any] = field(hash=False, compare=False)
+    # The store's own encoding of this event, when read from it: removed by exactly that value.
+    stored_as: str | None = field(default=None, hash=False, compare=False)
 
     @property
     def state_id(self) -> str:
@@ -89,6 +91,8 @@ class StoredJob:
     alerts_sent: frozenset[str]  # terminal statuses whose alert has been published
     pending_events: tuple[StateChangeEvent, ...] = ()  # not yet accepted by the bus, in state order
     event_due: bool = False  # on the index of events due (the reconcile pass hands the job over)
+    # stored elements that are not an event (edited by hand): removed unread, never put
+    unreadable_events: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,10 @@ class JobStore(Protocol):
     def event_published(self, job_key: str, event: StateChangeEvent) -> bool:
         """Remove an event the bus accepted from the job's pending events (a no-op if already removed);
         when it was the only one, take the job off the index of events due in the same write (True)."""
+        ...
+
+    def discard_unreadable_events(self, job_key: str, elements: tuple[str, ...]) -> None:
+        """Remove stored elements that are not events (so the job can leave the index of events due)."""
         ...
 
     def clear_event_due(self, job_key: str) -> bool:

@@ -55,14 +55,20 @@ from automl_archive.dal.interfaces import (
 )
 from automl_archive.logic.alert_delivery import AlertDelivery, AlertPolicy
 from automl_archive.logic.describe import describe_job
-from automl_archive.logic.event_delivery import EventDelivery, EventsStillDue
+from automl_archive.logic.event_delivery import Delivery, EventDelivery, EventsStillDue
 from automl_archive.logic.leaderboard import archive_leaderboard
 from automl_archive.logic.normalise import normalise
 from automl_archive.logic.resolve import ChildJobResolver
 from automl_archive.logic.skip_rules import is_copy, is_progress, listed_newer, needless_describe, seen_entry
 from automl_archive.logic.state import ordering_key, state_id
 from automl_archive.logic.stored_state import record_from_state, state_summary
-from automl_archive.models.messages import BACKFILL_ORIGIN, ChildJobEvent, JobReference, WorkItem
+from automl_archive.models.messages import (
+    BACKFILL_ORIGIN,
+    EVENT_DUE_ORIGIN,
+    ChildJobEvent,
+    JobReference,
+    WorkItem,
+)
 from automl_archive.observability import logger
 
 SEEN_EVENTS_LIMIT = 200  # fingerprints remembered per job state (a tuning phase emits many events)
@@ -107,7 +113,8 @@ class ArchivedState:
     ordering: int
     written: bool  # False when the archive already held this state or a newer one
     record_key: str
-    pending_events: tuple[StateChangeEvent, ...] = ()  # the job's events due after the write
+    # the job's events due after a write that stored this state's event (None: no such write)
+    pending_events: tuple[StateChangeEvent, ...] | None = None
 
 
 class JobArchiver:
@@ -176,21 +183,25 @@ class JobArchiver:
         job_key = reference.job_name.lower()
         logger.append_keys(automl_job=reference.job_name, origin=reference.origin)
         stored = self._store.load_job(job_key)
-        # Events of states archived earlier that the bus has not accepted go first, in state order; if
-        # they still fail, the archive and the alert go on and the record is retried afterwards.
-        events_delivered = self._events.publish(job_key, stored.pending_events, marked_due=stored.event_due)
-        outcome, pending = self._archive_stored(reference, stored, message_id)
-        if events_delivered and pending:
-            events_delivered = self._events.publish(job_key, pending)
-        if not events_delivered:
+        outcome, written_pending = self._archive_stored(reference, stored, message_id)
+        # Then the job's state-change events, oldest first: those earlier states left due and the one
+        # just written (the write returned them all). A bus that fails holds up neither the archive nor
+        # the alert, which are done; the record is retried (a hand-over waits for the next pass instead).
+        delivery = self._events.publish(
+            job_key,
+            stored.pending_events if written_pending is None else written_pending,
+            marked_due=stored.event_due or written_pending is not None,
+            unreadable=stored.unreadable_events,
+        )
+        if delivery is Delivery.FAILED and reference.origin != EVENT_DUE_ORIGIN:
             raise EventsStillDue(f"{reference.job_name}: a state-change event is still due; the record is retried")
         return outcome
 
     def _archive_stored(
         self, reference: JobReference, stored: StoredJob, message_id: str
-    ) -> tuple[Outcome, tuple[StateChangeEvent, ...]]:
-        """Describe and archive the job given what the store holds; returns the outcome and the job's
-        events due after a new state was written (none otherwise)."""
+    ) -> tuple[Outcome, tuple[StateChangeEvent, ...] | None]:
+        """Describe and archive the job given what the store holds; returns the outcome and, when a new
+        state was written with its event, the job's events due after that write (else None)."""
         job_key = reference.job_name.lower()
         state = stored.state
         if (
@@ -201,12 +212,12 @@ class JobArchiver:
         ):
             self._metrics.count(DESCRIBES_SKIPPED)
             if self._alerts.settled(state, stored.alerts_sent):
-                return Outcome.ALREADY_FINAL, ()
+                return Outcome.ALREADY_FINAL, None
             # The alert of a stored terminal state is still due: finish it from the store, whatever a
             # describe would answer now (a stale InProgress, a transient not-found).
             record = record_from_state(state)
             self._alerts.deliver(job_key, record, record["raw_s3_key"], record["record_s3_key"], message_id)
-            return Outcome.ALERT_FINISHED, ()
+            return Outcome.ALERT_FINISHED, None
         if (
             state is not None
             and not state.is_terminal  # a terminal state gets here only when forced or listed newer
@@ -216,18 +227,18 @@ class JobArchiver:
             # Another message carried this event and was handled at the state still stored; if that
             # message failed afterwards, its own redelivery finishes the work.
             self._metrics.count(DUPLICATE_EVENTS_SKIPPED)
-            return Outcome.DUPLICATE_EVENT, ()
+            return Outcome.DUPLICATE_EVENT, None
         if state is not None and not state.is_terminal and not reference.force:
             skipped = needless_describe(reference, state)
             if skipped is not None:
                 self._metrics.count(DESCRIBES_SKIPPED)
-                return Outcome(skipped.value), ()
+                return Outcome(skipped.value), None
         try:
             answer, api = self._describe(reference, state.describe_api if state else None)
         except JobNotFound:
             self._metrics.count(JOBS_NOT_FOUND)
             logger.warning("AutoML job not found; acknowledged", extra={"job_name": reference.job_name})
-            return Outcome.JOB_NOT_FOUND, ()
+            return Outcome.JOB_NOT_FOUND, None
         self._known_api[job_key] = api
         seen = seen_entry(reference.fingerprint, message_id)
         probed_kind = reference.child_kind if is_progress(reference) else None
@@ -284,7 +295,7 @@ class JobArchiver:
         record = normalise(answer, api, raw_s3_key=raw_s3_key, archived_at=now)
         record_s3_key = record_key(job_key, record)
         written = False
-        pending: tuple[StateChangeEvent, ...] = ()
+        pending: tuple[StateChangeEvent, ...] | None = None
         if stored.state is None or ordering > stored.state.ordering:
             if record["is_terminal"]:
                 archive_leaderboard(self._sagemaker, self._archive, self._metrics, job_key, record, now)
@@ -306,7 +317,8 @@ class JobArchiver:
                 pending=len(stored.pending_events),
             )
             saved = self._store.save_state(job_key, ordering, summary, event)
-            written, pending = saved.written, saved.pending_events
+            written = saved.written
+            pending = saved.pending_events if written and event is not None else None
             if written and record["is_terminal"]:
                 self._metrics.count_by(JOBS_FINISHED, JOBS_FINISHED_DIMENSION, record["status"])
         self._metrics.count(STATES_ARCHIVED if written else DUPLICATE_STATES)

@@ -23,12 +23,10 @@ from automl_archive.contracts.metric_names import (
 )
 from automl_archive.dal.interfaces import InvalidWatermark, JobStore, MetricsSink, SageMakerGateway, WorkQueue
 from automl_archive.logic.state import ordering_key
-from automl_archive.models.messages import reference_body
+from automl_archive.models.messages import ALERT_DUE_ORIGIN, EVENT_DUE_ORIGIN, reference_body
 from automl_archive.observability import logger
 
 SWEEP_WATERMARK = "sweep"
-ALERT_DUE_ORIGIN = "alert-due"
-EVENT_DUE_ORIGIN = "event-due"
 
 
 def summaries_needing_archive(summaries: Iterable[dict[str, Any]], stored: dict[str, int]) -> list[dict[str, Any]]:

@@ -38,6 +38,10 @@ DESCRIBE_API_FIELD = "DescribeApi"
 
 # The origin of references the operator's backfill sends or archives: history, not news.
 BACKFILL_ORIGIN = "backfill"
+# The reconcile pass's hand-overs of an alert, or of a state-change event, still due (it hands them over
+# again every minute while they are due).
+ALERT_DUE_ORIGIN = "alert-due"
+EVENT_DUE_ORIGIN = "event-due"
 # A reference's DescribeApi field: the short names earlier versions sent are read as well.
 _DESCRIBE_API_FIELD = {"v1": DescribeApi.V1, "v2": DescribeApi.V2, **{api.value: api for api in DescribeApi}}
 

@@ -14,8 +14,9 @@ import json
 import random
 import time
 
+from automl_archive.contracts.call_budget import EVENTS
 from automl_archive.contracts.state_change_event import DETAIL_TYPE, SOURCE
-from automl_archive.dal.aws.client import BotoClient
+from automl_archive.dal.aws.client import BotoClient, aws_config
 from automl_archive.dal.interfaces import EventNotAccepted, StateChangeEvent
 
 # The entry error codes PutEventsResultEntry documents as retryable; the others (MalformedDetail,
@@ -39,6 +40,7 @@ def put_events_entry(event: StateChangeEvent, bus: str) -> dict[str, object]:
 
 class EventBridgeBus(BotoClient):
     _service = "events"
+    _config = aws_config("standard", EVENTS)
 
     def __init__(self, bus: str) -> None:
         self._bus = bus

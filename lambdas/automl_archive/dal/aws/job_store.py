@@ -39,7 +39,6 @@ from automl_archive.dal.interfaces import (
     StoredJob,
     StoredState,
 )
-from automl_archive.observability import logger
 
 
 class DynamoJobStore(BotoClient):
@@ -110,7 +109,8 @@ class DynamoJobStore(BotoClient):
 
     def event_published(self, job_key: str, event: StateChangeEvent) -> bool:
         names = {"#pending": PENDING_EVENTS_ATTRIBUTE}
-        element = {"SS": [encode_event(event)]}
+        # The element exactly as stored when read from the store, so removal never depends on encoding
+        element = {"SS": [event.stored_as or encode_event(event)]}
         # The usual case, the job's only event due: removed and off the index in one write.
         if self._conditional_update(
             key=state_key(job_key),
@@ -121,14 +121,22 @@ class DynamoJobStore(BotoClient):
         ):
             return True
         # Others are due too (or another publisher removed it first): DELETE from a set is idempotent.
-        self._client.update_item(
-            TableName=self._table,
-            Key=state_key(job_key),
-            UpdateExpression="DELETE #pending :event",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues={":event": element},
-        )
+        # (Conditional on the item, so a removal never creates an item of its own.)
+        self._remove_elements(job_key, element)
         return False
+
+    def discard_unreadable_events(self, job_key: str, elements: tuple[str, ...]) -> None:
+        if elements:
+            self._remove_elements(job_key, {"SS": list(elements)})
+
+    def _remove_elements(self, job_key: str, elements: dict[str, Any]) -> None:
+        self._conditional_update(
+            key=state_key(job_key),
+            expression="DELETE #pending :elements",
+            condition=f"attribute_exists({PARTITION_KEY})",
+            names={"#pending": PENDING_EVENTS_ATTRIBUTE},
+            values={":elements": elements},
+        )
 
     def clear_event_due(self, job_key: str) -> bool:
         # DynamoDB removes a set whose last element is deleted, so "no pending events" is its absence.
@@ -312,6 +320,7 @@ def _stored_job(item: dict[str, Any]) -> StoredJob:
         alerts_sent=alerts_sent,
         pending_events=decode_events(item.get(PENDING_EVENTS_ATTRIBUTE) or ()),
         event_due=EVENT_DUE_ATTRIBUTE in item,
+        unreadable_events=unreadable_events(item.get(PENDING_EVENTS_ATTRIBUTE) or ()),
     )
 
 
@@ -323,16 +332,26 @@ def encode_event(event: StateChangeEvent) -> str:
     return json.dumps(document, separators=(",", ":"), allow_nan=False)
 
 
+def _decode(text: str) -> StateChangeEvent | None:
+    try:
+        document = json.loads(text)
+        detail = document["detail"]
+        if not isinstance(detail, dict):
+            return None
+        return StateChangeEvent(int(document["ordering"]), str(document["job_arn"]), detail, stored_as=text)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def decode_events(encoded: Iterable[str]) -> tuple[StateChangeEvent, ...]:
-    """Pending events in state order; an element that is not one (edited by hand) is logged and skipped."""
-    events = []
-    for text in encoded:
-        try:
-            document = json.loads(text)
-            events.append(StateChangeEvent(int(document["ordering"]), str(document["job_arn"]), document["detail"]))
-        except (ValueError, KeyError, TypeError):
-            logger.error("Pending state-change event unreadable; skipped", extra={"element": text[:200]})
+    """Pending events in state order, each carrying its stored element (see `unreadable_events`)."""
+    events = [event for event in map(_decode, encoded) if event is not None]
     return tuple(sorted(events, key=lambda event: event.ordering))
+
+
+def unreadable_events(encoded: Iterable[str]) -> tuple[str, ...]:
+    """Stored elements that are not an event (edited by hand, or written by a future format)."""
+    return tuple(text for text in encoded if _decode(text) is None)
 
 
 def _describe_api(value: Any) -> DescribeApi | None:

@@ -84,6 +84,14 @@ def build_rows(cold: dict[str, Any], cpu: dict[str, Any], emulated: dict[str, An
         ),
         Row("SageMaker describes per state", describes / states, 1.0, "calls", "= floor", None),
         Row("DynamoDB state writes per state", updates.get("state write", 0) / states, 1.0, "calls", "= floor", None),
+        Row(
+            "DynamoDB writes per state-change event published",
+            updates.get("state-change event bookkeeping", 0) / max(1, states),
+            None,
+            "calls",
+            "report",
+            None,
+        ),
         Row("S3 puts per state", counts.get("s3.PutObject", 0) / states, s3_floor / states, "calls", "= floor", None),
         Row("SNS publishes per alert", counts.get("sns.Publish", 0), max(1, calls["alerts"]), "calls", "= floor", None),
         Row(

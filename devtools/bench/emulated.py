@@ -33,6 +33,7 @@ import boto3
 
 from automl_archive.contracts import stack_outputs as outputs
 from automl_archive.contracts.archive_layout import CANDIDATES_PREFIX, RAW_PREFIX
+from automl_archive.contracts.job_table import EVENT_DUE_ATTRIBUTE, PENDING_EVENTS_ATTRIBUTE
 from devtools.bench.common import LAMBDAS_DIR, REPO_ROOT
 from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import LocalAws, network_latency
@@ -49,17 +50,22 @@ QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true",
 
 
 def update_kind(params: dict[str, Any]) -> str:
-    """What an UpdateItem request does, from its expressions (see dal/aws/job_store.py)."""
+    """What an UpdateItem request does, from the attributes it names (see dal/aws/job_store.py)."""
     expression = str(params.get("UpdateExpression", ""))
+    names = set((params.get("ExpressionAttributeNames") or {}).values())
     if expression.startswith("ADD seen_events"):
         return "duplicate-event fingerprint"
-    if "claim_owner" in expression:
+    if any(name.endswith("_owner") for name in names):
         return "alert claim"
-    if "sent_at" in expression:
+    if any(name.endswith("_sent_at") for name in names):
         return "alert sent mark"
-    if "#value" in expression:
+    if "value" in names:
         return "watermark"
-    return "state write"
+    if "ordering" in names:
+        return "state write"
+    if names & {PENDING_EVENTS_ATTRIBUTE, EVENT_DUE_ATTRIBUTE}:
+        return "state-change event bookkeeping"  # an event the bus accepted, removed from the state
+    return "other"
 
 
 class UpdateClassifier:

@@ -78,10 +78,19 @@ def test_window_counts_half_open_seconds():
 
 
 def test_update_items_are_classified_by_their_expression():
+    def update(expression: str, **names: str) -> dict:
+        return {"UpdateExpression": expression, "ExpressionAttributeNames": names}
+
     assert update_kind({"UpdateExpression": "ADD seen_events :fingerprint"}) == "duplicate-event fingerprint"
-    assert update_kind({"UpdateExpression": "SET claim_owner = :owner"}) == "alert claim"
-    assert update_kind({"UpdateExpression": "SET sent_at = :sent"}) == "alert sent mark"
-    assert update_kind({"UpdateExpression": "SET #status = :status"}) == "state write"
+    assert update_kind(update("SET #owner = :o, #until = :l", **{"#owner": "alert_Failed_owner"})) == "alert claim"
+    assert update_kind(update("SET #sent = :s REMOVE #due", **{"#sent": "alert_Failed_sent_at"})) == "alert sent mark"
+    assert update_kind(update("SET #a0 = :a0, #ordering = :o", **{"#a0": "status", "#ordering": "ordering"})) == (
+        "state write"
+    )
+    assert update_kind(
+        update("DELETE #pending :e REMOVE #due", **{"#pending": "pending_events", "#due": "event_due"})
+    ) == ("state-change event bookkeeping")
+    assert update_kind(update("SET #value = :v", **{"#value": "value"})) == "watermark"
 
 
 def test_row_ratio_and_missing_floor():

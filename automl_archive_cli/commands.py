@@ -112,6 +112,10 @@ def status_renderables(status: ArchiveStatus) -> list[RenderableType]:
     return parts
 
 
+# What `status` reads of each job's state (a projection: not the events seen or due).
+STATUS_ATTRIBUTES = ("job_name", "archived_at", "account_id", "region", "job_arn")
+
+
 def archive_status(
     store: DynamoJobStore,
     sqs: Any,
@@ -125,7 +129,7 @@ def archive_status(
     counts: Counter[str] = Counter()
     locations: Counter[tuple[str, str]] = Counter()
     latest: list[ArchivedJob] = []
-    for job_key, job in store.scan_states():
+    for job_key, job in store.scan_states(STATUS_ATTRIBUTES):
         if job.state is None:
             continue
         attributes = job.state.attributes

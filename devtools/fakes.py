@@ -115,7 +115,7 @@ class FakeStore:
         self.watermarks[name] = value
         return True
 
-    def scan_states(self) -> Iterator[tuple[str, StoredJob]]:
+    def scan_states(self, attributes: tuple[str, ...] | None = None) -> Iterator[tuple[str, StoredJob]]:
         for job_key in list(self.states):
             yield job_key, self.load_job(job_key)
 

@@ -120,16 +120,32 @@ def test_no_state_regressed_and_every_state_points_at_its_objects(archive, fault
     print(f"\nfault-injection figures: {dict(SURVIVED)}")
 
 
+def play_through_outage(archive, name: str) -> None:
+    """A failing job played through 45 simulated minutes of the outage injected: every retry of its
+    records fails, and they are dead-lettered."""
+    schedule_all(archive.simulator, [failing_job(name)])
+    for _ in range(45):
+        archive.pipeline.advance(60)
+        archive.pipeline.drain()
+    archive.inbox.read()
+
+
+def redrive_by_hand(archive) -> None:
+    """Move every dead letter back to the work queue, as an operator's redrive would."""
+    sqs = archive.aws.client("sqs")
+    dlq, work = archive.stack.output("DeadLetterQueueUrl"), archive.stack.output("WorkQueueUrl")
+    while messages := sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            sqs.send_message(QueueUrl=work, MessageBody=message["Body"])
+            sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
+
+
 def test_an_alert_lost_to_a_long_sns_outage_is_sent_by_the_reconcile_pass_when_sns_is_back(archive, faults):
     # Given SNS failing for longer than the queue's retries, and a job that fails
     name = "flt-sns-outage"
     faults.inject("sns", "Publish", "server-error", times=100_000)
-    schedule_all(archive.simulator, [failing_job(name)])
     subject = f"AutoML job {name} failed"
-    for _ in range(45):  # 45 simulated minutes: every retry of the record fails, it is dead-lettered
-        archive.pipeline.advance(60)
-        archive.pipeline.drain()
-    archive.inbox.read()
+    play_through_outage(archive, name)
     assert archive.status_of(name) == "Failed"
     assert archive.queue_depth("DeadLetterQueueUrl") > 0
     assert subject not in [alert.subject for alert in archive.inbox.received]
@@ -143,12 +159,7 @@ def test_an_alert_lost_to_a_long_sns_outage_is_sent_by_the_reconcile_pass_when_s
     archive.events.read()
     # And redriving the dead letters later sends no second alert
     dead = archive.queue_depth("DeadLetterQueueUrl")
-    sqs = archive.aws.client("sqs")
-    dlq, work = archive.stack.output("DeadLetterQueueUrl"), archive.stack.output("WorkQueueUrl")
-    while messages := sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", []):
-        for message in messages:
-            sqs.send_message(QueueUrl=work, MessageBody=message["Body"])
-            sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
+    redrive_by_hand(archive)
     archive.run_until_idle()
     archive.inbox.read()
     assert dead > 0
@@ -159,12 +170,8 @@ def test_events_lost_to_a_long_eventbridge_outage_are_published_in_order_when_it
     # Given EventBridge refusing every entry for longer than the queue's retries, and a job that fails
     name = "flt-events-outage"
     faults.inject("events", "PutEvents", "failed-entry", times=100_000)
-    schedule_all(archive.simulator, [failing_job(name)])
     subject = f"AutoML job {name} failed"
-    for _ in range(45):  # 45 simulated minutes: every retry of the records fails, they are dead-lettered
-        archive.pipeline.advance(60)
-        archive.pipeline.drain()
-    archive.inbox.read()
+    play_through_outage(archive, name)
     archive.events.read()
     # Then the outage blocked neither the archive nor the alert, and no event got out
     assert archive.status_of(name) == "Failed"
@@ -182,11 +189,6 @@ def test_events_lost_to_a_long_eventbridge_outage_are_published_in_order_when_it
     item = archive.job_states()[f"JOB#{name}"]
     assert "event_due" not in item and "pending_events" not in item
     # And redriving the dead letters later publishes nothing again
-    sqs = archive.aws.client("sqs")
-    dlq, work = archive.stack.output("DeadLetterQueueUrl"), archive.stack.output("WorkQueueUrl")
-    while messages := sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", []):
-        for message in messages:
-            sqs.send_message(QueueUrl=work, MessageBody=message["Body"])
-            sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
+    redrive_by_hand(archive)
     archive.run_until_idle()
     assert archive.events.read() == []

@@ -185,6 +185,11 @@ def test_scan_states_reads_every_job_state_and_nothing_else(store):
         "job-2": 102,
     }
     assert states["job-1"].state is not None and states["job-1"].state.attributes["job_name"] == "Job-1"
+    # And a scan of named attributes reads only those (with the state's ordering and status)
+    projected = dict(store.scan_states(("job_name",)))
+    job = projected["job-1"].state
+    assert job is not None and (job.ordering, job.status, job.attributes["job_name"]) == (101, "InProgress", "Job-1")
+    assert "describe_api" not in job.attributes and "duration_seconds" not in job.attributes
 
 
 def test_alert_claim_lease_and_sent_marker(store):

@@ -130,8 +130,9 @@ class SageMakerGateway(Protocol):
 class JobStore(Protocol):
     def load_job(self, job_key: str) -> StoredJob: ...
 
-    def scan_states(self) -> Iterator[tuple[str, StoredJob]]:
-        """Every job's stored state as (job key, job): the operator's status reads the archive this way."""
+    def scan_states(self, attributes: tuple[str, ...] | None = None) -> Iterator[tuple[str, StoredJob]]:
+        """Every job's stored state as (job key, job): the operator's status reads the archive this way.
+        `attributes`: read only these (and the state's ordering and status), not whole items."""
         ...
 
     def save_state(

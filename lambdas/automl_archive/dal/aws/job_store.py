@@ -55,14 +55,21 @@ class DynamoJobStore(BotoClient):
             return StoredJob(state=None, alerts_sent=frozenset())
         return _stored_job(from_dynamo(answer["Item"]))
 
-    def scan_states(self) -> Iterator[tuple[str, StoredJob]]:
+    def scan_states(self, attributes: tuple[str, ...] | None = None) -> Iterator[tuple[str, StoredJob]]:
         """Every job's stored state, as (job key, job), in no particular order (a paginated Scan)."""
+        names = {"#pk": PARTITION_KEY, "#sk": SORT_KEY}
+        request: dict[str, Any] = {}
+        if attributes is not None:  # a projection: the seen events and events due stay in the table
+            wanted = dict.fromkeys((PARTITION_KEY, SORT_KEY, "ordering", "status", *attributes))
+            names.update({f"#p{index}": name for index, name in enumerate(wanted)})
+            request["ProjectionExpression"] = ", ".join(f"#p{index}" for index in range(len(wanted)))
         paginator = self._client.get_paginator("scan")
         for page in paginator.paginate(
             TableName=self._table,
             FilterExpression="#sk = :state AND begins_with(#pk, :job)",
-            ExpressionAttributeNames={"#pk": PARTITION_KEY, "#sk": SORT_KEY},
+            ExpressionAttributeNames=names,
             ExpressionAttributeValues={":state": {"S": STATE_SORT_KEY}, ":job": {"S": JOB_PREFIX}},
+            **request,
         ):
             for raw in page.get("Items", []):
                 key = job_key_of(raw[PARTITION_KEY]["S"])

@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any
 
 import boto3
+from moto.events.utils import EventTemplateParser
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from devtools.emulator.limits import AwsLimits
@@ -27,6 +28,14 @@ FAKE_CREDENTIALS = {
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
 }
+
+
+def _template_with_account(template: str) -> str:
+    """moto's envelope template for rule targets without an input transformer, with the `account` that
+    EventBridge delivers (moto leaves it out: a hub could not tell which account an event came from)."""
+    if '"<account>"' in template or '"region": "<region>"' not in template:
+        return template  # moto delivers it already, or changed its template: leave it
+    return template.replace('"region": "<region>"', '"account": "<account>", "region": "<region>"', 1)
 
 
 def aws_environment(endpoint_url: str) -> dict[str, str]:
@@ -45,6 +54,7 @@ class LocalAws:
         self._set_environment = set_environment
         self._saved_environment: dict[str, str | None] = {}
         self.endpoint_url = ""
+        self._saved_event_template: str | None = None
 
     def start(self) -> LocalAws:
         if self._server is not None:
@@ -59,12 +69,17 @@ class LocalAws:
         if self._set_environment:
             self._apply_environment(aws_environment(self.endpoint_url))
         self.limits.install()
+        self._saved_event_template = EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE
+        EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = _template_with_account(self._saved_event_template)
         return self
 
     def stop(self) -> None:
         if self._server is None:
             return
         self.limits.uninstall()
+        if self._saved_event_template is not None:
+            EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = self._saved_event_template
+            self._saved_event_template = None
         self._server.stop()
         self._server = None
         self._restore_environment()
@@ -85,6 +100,36 @@ class LocalAws:
         }
         options.update(kwargs)
         return boto3.client(service_name, **options)
+
+    def credentials_as(
+        self,
+        account_id: str,
+        *,
+        role_name: str = "emulator-cross-account",
+        external_id: str | None = None,
+        session_name: str = "emulator",
+    ) -> dict[str, str]:
+        """Credentials of a role in `account_id`, from moto's STS AssumeRole: moto needs no such role and
+        maps the access key it hands out to the role's account, so a request signed with it is served
+        from that account's backends (as the hub's archiver reaches a spoke). A moto reset forgets the
+        key: a client made before a reset then acts in moto's default account, so make it after."""
+        request: dict[str, Any] = {
+            "RoleArn": f"arn:aws:iam::{account_id}:role/{role_name}",
+            "RoleSessionName": session_name,
+        }
+        if external_id is not None:
+            request["ExternalId"] = external_id
+        answer = self.client("sts").assume_role(**request)["Credentials"]
+        return {
+            "aws_access_key_id": answer["AccessKeyId"],
+            "aws_secret_access_key": answer["SecretAccessKey"],
+            "aws_session_token": answer["SessionToken"],
+        }
+
+    def client_as(self, service_name: str, account_id: str, region: str | None = None, **kwargs: Any) -> Any:
+        """A boto3 client of this server acting in `account_id` and `region` (default: the emulator's
+        region), with `credentials_as(account_id)`; `kwargs` go to boto3 (a botocore `config`, say)."""
+        return self.client(service_name, region_name=region or REGION, **self.credentials_as(account_id), **kwargs)
 
     def service_client(self, service_name: str) -> Any:
         """A client of its own session, for calls an AWS service makes (SageMaker putting its events): the

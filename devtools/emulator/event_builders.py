@@ -36,15 +36,17 @@ def epoch_millis(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def _envelope(detail_type: str, moment: datetime, resources: list[str], detail: dict[str, Any]) -> Event:
+def _envelope(
+    detail_type: str, moment: datetime, resources: list[str], detail: dict[str, Any], account_id: str, region: str
+) -> Event:
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
         "detail-type": detail_type,
         "source": "aws.sagemaker",
-        "account": ACCOUNT_ID,
+        "account": account_id,
         "time": event_time(moment),
-        "region": REGION,
+        "region": region,
         "resources": resources,
         "detail": detail,
     }
@@ -91,7 +93,8 @@ def child_job_event(
     trainings: list[ChildJob] | None = None,
     include_automl_arn: bool = False,
 ) -> Event:
-    """A '<kind> Job State Change' event whose detail mirrors the Describe*Job answer."""
+    """A '<kind> Job State Change' event whose detail mirrors the Describe*Job answer, sent by the child
+    job's account and region."""
     detail = _child_detail(child, trainings or [])
     if not include_automl_arn:
         # Whether real events carry AutoMLJobArn is unverified: leave it out unless asked.
@@ -99,11 +102,27 @@ def child_job_event(
     if child.status != "Failed":
         detail.pop("FailureReason", None)
     detail["Tags"] = {}
-    return _envelope(CHILD_DETAIL_TYPES[child.kind], moment, [child.arn], _json_ready(detail))
+    return _envelope(
+        CHILD_DETAIL_TYPES[child.kind],
+        moment,
+        [child.arn],
+        _json_ready(detail),
+        child.source.account_id,
+        child.source.region,
+    )
 
 
-def cloudtrail_event(event_name: str, job_name: str, moment: datetime, job_arn: str | None = None) -> Event:
-    """A CloudTrail-sourced API call event (camelCase parameters, as CloudTrail records them)."""
+def cloudtrail_event(
+    event_name: str,
+    job_name: str,
+    moment: datetime,
+    job_arn: str | None = None,
+    *,
+    account_id: str = ACCOUNT_ID,
+    region: str = REGION,
+) -> Event:
+    """A CloudTrail-sourced API call event (camelCase parameters, as CloudTrail records them), for a call
+    made in `account_id` and `region` by a role of that account."""
     if event_name not in CLOUDTRAIL_EVENT_NAMES:
         raise ValueError(f"unsupported CloudTrail event {event_name}")
     detail: dict[str, Any] = {
@@ -111,13 +130,13 @@ def cloudtrail_event(event_name: str, job_name: str, moment: datetime, job_arn: 
         "userIdentity": {
             "type": "AssumedRole",
             "principalId": "AROAEXAMPLE:data-scientist",
-            "arn": f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/DataScientist/data-scientist",
-            "accountId": ACCOUNT_ID,
+            "arn": f"arn:aws:sts::{account_id}:assumed-role/DataScientist/data-scientist",
+            "accountId": account_id,
         },
         "eventTime": event_time(moment),
         "eventSource": "sagemaker.amazonaws.com",
         "eventName": event_name,
-        "awsRegion": REGION,
+        "awsRegion": region,
         "sourceIPAddress": "203.0.113.10",
         "userAgent": "Boto3/1.44.5 md/Botocore#1.44.5",
         "requestParameters": {"autoMLJobName": job_name},
@@ -127,9 +146,9 @@ def cloudtrail_event(event_name: str, job_name: str, moment: datetime, job_arn: 
         "readOnly": False,
         "eventType": "AwsApiCall",
         "managementEvent": True,
-        "recipientAccountId": ACCOUNT_ID,
+        "recipientAccountId": account_id,
         "eventCategory": "Management",
     }
     if event_name != "StopAutoMLJob":
         detail["responseElements"] = {"autoMLJobArn": job_arn or ""}
-    return _envelope(CLOUDTRAIL_DETAIL_TYPE, moment, [], detail)
+    return _envelope(CLOUDTRAIL_DETAIL_TYPE, moment, [], detail, account_id, region)

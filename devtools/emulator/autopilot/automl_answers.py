@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from devtools.emulator.autopilot.candidate_answers import candidate_answer
-from devtools.emulator.autopilot.jobs import DATA_BUCKET, ROLE_ARN, AutoMLJob
+from devtools.emulator.autopilot.jobs import AutoMLJob
 
 
 def _completion_criteria(job: AutoMLJob) -> dict[str, Any]:
@@ -27,7 +27,7 @@ def _data_source(job: AutoMLJob, channel: str) -> dict[str, Any]:
     return {
         "S3DataSource": {
             "S3DataType": "S3Prefix",
-            "S3Uri": f"s3://{DATA_BUCKET}/autopilot/{job.name}/input/{channel}/",
+            "S3Uri": f"s3://{job.source.data_bucket}/autopilot/{job.name}/input/{channel}/",
         }
     }
 
@@ -120,7 +120,7 @@ def _common_answer(job: AutoMLJob) -> dict[str, Any]:
         "AutoMLJobName": job.name,
         "AutoMLJobArn": job.arn,
         "OutputDataConfig": {"S3OutputPath": job.output_path},
-        "RoleArn": ROLE_ARN,
+        "RoleArn": job.source.role_arn,
         "CreationTime": job.creation_time,
         "LastModifiedTime": job.last_modified_time,
         "AutoMLJobStatus": job.status,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from devtools.emulator.autopilot.jobs import SKLEARN_AUTOML_IMAGE, XGBOOST_IMAGE, AutoMLJob, Candidate
+from devtools.emulator.autopilot.jobs import AutoMLJob, Candidate
 
 
 def _candidate_metrics(job: AutoMLJob, candidate: Candidate) -> list[dict[str, Any]]:
@@ -39,7 +39,7 @@ def _inference_containers(job: AutoMLJob, candidate: Candidate) -> list[dict[str
     processor_model = f"{model_root}/data-processor-models/{candidate.step_jobs[1].name}/output/model.tar.gz"
     containers = [
         {
-            "Image": SKLEARN_AUTOML_IMAGE,
+            "Image": job.source.sklearn_automl_image,
             "ModelDataUrl": processor_model,
             "Environment": {
                 "AUTOML_SPARSE_ENCODE_RECORDIO_PROTOBUF": "1",
@@ -50,7 +50,7 @@ def _inference_containers(job: AutoMLJob, candidate: Candidate) -> list[dict[str
             },
         },
         {
-            "Image": XGBOOST_IMAGE,
+            "Image": job.source.xgboost_image,
             "ModelDataUrl": f"{model_root}/tuning/{candidate.name}/output/model.tar.gz",
             "Environment": {
                 "MAX_CONTENT_LENGTH": "20971520",
@@ -58,7 +58,7 @@ def _inference_containers(job: AutoMLJob, candidate: Candidate) -> list[dict[str
             },
         },
         {
-            "Image": SKLEARN_AUTOML_IMAGE,
+            "Image": job.source.sklearn_automl_image,
             "ModelDataUrl": processor_model,
             "Environment": {
                 "AUTOML_TRANSFORM_MODE": "inverse-label-transform",
@@ -73,7 +73,7 @@ def _inference_containers(job: AutoMLJob, candidate: Candidate) -> list[dict[str
         for index in range(3, 5):
             containers.append(
                 {
-                    "Image": SKLEARN_AUTOML_IMAGE,
+                    "Image": job.source.sklearn_automl_image,
                     "ModelDataUrl": f"{model_root}/extra/{index}/model.tar.gz",
                     "Environment": {f"EXTRA_SETTING_{n}": "x" * 200 for n in range(10)},
                 }

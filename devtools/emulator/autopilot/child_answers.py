@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from devtools.emulator.autopilot.jobs import DATA_BUCKET, ROLE_ARN, SKLEARN_AUTOML_IMAGE, XGBOOST_IMAGE, ChildJob
+from devtools.emulator.autopilot.jobs import ChildJob
 
 
 def _with_optional(answer: dict[str, Any], **optional: Any) -> dict[str, Any]:
@@ -20,26 +20,28 @@ def describe_training_answer(child: ChildJob) -> dict[str, Any]:
     answer: dict[str, Any] = {
         "TrainingJobName": child.name,
         "TrainingJobArn": child.arn,
-        "ModelArtifacts": {"S3ModelArtifacts": f"s3://{DATA_BUCKET}/training/{child.name}/output/model.tar.gz"},
+        "ModelArtifacts": {
+            "S3ModelArtifacts": f"s3://{child.source.data_bucket}/training/{child.name}/output/model.tar.gz"
+        },
         "TrainingJobStatus": child.status,
         "SecondaryStatus": child.secondary_status,
         "HyperParameters": {"max_depth": "6", "eta": "0.3", "num_round": "100"},
-        "AlgorithmSpecification": {"TrainingImage": XGBOOST_IMAGE, "TrainingInputMode": "File"},
-        "RoleArn": ROLE_ARN,
+        "AlgorithmSpecification": {"TrainingImage": child.source.xgboost_image, "TrainingInputMode": "File"},
+        "RoleArn": child.source.role_arn,
         "InputDataConfig": [
             {
                 "ChannelName": "train",
                 "DataSource": {
                     "S3DataSource": {
                         "S3DataType": "S3Prefix",
-                        "S3Uri": f"s3://{DATA_BUCKET}/training/{child.name}/input/train",
+                        "S3Uri": f"s3://{child.source.data_bucket}/training/{child.name}/input/train",
                         "S3DataDistributionType": "FullyReplicated",
                     }
                 },
                 "ContentType": "text/csv",
             }
         ],
-        "OutputDataConfig": {"S3OutputPath": f"s3://{DATA_BUCKET}/training/{child.name}/output"},
+        "OutputDataConfig": {"S3OutputPath": f"s3://{child.source.data_bucket}/training/{child.name}/output"},
         "ResourceConfig": {"InstanceType": "ml.m5.2xlarge", "InstanceCount": 1, "VolumeSizeInGB": 50},
         "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
         "CreationTime": child.creation_time,
@@ -74,8 +76,8 @@ def describe_processing_answer(child: ChildJob) -> dict[str, Any]:
             "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.2xlarge", "VolumeSizeInGB": 50}
         },
         "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
-        "AppSpecification": {"ImageUri": SKLEARN_AUTOML_IMAGE},
-        "RoleArn": ROLE_ARN,
+        "AppSpecification": {"ImageUri": child.source.sklearn_automl_image},
+        "RoleArn": child.source.role_arn,
         "ProcessingJobArn": child.arn,
         "ProcessingJobStatus": child.status,
         "ProcessingStartTime": child.creation_time,
@@ -103,14 +105,14 @@ def describe_transform_answer(child: ChildJob) -> dict[str, Any]:
             "DataSource": {
                 "S3DataSource": {
                     "S3DataType": "S3Prefix",
-                    "S3Uri": f"s3://{DATA_BUCKET}/transform/{child.name}/in",
+                    "S3Uri": f"s3://{child.source.data_bucket}/transform/{child.name}/in",
                 }
             },
             "ContentType": "text/csv",
             "SplitType": "Line",
         },
         "TransformOutput": {
-            "S3OutputPath": f"s3://{DATA_BUCKET}/transform/{child.name}/out",
+            "S3OutputPath": f"s3://{child.source.data_bucket}/transform/{child.name}/out",
             "AssembleWith": "Line",
         },
         "TransformResources": {"InstanceType": "ml.m5.4xlarge", "InstanceCount": 1},

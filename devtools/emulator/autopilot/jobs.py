@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -22,13 +23,52 @@ PROBLEM_TYPE_CONFIGS = (
 MINIMISED_METRICS = {"MSE", "RMSE", "MAE", "MAPE", "MASE", "WAPE", "AverageWeightedQuantileLoss"}
 TERMINAL_AUTOML_STATUSES = {"Completed", "Failed", "Stopped"}
 
-ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/service-role/AmazonSageMaker-ExecutionRole-20250101T000000"
-DATA_BUCKET = f"sagemaker-{REGION}-{ACCOUNT_ID}"
-SKLEARN_AUTOML_IMAGE = f"683313688378.dkr.ecr.{REGION}.amazonaws.com/sagemaker-sklearn-automl:2.5-1-cpu-py3"
-XGBOOST_IMAGE = f"683313688378.dkr.ecr.{REGION}.amazonaws.com/sagemaker-xgboost:1.7-1"
 NAME_LIMIT = 63
 TUNING_NAME_LIMIT = 32
 FAILURE_REASON_LIMIT = 1024
+
+
+@dataclass(frozen=True)
+class Source:
+    """The AWS account and region a simulator plays: every ARN, bucket and event of its jobs names them."""
+
+    account_id: str = ACCOUNT_ID
+    region: str = REGION
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"\d{12}", self.account_id):
+            raise ValueError(f"an AWS account id is 12 digits, not {self.account_id!r}")
+        if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", self.region):
+            raise ValueError(f"not an AWS region name: {self.region!r}")
+
+    def sagemaker_arn(self, resource_type: str, name: str) -> str:
+        # SageMaker lower-cases the resource name in its ARNs.
+        return f"arn:aws:sagemaker:{self.region}:{self.account_id}:{resource_type}/{name.lower()}"
+
+    @property
+    def role_arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:role/service-role/AmazonSageMaker-ExecutionRole-20250101T000000"
+
+    @property
+    def data_bucket(self) -> str:
+        return f"sagemaker-{self.region}-{self.account_id}"
+
+    # The images' registry account (683313688378) is us-east-1's; other regions have their own
+    # registry accounts, which no reader of these answers checks: only the region is swapped.
+    @property
+    def sklearn_automl_image(self) -> str:
+        return f"683313688378.dkr.ecr.{self.region}.amazonaws.com/sagemaker-sklearn-automl:2.5-1-cpu-py3"
+
+    @property
+    def xgboost_image(self) -> str:
+        return f"683313688378.dkr.ecr.{self.region}.amazonaws.com/sagemaker-xgboost:1.7-1"
+
+
+DEFAULT_SOURCE = Source()  # moto's default account in us-east-1: what a simulator plays unless told
+ROLE_ARN = DEFAULT_SOURCE.role_arn
+DATA_BUCKET = DEFAULT_SOURCE.data_bucket
+SKLEARN_AUTOML_IMAGE = DEFAULT_SOURCE.sklearn_automl_image
+XGBOOST_IMAGE = DEFAULT_SOURCE.xgboost_image
 
 
 def short_hex(*parts: object, length: int = 8) -> str:
@@ -37,13 +77,12 @@ def short_hex(*parts: object, length: int = 8) -> str:
     return digest[:length]
 
 
-def sagemaker_arn(resource_type: str, name: str) -> str:
-    # SageMaker lower-cases the resource name in its ARNs.
-    return f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:{resource_type}/{name.lower()}"
+def sagemaker_arn(resource_type: str, name: str, source: Source = DEFAULT_SOURCE) -> str:
+    return source.sagemaker_arn(resource_type, name)
 
 
-def automl_job_arn(name: str) -> str:
-    return sagemaker_arn("automl-job", name)
+def automl_job_arn(name: str, source: Source = DEFAULT_SOURCE) -> str:
+    return sagemaker_arn("automl-job", name, source)
 
 
 def child_job_name(job_name: str, infix: str, suffix: str, limit: int = NAME_LIMIT) -> str:
@@ -74,6 +113,7 @@ class ChildJob:
     objective_value: float | None = None
     training_job_names: list[str] = field(default_factory=list)  # tuning jobs only
     transitions: list[tuple[str, datetime]] = field(default_factory=list)
+    source: Source = DEFAULT_SOURCE
 
     @property
     def arn(self) -> str:
@@ -83,7 +123,7 @@ class ChildJob:
             "transform": "transform-job",
             "tuning": "hyper-parameter-tuning-job",
         }[self.kind]
-        return sagemaker_arn(resource_type, self.name)
+        return self.source.sagemaker_arn(resource_type, self.name)
 
 
 @dataclass
@@ -123,10 +163,11 @@ class AutoMLJob:
     generate_candidate_definitions_only: bool = False
     model_deploy: bool = False
     target_attribute: str = "y"
+    source: Source = DEFAULT_SOURCE
 
     @property
     def arn(self) -> str:
-        return automl_job_arn(self.name)
+        return automl_job_arn(self.name, self.source)
 
     @property
     def is_terminal(self) -> bool:
@@ -134,7 +175,7 @@ class AutoMLJob:
 
     @property
     def output_path(self) -> str:
-        return f"s3://{DATA_BUCKET}/autopilot/{self.name}/output"
+        return f"s3://{self.source.data_bucket}/autopilot/{self.name}/output"
 
     @property
     def objective_metric(self) -> str | None:

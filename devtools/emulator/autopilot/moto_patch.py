@@ -1,16 +1,19 @@
 """Serves simulated Autopilot jobs through the moto server by patching moto's `SageMakerResponse`.
 
 moto looks an action up as a snake_case method on `SageMakerResponse`; the patch replaces the methods of
-`PATCHED_ACTIONS` with ones that read the request, answer from the simulator (validated against
-botocore's output shapes) and fall back to moto's own method for names the simulator does not know.
+`PATCHED_ACTIONS` with ones that read the request, answer from the simulator installed for the request's
+account and region (validated against botocore's output shapes) and fall back to moto's own method for
+names the simulator does not know. A request in an account and region no simulator plays is answered as
+SageMaker answers an account without such jobs (not found; empty lists).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from moto.core.responses import ActionResult
 from moto.core.utils import camelcase_to_underscores
@@ -27,7 +30,7 @@ from devtools.emulator.autopilot.child_answers import (
     describe_tuning_answer,
     training_summary,
 )
-from devtools.emulator.autopilot.jobs import AutoMLJob, Candidate, ChildKind
+from devtools.emulator.autopilot.jobs import AutoMLJob, Candidate, ChildJob, ChildKind
 from devtools.emulator.autopilot.paging import page
 
 if TYPE_CHECKING:
@@ -48,58 +51,160 @@ PATCHED_ACTIONS = (
 Handler = Callable[[Any], dict[str, Any] | None]
 
 
-class MotoPatch:
-    """The patched `SageMakerResponse` methods of one simulator; `uninstall` restores moto's own."""
+class JobStore(Protocol):
+    """What the answers read: a simulator's jobs, or `_NoJobs` for an account and region no simulator plays."""
 
-    def __init__(self, simulator: AutopilotSimulator) -> None:
-        self._simulator = simulator
-        self._validator = ShapeValidator()
+    jobs: dict[str, AutoMLJob]
+    children: dict[str, ChildJob]
+    lock: threading.RLock
+
+    def trainings_of(self, tuning: ChildJob) -> list[ChildJob]: ...
+
+
+class _NoJobs:
+    """An account and region without simulated jobs: names are unknown, lists are empty."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, AutoMLJob] = {}
+        self.children: dict[str, ChildJob] = {}
+        self.lock = threading.RLock()
+
+    def trainings_of(self, tuning: ChildJob) -> list[ChildJob]:
+        return []
+
+
+class _Registry:
+    """The simulators installed, by the (account, region) they play. moto's methods are patched while at
+    least one is installed; each request is answered by the latest simulator installed for its account
+    and region, or as an account without such jobs when none plays it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._serving: dict[tuple[str, str], list[MotoPatch]] = {}
         self._originals: dict[str, Any] = {}
+        self._unplayed: _Answers | None = None
 
-    def install(self) -> None:
-        if self._originals:
-            return
-        handlers = self._handlers()
-        for action in PATCHED_ACTIONS:
-            method_name = _snake_case(action)
-            self._originals[method_name] = SageMakerResponse.__dict__.get(method_name)
-            setattr(SageMakerResponse, method_name, self._patched_method(action, handlers[action], method_name))
+    def add(self, patch: MotoPatch) -> None:
+        with self._lock:
+            if not self._originals:
+                for action in PATCHED_ACTIONS:
+                    method_name = _snake_case(action)
+                    # None marks an action moto has no method for (deleted again on restore).
+                    self._originals[method_name] = SageMakerResponse.__dict__.get(method_name)
+                    setattr(SageMakerResponse, method_name, self._dispatcher(action, method_name))
+            self._serving.setdefault(patch.key, []).append(patch)
 
-    def uninstall(self) -> None:
-        for method_name, original in self._originals.items():
-            if original is None:
-                delattr(SageMakerResponse, method_name)
-            else:
-                setattr(SageMakerResponse, method_name, original)
-        self._originals.clear()
+    def remove(self, patch: MotoPatch) -> None:
+        with self._lock:
+            stack = self._serving.get(patch.key, [])
+            if patch in stack:
+                stack.remove(patch)
+            if not stack:
+                self._serving.pop(patch.key, None)
+            if self._serving:
+                return
+            for method_name, original in self._originals.items():
+                if original is None:
+                    delattr(SageMakerResponse, method_name)
+                else:
+                    setattr(SageMakerResponse, method_name, original)
+            self._originals.clear()
 
-    def _patched_method(self, action: str, handler: Handler, method_name: str) -> Callable[[Any], Any]:
-        original = self._originals.get(method_name)
-        simulator = self._simulator
+    def serving(self, account_id: str, region: str) -> MotoPatch | None:
+        with self._lock:
+            stack = self._serving.get((account_id, region))
+            return stack[-1] if stack else None
+
+    def played(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return sorted(self._serving)
+
+    def _unplayed_answers(self) -> _Answers:
+        with self._lock:
+            if self._unplayed is None:
+                self._unplayed = _Answers(_NoJobs())
+            return self._unplayed
+
+    def _dispatcher(self, action: str, method_name: str) -> Callable[[Any], Any]:
+        original = self._originals[method_name]
 
         def serve(response: Any) -> Any:
-            if simulator.latency_seconds:
-                time.sleep(simulator.latency_seconds)
-            with simulator.lock:
-                simulator.calls[action] += 1
-            fault = simulator.faults.take(action)
-            if fault:
-                return fault.error().response()
-            try:
-                answer = handler(response)
-            except SimulatedApiError as error:
-                return error.response()
-            if answer is None:  # a name the simulator does not know: moto's own answer
-                if original is None:
-                    return SimulatedApiError("ResourceNotFound", "Requested resource not found.").response()
-                return original(response)
-            self._validator.validate(action, answer)
-            return ActionResult(answer)
+            # moto sets both from the request: the account from the access key (an assumed role's keys
+            # belong to the role's account), the region from the signature's credential scope.
+            patch = self.serving(response.current_account, response.region)
+            if patch is None:
+                return self._unplayed_answers().answer(action, response, original)
+            return patch.serve(action, response, original)
 
         serve.__name__ = method_name
         return serve
 
-    def _handlers(self) -> dict[str, Handler]:
+
+_REGISTRY = _Registry()
+
+
+def played_sources() -> list[tuple[str, str]]:
+    """The (account, region) pairs installed simulators play (for diagnostics and tests)."""
+    return _REGISTRY.played()
+
+
+class MotoPatch:
+    """Serves one simulator's account and region through the patched `SageMakerResponse` while installed."""
+
+    def __init__(self, simulator: AutopilotSimulator) -> None:
+        self._simulator = simulator
+        self._answers = _Answers(simulator)
+        self._installed = False
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self._simulator.source.account_id, self._simulator.source.region)
+
+    def install(self) -> None:
+        if self._installed:
+            return
+        _REGISTRY.add(self)
+        self._installed = True
+
+    def uninstall(self) -> None:
+        if not self._installed:
+            return
+        _REGISTRY.remove(self)
+        self._installed = False
+
+    def serve(self, action: str, response: Any, original: Any) -> Any:
+        simulator = self._simulator
+        if simulator.latency_seconds:
+            time.sleep(simulator.latency_seconds)
+        with simulator.lock:
+            simulator.calls[action] += 1
+        fault = simulator.faults.take(action)
+        if fault:
+            return fault.error().response()
+        return self._answers.answer(action, response, original)
+
+
+class _Answers:
+    """SageMaker's answers to the patched actions, read from one job store."""
+
+    def __init__(self, store: JobStore) -> None:
+        self._store = store
+        self._validator = ShapeValidator()
+        self._handlers = self._handler_table()
+
+    def answer(self, action: str, response: Any, original: Any) -> Any:
+        try:
+            answer = self._handlers[action](response)
+        except SimulatedApiError as error:
+            return error.response()
+        if answer is None:  # a name the simulator does not know: moto's own answer
+            if original is None:
+                return SimulatedApiError("ResourceNotFound", "Requested resource not found.").response()
+            return original(response)
+        self._validator.validate(action, answer)
+        return ActionResult(answer)
+
+    def _handler_table(self) -> dict[str, Handler]:
         return {
             "DescribeAutoMLJob": self._describe_automl_v1,
             "DescribeAutoMLJobV2": self._describe_automl_v2,
@@ -118,15 +223,15 @@ class MotoPatch:
 
     def _automl_job_or_error(self, response: Any) -> AutoMLJob:
         name = response._get_param("AutoMLJobName")
-        job = self._simulator.jobs.get(name)
+        job = self._store.jobs.get(name)
         if job is None:
             raise SimulatedApiError("ResourceNotFound", f"Could not find AutoML job with name {name}.")
         return job
 
     def _describe_automl_v1(self, response: Any) -> dict[str, Any] | None:
         name = response._get_param("AutoMLJobName")
-        with self._simulator.lock:
-            job = self._simulator.jobs.get(name)
+        with self._store.lock:
+            job = self._store.jobs.get(name)
             if job is None:
                 # moto has no DescribeAutoMLJob: a V2 job created in moto is still "not found" for V1.
                 raise SimulatedApiError("ResourceNotFound", f"Could not find AutoML job with name {name}.")
@@ -138,14 +243,14 @@ class MotoPatch:
             return describe_v1_answer(job)
 
     def _describe_automl_v2(self, response: Any) -> dict[str, Any] | None:
-        with self._simulator.lock:
-            job = self._simulator.jobs.get(response._get_param("AutoMLJobName"))
+        with self._store.lock:
+            job = self._store.jobs.get(response._get_param("AutoMLJobName"))
             return describe_v2_answer(job) if job else None
 
     def _list_automl_jobs(self, response: Any) -> dict[str, Any]:
         param = response._get_param
-        with self._simulator.lock:
-            jobs = list(self._simulator.jobs.values())
+        with self._store.lock:
+            jobs = list(self._store.jobs.values())
         jobs = [job for job in jobs if _matches_list_filters(job, param)]
         sort_by = param("SortBy") or "CreationTime"
         descending = (param("SortOrder") or "Descending") == "Descending"
@@ -162,7 +267,7 @@ class MotoPatch:
 
     def _list_candidates(self, response: Any) -> dict[str, Any]:
         param = response._get_param
-        with self._simulator.lock:
+        with self._store.lock:
             job = self._automl_job_or_error(response)
             candidates = list(job.candidates)
             if param("StatusEquals"):
@@ -183,8 +288,8 @@ class MotoPatch:
         return answer
 
     def _describe_child(self, response: Any, name_param: str, kind: ChildKind) -> dict[str, Any] | None:
-        with self._simulator.lock:
-            child = self._simulator.children.get(response._get_param(name_param))
+        with self._store.lock:
+            child = self._store.children.get(response._get_param(name_param))
             if child is None or child.kind != kind:
                 return None
             if kind == "training":
@@ -193,15 +298,15 @@ class MotoPatch:
                 return describe_processing_answer(child)
             if kind == "transform":
                 return describe_transform_answer(child)
-            return describe_tuning_answer(child, self._simulator.trainings_of(child))
+            return describe_tuning_answer(child, self._store.trainings_of(child))
 
     def _list_tuning_trainings(self, response: Any) -> dict[str, Any] | None:
         param = response._get_param
-        with self._simulator.lock:
-            tuning = self._simulator.children.get(param("HyperParameterTuningJobName"))
+        with self._store.lock:
+            tuning = self._store.children.get(param("HyperParameterTuningJobName"))
             if tuning is None or tuning.kind != "tuning":
                 return None
-            trainings = self._simulator.trainings_of(tuning)
+            trainings = self._store.trainings_of(tuning)
             if param("StatusEquals"):
                 trainings = [t for t in trainings if t.status == param("StatusEquals")]
             trainings_on_page, token = page(trainings, param("MaxResults"), 100, param("NextToken"))

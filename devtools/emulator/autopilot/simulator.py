@@ -22,11 +22,13 @@ from devtools.emulator.autopilot.jobs import (
     Candidate,
     ChildJob,
     ChildKind,
+    Source,
     child_job_name,
     later_than,
     short_hex,
 )
 from devtools.emulator.autopilot.moto_patch import MotoPatch
+from devtools.emulator.aws import ACCOUNT_ID, REGION
 from devtools.emulator.clock import SimulatedClock
 from devtools.emulator.event_builders import Event, child_job_event, cloudtrail_event
 
@@ -43,14 +45,20 @@ class ScheduledStep:
 
 
 class AutopilotSimulator:
-    """Holds simulated AutoML jobs and their child jobs; serves them through moto once installed."""
+    """Holds simulated AutoML jobs and their child jobs of one AWS account and region (the source); serves
+    them through moto once installed, to requests made in that account and region only. Several
+    simulators, of different sources, can be installed at once (a hub's spokes)."""
 
     def __init__(
         self,
         clock: SimulatedClock | None = None,
         include_automl_arn_in_events: bool = False,
         latency_seconds: float = 0.0,
+        *,
+        account_id: str = ACCOUNT_ID,
+        region: str = REGION,
     ) -> None:
+        self.source = Source(account_id, region)
         self.clock = clock or SimulatedClock()
         # SageMaker's API answers in tens of milliseconds over the network; the simulator in
         # microseconds. Benchmarks of concurrency set a realistic latency (the wait releases the GIL).
@@ -63,6 +71,14 @@ class AutopilotSimulator:
         self.schedule: list[ScheduledStep] = []
         self.lock = threading.RLock()
         self._moto_patch = MotoPatch(self)
+
+    @property
+    def account_id(self) -> str:
+        return self.source.account_id
+
+    @property
+    def region(self) -> str:
+        return self.source.region
 
     # ------------------------------------------------------------ jobs
 
@@ -102,6 +118,7 @@ class AutopilotSimulator:
                 large=large,
                 model_deploy=model_deploy,
                 target_attribute=target_attribute,
+                source=self.source,
             )
             self.jobs[name] = job
             return job
@@ -113,7 +130,9 @@ class AutopilotSimulator:
         """The CloudTrail event for this job's CreateAutoMLJob / CreateAutoMLJobV2 call."""
         job = self.jobs[name]
         event_name = "CreateAutoMLJob" if job.api == "v1" else "CreateAutoMLJobV2"
-        return cloudtrail_event(event_name, name, job.creation_time, job.arn)
+        return cloudtrail_event(
+            event_name, name, job.creation_time, job.arn, account_id=self.account_id, region=self.region
+        )
 
     def create_training_job(self, name: str) -> list[Event]:
         """An ordinary training job, not started by Autopilot (no AutoMLJobArn)."""
@@ -237,7 +256,11 @@ class AutopilotSimulator:
             job.status = "Stopping"
             job.secondary_status = "Stopping"
             job.touch(self.clock.now())
-            return [cloudtrail_event("StopAutoMLJob", name, self.clock.now())]
+            return [
+                cloudtrail_event(
+                    "StopAutoMLJob", name, self.clock.now(), account_id=self.account_id, region=self.region
+                )
+            ]
 
     def finish_stop(self, name: str) -> list[Event]:
         with self.lock:
@@ -291,7 +314,8 @@ class AutopilotSimulator:
     # ------------------------------------------------------------ serving through moto
 
     def install(self) -> AutopilotSimulator:
-        """Patch moto's SageMakerResponse so the running server answers from this simulator."""
+        """Patch moto's SageMakerResponse so the running server answers this simulator's account and region
+        from it (other installed simulators keep serving theirs)."""
         self._moto_patch.install()
         return self
 
@@ -317,7 +341,7 @@ class AutopilotSimulator:
         if name in self.children:
             raise ValueError(f"child job {name} already exists")
         now = self.clock.now()
-        child = ChildJob(kind, name, now, now, automl_job_arn=automl_arn, tuning_job_arn=tuning_arn)
+        child = ChildJob(kind, name, now, now, automl_job_arn=automl_arn, tuning_job_arn=tuning_arn, source=self.source)
         child.transitions.append(("Starting", now))
         if kind == "training":
             child.secondary_status = "Training"

@@ -15,6 +15,7 @@ import boto3
 from moto.events.utils import EventTemplateParser
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+from devtools.emulator.cross_account import BUS_TARGETS
 from devtools.emulator.limits import AwsLimits
 
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -71,12 +72,15 @@ class LocalAws:
         self.limits.install()
         self._saved_event_template = EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE
         EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = _template_with_account(self._saved_event_template)
+        # Rules deliver to event-bus targets (a spoke's rules to the hub's bus) as EventBridge does.
+        BUS_TARGETS.install()
         return self
 
     def stop(self) -> None:
         if self._server is None:
             return
         self.limits.uninstall()
+        BUS_TARGETS.uninstall()
         if self._saved_event_template is not None:
             EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = self._saved_event_template
             self._saved_event_template = None

@@ -20,7 +20,7 @@ from devtools.emulator.autopilot.moto_patch import played_sources
 from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import ACCOUNT_ID, REGION, LocalAws
 from devtools.emulator.clock import SimulatedClock
-from devtools.emulator.cross_account import forward_events
+from devtools.emulator.cross_account import BUS_TARGETS, forward_events
 from devtools.emulator.event_builders import Event
 from devtools.emulator.events import put_event_entry
 from devtools.emulator.limits import as_aws_service
@@ -255,30 +255,72 @@ def received(aws: LocalAws, queue_url: str) -> list[Event]:
     return bodies
 
 
-def test_moto_delivers_to_a_cross_account_bus_but_rewrites_the_envelope(
-    fresh_aws: LocalAws, simulated_clock: SimulatedClock
-) -> None:
-    # Given the hub's bus with a rule to a queue, and spoke B's rule targeting the hub's bus
-    fresh_aws.client("events").create_event_bus(Name=HUB_BUS)
-    inbox = hub_inbox(fresh_aws, "hub-inbox", {"source": ["aws.sagemaker"]})
-    spoke_events = fresh_aws.client_as("events", ACCOUNT_B, REGION_2)
+def spoke_rule_to_hub(aws: LocalAws, simulated_clock: SimulatedClock, extra_targets: list[Any]) -> tuple[Any, Event]:
+    """Spoke B's rule on its default bus targeting the hub's bus (as the spoke stack's rules), and one
+    child-job event of B; returns B's events client and the event."""
+    spoke_events = aws.client_as("events", ACCOUNT_B, REGION_2)
     spoke_events.put_rule(Name="to-hub", EventPattern=json.dumps({"source": ["aws.sagemaker"]}))
-    spoke_events.put_targets(Rule="to-hub", Targets=[{"Id": "hub", "Arn": HUB_BUS_ARN}])
-
-    # When a SageMaker event is put on B's default bus
+    spoke_events.put_targets(Rule="to-hub", Targets=[{"Id": "hub", "Arn": HUB_BUS_ARN}, *extra_targets])
     spoke = AutopilotSimulator(clock=simulated_clock, account_id=ACCOUNT_B, region=REGION_2)
     spoke.create_job(SHARED_NAME)
+    simulated_clock.advance(90)
     (event,) = spoke.analyze_data(SHARED_NAME)
+    return spoke_events, event
+
+
+def put_in_spoke(spoke_events: Any, event: Event) -> None:
     with as_aws_service():  # the emulator's limits refuse "aws." sources from customers
         answer = spoke_events.put_events(Entries=[put_event_entry(event)])
     assert answer["FailedEntryCount"] == 0
 
+
+def test_moto_alone_delivers_to_a_cross_account_bus_but_rewrites_the_envelope(
+    fresh_aws: LocalAws, simulated_clock: SimulatedClock
+) -> None:
+    # Given the hub's bus with a rule to a queue, spoke B's rule targeting the hub's bus, and moto's own
+    # delivery (the emulator's stand-in uninstalled for this test)
+    fresh_aws.client("events").create_event_bus(Name=HUB_BUS)
+    inbox = hub_inbox(fresh_aws, "hub-inbox", {"source": ["aws.sagemaker"]})
+    spoke_events, event = spoke_rule_to_hub(fresh_aws, simulated_clock, [])
+    BUS_TARGETS.uninstall()
+    try:
+        # When a SageMaker event is put on B's default bus
+        put_in_spoke(spoke_events, event)
+    finally:
+        BUS_TARGETS.install()
+
     # Then moto does deliver it to the hub, but as the hub's own event: the spoke's account, region and
-    # resources are lost (what `forward_events` stands in for; if this starts failing, moto got better)
+    # resources are lost (what the stand-ins are for; if this starts failing, moto got better)
     (delivered,) = received(fresh_aws, inbox)
     assert delivered["detail"] == event["detail"]
     assert (delivered["account"], delivered["region"]) == (ACCOUNT_ID, REGION)
     assert delivered["resources"] == []
+
+
+def test_spoke_rules_deliver_to_the_hub_bus_with_the_spokes_envelope(
+    fresh_aws: LocalAws, simulated_clock: SimulatedClock
+) -> None:
+    # Given the hub's bus with a rule to a queue, and spoke B's rule targeting both the hub's bus and a
+    # queue of B's own
+    fresh_aws.client("events").create_event_bus(Name=HUB_BUS)
+    inbox = hub_inbox(fresh_aws, "hub-inbox", {"source": ["aws.sagemaker"]})
+    spoke_sqs = fresh_aws.client_as("sqs", ACCOUNT_B, REGION_2)
+    spoke_queue = spoke_sqs.create_queue(QueueName="spoke-copy")["QueueUrl"]
+    spoke_queue_arn = f"arn:aws:sqs:{REGION_2}:{ACCOUNT_B}:spoke-copy"
+    spoke_events, event = spoke_rule_to_hub(fresh_aws, simulated_clock, [{"Id": "copy", "Arn": spoke_queue_arn}])
+
+    # When a SageMaker event is put on B's default bus (the emulator's stand-in installed, as always)
+    assert BUS_TARGETS.installed
+    put_in_spoke(spoke_events, event)
+
+    # Then the hub receives B's event as EventBridge delivers it (B's account, region, resources and
+    # time) and B's own queue target still gets its copy
+    (delivered,) = received(fresh_aws, inbox)
+    assert {key: delivered[key] for key in ("account", "region", "resources", "time", "detail")} == {
+        key: event[key] for key in ("account", "region", "resources", "time", "detail")
+    }
+    copies = spoke_sqs.receive_message(QueueUrl=spoke_queue)["Messages"]
+    assert [json.loads(m["Body"])["account"] for m in copies] == [ACCOUNT_B]
 
 
 def test_forward_events_keeps_the_spokes_envelope(fresh_aws: LocalAws, simulated_clock: SimulatedClock) -> None:

@@ -1,4 +1,9 @@
-"""Start moto's server in-process and point every boto3 client at it via AWS_ENDPOINT_URL."""
+"""Start moto's server in-process and point every boto3 client at it via AWS_ENDPOINT_URL.
+
+The environment's credentials act in moto's default account (`ACCOUNT_ID`, the hub); `LocalAws.client_as`
+acts in another account (a spoke) through STS AssumeRole, and rules deliver to another account's bus with
+the event's envelope kept (`cross_account`).
+"""
 
 from __future__ import annotations
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from automl_archive.contracts.job_identity import JobId, JobSource, source_of_key
+from automl_archive.contracts.job_identity import job_key as key_of_job
 from automl_archive.contracts.job_status import ChildKind, DescribeApi
 from automl_archive.dal.interfaces import (
     CandidatesUnavailable,
@@ -193,9 +195,11 @@ class FakeStore:
         item.pop("event_due", None)
         return True
 
-    def jobs_with_event_due(self) -> list[str]:
+    def jobs_with_event_due(self) -> list[JobId]:
         self.calls["jobs_with_event_due"] += 1
-        return [item["job_name"] for item in self.states.values() if item.get("event_due")]
+        return [
+            JobId(item["job_name"], source_of_key(key)) for key, item in self.states.items() if item.get("event_due")
+        ]
 
     def remember_event(self, job_key: str, fingerprint: str, limit: int, probed_kind: str | None = None) -> None:
         self.calls["remember_event"] += 1
@@ -222,17 +226,21 @@ class FakeStore:
         self.alerts[(job_key, status)].update(sent_at=sent_at, notification_id=notification_id)
         self.states[job_key].pop("alert_due", None)
 
-    def jobs_with_alert_due(self) -> list[str]:
+    def jobs_with_alert_due(self) -> list[JobId]:
         self.calls["jobs_with_alert_due"] += 1
-        return [item["job_name"] for item in self.states.values() if item.get("alert_due")]
+        return [
+            JobId(item["job_name"], source_of_key(key)) for key, item in self.states.items() if item.get("alert_due")
+        ]
 
-    def get_child_link(self, kind: ChildKind, child_name: str) -> ChildLink | None:
+    def get_child_link(self, kind: ChildKind, child_name: str, source: JobSource | None = None) -> ChildLink | None:
         self.calls["get_child_link"] += 1
-        return self.links.get((kind, child_name.lower()))
+        return self.links.get((kind, key_of_job(child_name, source)))
 
-    def put_child_link(self, kind: ChildKind, child_name: str, link: ChildLink, expires_at: int) -> None:
+    def put_child_link(
+        self, kind: ChildKind, child_name: str, link: ChildLink, expires_at: int, source: JobSource | None = None
+    ) -> None:
         self.calls["put_child_link"] += 1
-        self.links[(kind, child_name.lower())] = link
+        self.links[(kind, key_of_job(child_name, source))] = link
 
 
 @dataclass

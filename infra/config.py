@@ -79,3 +79,7 @@ ATHENA_RESULTS_EXPIRATION_DAYS = 30
 # failed put is retried within the minute; three periods mean the bus keeps refusing (an outage, a bus or a
 # permission removed by hand).
 STATE_CHANGE_EVENTS_DUE_ALARM_PERIODS = 3
+# A spoke the sweep could not read in every pass of this many 5-minute periods alarms (one throttled pass
+# does not); and any message from an unregistered account or Region in an hour does (a spoke deployed
+# but not registered, or a bus policy wider than the registry).
+SPOKE_FAILURE_ALARM_PERIODS = 3

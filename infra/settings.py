@@ -6,18 +6,27 @@ A setting that becomes a function's environment is bounded by that function's ow
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from automl_archive.contracts import stack_outputs
+from automl_archive.contracts.job_identity import JobSource
 from automl_archive.contracts.job_status import ALERT_CATEGORIES, DEFAULT_ALERT_CATEGORIES
 from automl_archive.contracts.settings import (
     CHILD_LINK_TTL_DAYS,
     SWEEP_INITIAL_LOOKBACK_DAYS,
     SWEEP_OVERLAP_SECONDS,
     IntSetting,
+)
+from automl_archive.contracts.spoke import (
+    EXTERNAL_ID,
+    LONGEST_HUB_STACK_NAME,
+    ORGANIZATION_ID,
+    Spoke,
+    encode_spokes,
 )
 from automl_archive.contracts.state_change_event import DEFAULT_EVENT_BUS
 from infra.config import (
@@ -75,6 +84,46 @@ _CUSTOM_BUS_NAME_RE = re.compile(r"^[.\-_A-Za-z0-9]{1,256}$")
 _EVENT_BUS_ARN_RE = re.compile(
     r"^arn:aws[a-z-]*:events:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):event-bus/(?P<name>[.\-_A-Za-z0-9]{1,256})$"
 )
+
+# The registry travels in the functions' environment, whose variables share 4 KB in all
+# (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html); the rest of it takes well
+# under 1 KB, so the registry gets 3 KB (about 100 account-Region pairs).
+SPOKES_ENVIRONMENT_BUDGET = 3072
+
+
+def _spokes(value: Any) -> tuple[Spoke, ...]:
+    """`spokes`: [{"account": "111122223333", "regions": ["eu-west-1"], "alias": "team-a"}, ...], or that
+    list as JSON text (a `-c` value is a string)."""
+    expected = 'a list of {"account": "<12 digits>", "regions": ["<region>", ...], "alias": "<optional>"}'
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise _fail("spokes", value, expected) from None
+    if not isinstance(value, list):
+        raise _fail("spokes", value, expected)
+    spokes: list[Spoke] = []
+    for entry in value:
+        regions = entry.get("regions") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict) or not isinstance(regions, list) or not regions:
+            raise _fail("spokes", entry, expected)
+        for region in regions:
+            try:
+                spoke = Spoke(JobSource(str(entry.get("account")), str(region)), str(entry.get("alias") or ""))
+                Spoke.decode(spoke.encode())  # the alias's rule
+            except ValueError as error:
+                raise _fail("spokes", entry, f"{expected} ({error})") from None
+            if spoke.source in {known.source for known in spokes}:
+                raise _fail("spokes", entry, f"each account and Region once ({spoke.source} twice)")
+            spokes.append(spoke)
+    if len(encode_spokes(tuple(spokes))) > SPOKES_ENVIRONMENT_BUDGET:
+        raise _fail(
+            "spokes",
+            f"{len(spokes)} account-Region pairs",
+            f"at most {SPOKES_ENVIRONMENT_BUDGET} bytes once encoded: the functions' environment is limited to 4 KB",
+        )
+    return tuple(spokes)
+
 
 _EMAIL_RE = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 _STACK_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
@@ -224,6 +273,16 @@ class ArchiveSettings:
     teams: TeamsChannel | None = None
     # The AutoML Job State Change event's bus (docs/events.md); None publishes no events.
     state_change_event_bus: StateChangeEventBus | None = StateChangeEventBus(name=DEFAULT_EVENT_BUS)
+    # The registered spokes (docs/multi-account.md) and the external id the hub presents to their roles.
+    spokes: tuple[Spoke, ...] = ()
+    spoke_external_id: str = ""
+    # The central bus admits this organisation; "" admits the registered spokes' accounts only.
+    spoke_organization_id: str = ""
+
+    @property
+    def admits_spokes(self) -> bool:
+        """The hub has a central bus for spokes' events."""
+        return bool(self.spokes or self.spoke_organization_id)
 
     @classmethod
     def from_context(cls, context: Mapping[str, Any] | Callable[[str], Any]) -> ArchiveSettings:
@@ -278,7 +337,25 @@ class ArchiveSettings:
         bus = get("state_change_event_bus")
         event_bus = _event_bus(DEFAULT_EVENT_BUS if bus is None else bus)
 
+        spokes = _spokes(get("spokes") or [])
+        external_id = get("spoke_external_id") or ""
+        if spokes and (not isinstance(external_id, str) or not EXTERNAL_ID.match(external_id)):
+            raise _fail("spoke_external_id", external_id, "2 to 1,224 of [A-Za-z0-9+=,.@:/_-] (spokes need it)")
+        if spokes and len(stack_name) > LONGEST_HUB_STACK_NAME:
+            raise _fail(
+                "stack_name",
+                stack_name,
+                f"at most {LONGEST_HUB_STACK_NAME} characters with spokes (their reader roles are named after it)",
+            )
+
+        organization = get("spoke_organization_id") or ""
+        if organization and (not isinstance(organization, str) or not ORGANIZATION_ID.match(organization)):
+            raise _fail("spoke_organization_id", organization, "an AWS Organizations id like o-a1b2c3d4e5")
+
         return cls(
+            spokes=spokes,
+            spoke_organization_id=organization,
+            spoke_external_id=external_id if spokes else "",
             stack_name=stack_name,
             slack=SlackChannel(*slack) if slack else None,
             teams=TeamsChannel(*teams) if teams else None,

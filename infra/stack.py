@@ -13,6 +13,7 @@ from datalake.names import athena_workgroup_name, glue_database_name
 from infra import config
 from infra.constructs.alerts import Alerts
 from infra.constructs.archiver import TIMEOUT, Archiver, ArchiverResources
+from infra.constructs.central_bus import CentralBus
 from infra.constructs.chat_channels import ChatChannels
 from infra.constructs.datalake import DataLake
 from infra.constructs.event_bus import StateChangeBus
@@ -43,11 +44,24 @@ class AutoMLJobArchiveStack(Stack):
 
         self.storage = Storage(self, "Storage")
         self.alerts = Alerts(self, "Alerts", emails=settings.alert_emails)
+        # The spokes' bus (docs/multi-account.md), only when the hub admits spokes.
+        self.central_bus = (
+            CentralBus(
+                self,
+                "CentralBus",
+                hub_stack_name=settings.stack_name,
+                accounts=tuple(spoke.source.account_id for spoke in settings.spokes),
+                organization_id=settings.spoke_organization_id,
+            )
+            if settings.admits_spokes
+            else None
+        )
         self.ingest = Ingest(
             self,
             "Ingest",
             consumer_timeout=TIMEOUT,
             max_receive_count=settings.work_queue_max_receive_count,
+            central_bus=self.central_bus.bus if self.central_bus else None,
         )
         self.dependencies_layer = build_dependencies_layer(self, "DependenciesLayer")
         self.state_change_bus = (
@@ -156,6 +170,12 @@ class AutoMLJobArchiveStack(Stack):
                 outputs.STATE_CHANGE_EVENT_BUS_ARN,
                 self.state_change_bus.bus_arn,
                 "Where the AutoML Job State Change event is published (docs/events.md)",
+            )
+        if self.central_bus:
+            self._output(
+                outputs.CENTRAL_BUS_ARN,
+                self.central_bus.bus.event_bus_arn,
+                "The bus spokes forward their SageMaker events to (docs/multi-account.md)",
             )
         self._output(
             outputs.DASHBOARD_NAME, self.monitoring.dashboard.dashboard_name, "CloudWatch operations dashboard"

@@ -24,6 +24,7 @@ from automl_archive.contracts.archive_layout import ARCHIVER_WRITE_PREFIXES
 from automl_archive.contracts.settings import ArchiverSettings
 from infra import config
 from infra.constructs.function import FunctionSpec, build_function
+from infra.constructs.spoke_access import assume_reader_roles, hub_scope
 from infra.settings import ArchiveSettings
 
 TIMEOUT = Duration.seconds(config.ARCHIVER_TIMEOUT_SECONDS)
@@ -134,6 +135,7 @@ class Archiver(Construct):
         bucket_arn = res.archive_bucket.bucket_arn
         return [
             *automl_job_read_statements(self),
+            *assume_reader_roles(self._settings),
             iam.PolicyStatement(
                 sid="JobsTable",
                 actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
@@ -214,6 +216,7 @@ class Archiver(Construct):
             child_link_ttl_days=settings.child_link_ttl_days,
             alert_claim_lease_seconds=config.ARCHIVER_TIMEOUT_SECONDS * config.ALERT_CLAIM_LEASE_FACTOR,
             state_change_event_bus=res.state_change_event_bus_arn or "",
+            hub=hub_scope(settings),
         ).to_environment()
 
     def _build_event_source(self) -> None:

@@ -44,7 +44,9 @@ class Ingest(Construct):
         *,
         consumer_timeout: Duration,
         max_receive_count: int,
+        central_bus: events.IEventBus | None = None,
     ) -> None:
+        """`central_bus`: the hub's bus for spokes' forwarded events, which gets the same two rules."""
         super().__init__(scope, construct_id)
         self.dead_letter_queue = self._build_queue("DeadLetterQueue")
         Validations.of(self.dead_letter_queue).acknowledge(
@@ -60,6 +62,8 @@ class Ingest(Construct):
         self.work_queue = self._build_work_queue(consumer_timeout, max_receive_count)
         self.child_job_rule = self._build_child_job_rule()
         self.api_call_rule = self._build_api_call_rule()
+        if central_bus is not None:
+            self._build_spoke_rules(central_bus)
 
     def _build_queue(self, construct_id: str) -> sqs.Queue:
         """An encrypted, TLS-only queue holding what could not be delivered or processed."""
@@ -119,4 +123,24 @@ class Ingest(Construct):
             description="AutoML API calls via CloudTrail (needs a CloudTrail trail in the account)",
             event_pattern=automl_api_call_events(),
             targets=[self._queue_target("AutoMLApiCallRule")],
+        )
+
+    def _build_spoke_rules(self, bus: events.IEventBus) -> None:
+        """The same two patterns on the central bus: a forwarded event keeps its sender's account and
+        Region in its envelope, which is where the archiver describes it."""
+        events.Rule(
+            self,
+            "SpokeChildJobStateChangeRule",
+            description="Spokes' SageMaker child-job state changes, forwarded to the central bus",
+            event_bus=bus,
+            event_pattern=child_job_events(),
+            targets=[self._queue_target("SpokeChildJobStateChangeRule")],
+        )
+        events.Rule(
+            self,
+            "SpokeAutoMLApiCallRule",
+            description="Spokes' AutoML API calls via CloudTrail, forwarded to the central bus",
+            event_bus=bus,
+            event_pattern=automl_api_call_events(),
+            targets=[self._queue_target("SpokeAutoMLApiCallRule")],
         )

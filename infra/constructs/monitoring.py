@@ -21,9 +21,11 @@ from constructs import Construct
 from automl_archive.contracts.metric_names import (
     ARCHIVE_LAG_SECONDS,
     LEADERBOARDS_UNAVAILABLE,
+    MESSAGES_FROM_UNREGISTERED_SOURCES,
     STATE_CHANGE_EVENTS_DROPPED,
     SWEEP_EVENTS_DUE,
     SWEEP_LAG_SECONDS,
+    SWEEP_SPOKE_FAILURES,
 )
 from infra import config
 from infra.constructs.alerts import subscribe_emails
@@ -273,6 +275,28 @@ class Monitoring(Construct):
                 what=f"AutoML Job State Change events stayed due (the bus refused or failed them) for "
                 f"{config.STATE_CHANGE_EVENTS_DUE_ALARM_PERIODS} periods, or an event was dropped.",
                 runbook="state-change-events-due",
+            )
+        if settings.admits_spokes:
+            self._alarm(
+                "SpokesNotSwept",
+                custom_metric(SWEEP_SPOKE_FAILURES, "Sum"),
+                threshold=1,
+                comparison=_Op.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                missing=_Missing.NOT_BREACHING,  # reported only when a spoke failed
+                evaluation_periods=config.SPOKE_FAILURE_ALARM_PERIODS,
+                what=f"A registered spoke could not be swept in each of {config.SPOKE_FAILURE_ALARM_PERIODS} "
+                "periods (its reader role deleted or changed, its Region disabled, or SageMaker throttling).",
+                runbook="spokes-not-swept",
+            )
+            self._alarm(
+                "MessagesFromUnregisteredSources",
+                custom_metric(MESSAGES_FROM_UNREGISTERED_SOURCES, "Sum", Duration.hours(1)),
+                threshold=1,
+                comparison=_Op.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                missing=_Missing.NOT_BREACHING,
+                what="Events about jobs in an account or Region that is not a registered spoke reached the "
+                "archiver; they were acknowledged and nothing was read there.",
+                runbook="messages-from-unregistered-sources",
             )
         self._alarm(
             "SweepNotRunning",

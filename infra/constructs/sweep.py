@@ -15,6 +15,7 @@ from automl_archive.contracts.job_table import ALERTS_DUE_INDEX, EVENTS_DUE_INDE
 from automl_archive.contracts.settings import SweepSettings
 from infra import config
 from infra.constructs.function import FunctionSpec, build_function
+from infra.constructs.spoke_access import assume_reader_roles, hub_scope
 from infra.settings import ArchiveSettings
 
 
@@ -45,6 +46,7 @@ class ReconcileSweep(Construct):
                     work_queue_url=work_queue.queue_url,
                     overlap_seconds=settings.sweep_overlap_seconds,
                     initial_lookback_days=settings.sweep_initial_lookback_days,
+                    hub=hub_scope(settings),
                 ).to_environment(),
                 statements=[
                     iam.PolicyStatement(sid="ListAutoMLJobs", actions=["sagemaker:ListAutoMLJobs"], resources=["*"]),
@@ -63,6 +65,7 @@ class ReconcileSweep(Construct):
                         ],
                     ),
                     iam.PolicyStatement(sid="WorkQueue", actions=["sqs:SendMessage"], resources=[work_queue.queue_arn]),
+                    *assume_reader_roles(settings),
                 ],
                 log_retention_days=settings.log_retention_days,
                 # Opt-in only: overlapping passes are safe (forward-only watermark, idempotent archiver),

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from automl_archive.contracts.settings import ArchiverSettings, SweepSettings
 from automl_archive.dal.aws import DynamoJobStore, EventBridgeBus, S3Archive, SageMakerApi, SnsNotifier, SqsWorkQueue
+from automl_archive.dal.aws.spokes import SpokeSageMaker
 from automl_archive.dal.interfaces import (
     Archive,
     EventBus,
@@ -18,6 +19,7 @@ from automl_archive.dal.interfaces import (
     MetricsSink,
     Notifier,
     SageMakerGateway,
+    SpokeGateways,
     WorkQueue,
 )
 from automl_archive.logic.archive import ArchivePolicy, JobArchiver
@@ -36,23 +38,33 @@ def assemble_archiver(
     notifier: Notifier,
     metrics: MetricsSink,
     bus: EventBus | None = None,
+    spokes: SpokeGateways | None = None,
     clock: Callable[[], datetime] = utc_now,
     epoch: Callable[[], int] = epoch_seconds,
 ) -> JobArchiver:
-    """`bus` None publishes no state-change events (the settings name no bus)."""
+    """`bus` None publishes no state-change events (the settings name no bus); `spokes` reads the
+    registered spokes' SageMaker (None: none registered)."""
     return JobArchiver(
         sagemaker=sagemaker,
         store=store,
         archive=archive,
         notifier=notifier,
-        resolver=ChildJobResolver(
-            sagemaker, store, link_ttl_seconds=settings.child_link_ttl_days * 86400, epoch_seconds=epoch
-        ),
+        resolver=ChildJobResolver(store, link_ttl_seconds=settings.child_link_ttl_days * 86400, epoch_seconds=epoch),
         policy=ArchivePolicy(alert_on=settings.alert_on, alert_claim_lease_seconds=settings.alert_claim_lease_seconds),
         clock=clock,
         metrics=metrics,
         bus=bus,
+        access=settings.hub.spoke_access,
+        spokes=spokes,
     )
+
+
+def spoke_gateways(settings: ArchiverSettings | SweepSettings) -> SpokeSageMaker | None:
+    """The registered spokes' SageMaker, through their reader roles (None: no spoke registered)."""
+    access = settings.hub.spoke_access
+    if access is None or not access.spokes:
+        return None
+    return SpokeSageMaker(access, settings.sagemaker_retry_mode, settings.sagemaker_max_attempts)
 
 
 def build_job_archiver(
@@ -81,6 +93,7 @@ def build_job_archiver(
         notifier=notifier,
         metrics=metrics or PowertoolsMetrics(),
         bus=bus,
+        spokes=spoke_gateways(settings),
     )
 
 
@@ -91,8 +104,10 @@ def assemble_sweep(
     store: JobStore,
     queue: WorkQueue,
     metrics: MetricsSink,
+    spokes: SpokeGateways | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> ReconcileSweep:
+    access = settings.hub.spoke_access
     return ReconcileSweep(
         sagemaker=sagemaker,
         store=store,
@@ -103,6 +118,8 @@ def assemble_sweep(
         ),
         clock=clock,
         metrics=metrics,
+        spokes=tuple(spoke.source for spoke in access.spokes) if access else (),
+        spoke_gateways=spokes,
     )
 
 
@@ -113,4 +130,5 @@ def build_sweep(settings: SweepSettings) -> ReconcileSweep:
         store=DynamoJobStore(settings.jobs_table_name),
         queue=SqsWorkQueue(settings.work_queue_url),
         metrics=PowertoolsMetrics(),
+        spokes=spoke_gateways(settings),
     )

@@ -38,7 +38,9 @@ def test_every_demo_job_reaches_its_final_state(archive, played):
 
 
 def test_the_failure_alerts_once_with_a_useful_message(archive, played):
-    assert [alert.subject for alert in archive.inbox.received] == ["AutoML job fraud-v1-fails failed"]
+    assert [alert.subject for alert in archive.inbox.received] == [
+        "AutoML job fraud-v1-fails failed in 123456789012 us-east-1"
+    ]
     alert = archive.inbox.received[0]
     assert alert.attributes["status"] == "Failed"
     assert alert.attributes["problem_type"]

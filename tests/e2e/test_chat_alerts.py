@@ -35,7 +35,9 @@ def test_a_chat_subscriber_gets_one_custom_notification_in_the_documented_format
 
 
 def test_the_same_publish_gives_e_mail_and_queue_subscribers_the_readable_text(archive, chat):
-    (alert,) = [a for a in archive.inbox.received if a.subject == "AutoML job chat-v1-fails failed"]
+    (alert,) = [
+        a for a in archive.inbox.received if a.subject == "AutoML job chat-v1-fails failed in 123456789012 us-east-1"
+    ]
     assert alert.message.startswith("AutoML job chat-v1-fails failed")
     assert not alert.message.lstrip().startswith("{")
     assert alert.attributes["status"] == "Failed"

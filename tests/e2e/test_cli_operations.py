@@ -173,7 +173,7 @@ def test_direct_mode_archives_without_the_queue(archive, tmp_path, capsys):
     # And the deployed alert policy applied: the failed job alerted once
     archive.inbox.read()
     assert [a.subject for a in archive.inbox.received if "direct-failed" in a.subject] == [
-        "AutoML job direct-failed failed"
+        "AutoML job direct-failed failed in 123456789012 us-east-1"
     ]
 
 

@@ -82,7 +82,7 @@ def test_a_failing_job_survives_the_fault(archive, faults, call, kind):
     assert archive.queue_depth("WorkQueueUrl") == 0
     assert archive.queue_depth("DeadLetterQueueUrl") == 0
     # And the failure alerted once — a crash right after Publish may repeat it, at most once
-    subject = f"AutoML job {name} failed"
+    subject = f"AutoML job {name} failed in 123456789012 us-east-1"
     sent = Counter(a.subject for a in archive.inbox.received)[subject] - alerts_before[subject]
     if (call, kind) == ("sns-publish", "crash-after"):
         assert sent in (1, 2)
@@ -144,7 +144,7 @@ def test_an_alert_lost_to_a_long_sns_outage_is_sent_by_the_reconcile_pass_when_s
     # Given SNS failing for longer than the queue's retries, and a job that fails
     name = "flt-sns-outage"
     faults.inject("sns", "Publish", "server-error", times=100_000)
-    subject = f"AutoML job {name} failed"
+    subject = f"AutoML job {name} failed in 123456789012 us-east-1"
     play_through_outage(archive, name)
     assert archive.status_of(name) == "Failed"
     assert archive.queue_depth("DeadLetterQueueUrl") > 0
@@ -170,7 +170,7 @@ def test_events_lost_to_a_long_eventbridge_outage_are_published_in_order_when_it
     # Given EventBridge refusing every entry for longer than the queue's retries, and a job that fails
     name = "flt-events-outage"
     faults.inject("events", "PutEvents", "failed-entry", times=100_000)
-    subject = f"AutoML job {name} failed"
+    subject = f"AutoML job {name} failed in 123456789012 us-east-1"
     play_through_outage(archive, name)
     archive.events.read()
     # Then the outage blocked neither the archive nor the alert, and no event got out

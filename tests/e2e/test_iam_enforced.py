@@ -122,7 +122,7 @@ def test_list_candidates_granted_on_automl_job_arns_again_is_denied(archive):
     assert archive.status_of("iam-old-candidates") == "Failed"
     assert "candidate_count" not in archive.job_states()["JOB#iam-old-candidates"]
     alerts = [a.subject for a in archive.inbox.read() if "iam-old-candidates" in (a.subject or "")]
-    assert alerts == ["AutoML job iam-old-candidates failed"]
+    assert alerts == ["AutoML job iam-old-candidates failed in 123456789012 us-east-1"]
 
 
 def test_without_the_alert_keys_grant_the_alert_cannot_be_published(archive):
@@ -145,5 +145,5 @@ def test_with_the_deployed_role_restored_the_same_run_succeeds(archive):
     assert [subject for subject in alerts if "iam-as-deployed" in (subject or "")]
     # And the alert the missing key grant blocked is sent by the reconcile pass, once, now that it can be
     assert [subject for subject in alerts if "iam-no-alerts-key" in (subject or "")] == [
-        "AutoML job iam-no-alerts-key failed"
+        "AutoML job iam-no-alerts-key failed in 123456789012 us-east-1"
     ]

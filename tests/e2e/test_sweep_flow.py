@@ -33,7 +33,9 @@ def test_a_job_that_never_produced_an_event_is_archived_after_one_sweep(archive)
     assert result["enqueued"] >= 2
     assert archive.status_of("silent-v1") == "Completed"
     assert archive.status_of("silent-v2") == "Failed"
-    assert [a.subject for a in archive.inbox.received if "silent-v2" in a.subject] == ["AutoML job silent-v2 failed"]
+    assert [a.subject for a in archive.inbox.received if "silent-v2" in a.subject] == [
+        "AutoML job silent-v2 failed in 123456789012 us-east-1"
+    ]
 
 
 def test_a_sweep_of_a_quiet_account_costs_no_describe(archive):
@@ -106,7 +108,7 @@ def test_two_overlapping_sweeps_archive_each_job_once_and_alert_once(archive, mo
     new_keys = [key for key, _ in set(archive.object_versions()) - versions_before]
     assert len(new_keys) == len(set(new_keys)), "an S3 object was written twice"
     assert [a.subject for a in archive.inbox.received if "overlap-fails" in a.subject] == [
-        "AutoML job overlap-fails failed"
+        "AutoML job overlap-fails failed in 123456789012 us-east-1"
     ]
     # And the watermark held the later of the two starts (it never moves back)
     assert stored == max(datetime.fromisoformat(r["watermark"]) for r in results)

@@ -34,5 +34,5 @@ def test_event_sweep_and_backfill_together_archive_each_state_once_and_alert_onc
     assert len(terminal) == 2
     # And the failure alerted exactly once
     subjects = Counter(alert.subject for alert in archive.inbox.received)
-    assert subjects["AutoML job tri-path-failed failed"] == 1
+    assert subjects["AutoML job tri-path-failed failed in 123456789012 us-east-1"] == 1
     assert not any("tri-path-done" in (subject or "") for subject in subjects)

@@ -47,6 +47,9 @@ def test_function_environment_is_exactly_what_the_code_reads(synthesized: Synthe
         "SAGEMAKER_RETRY_MODE": "adaptive",
         "SAGEMAKER_MAX_ATTEMPTS": "3",
         "STATE_CHANGE_EVENT_BUS": f"${{{_id(synthesized, 'AWS::Events::EventBus')}.Arn}}",
+        # The hub's own account and Region: jobs there need no spoke role (docs/multi-account.md)
+        "HUB_ACCOUNT_ID": "${AWS::AccountId}",
+        "HUB_REGION": "${AWS::Region}",
         "POWERTOOLS_SERVICE_NAME": "automl-archive",
         "POWERTOOLS_METRICS_NAMESPACE": "AutoMLArchive",
         "POWERTOOLS_LOG_LEVEL": "INFO",

@@ -39,6 +39,9 @@ def test_sweep_function_reserves_no_concurrency_by_default_with_its_settings(syn
         "SWEEP_INITIAL_LOOKBACK_DAYS": "7",
         "SAGEMAKER_RETRY_MODE": "adaptive",
         "SAGEMAKER_MAX_ATTEMPTS": "3",
+        # The hub's own account and Region: jobs there need no spoke role (docs/multi-account.md)
+        "HUB_ACCOUNT_ID": "${AWS::AccountId}",
+        "HUB_REGION": "${AWS::Region}",
         "POWERTOOLS_SERVICE_NAME": "automl-archive",
         "POWERTOOLS_METRICS_NAMESPACE": "AutoMLArchive",
         "POWERTOOLS_LOG_LEVEL": "INFO",

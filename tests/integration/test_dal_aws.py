@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 
+from automl_archive.contracts.job_identity import JobId, JobSource
 from automl_archive.contracts.job_status import ChildKind, DescribeApi
 from automl_archive.contracts.job_table import (
     EVENT_DUE_ATTRIBUTE,
@@ -85,7 +86,7 @@ def test_a_state_and_its_event_are_written_together_and_the_event_stays_due_unti
     job = store.load_job("churn")
     assert [e.ordering for e in job.pending_events] == [100, 200]
     assert job.pending_events[1].detail == event(200, "Stopping", 0.1 + 0.2).detail  # read back exactly
-    assert job.event_due and store.jobs_with_event_due() == ["Churn"]
+    assert job.event_due and store.jobs_with_event_due() == [JobId("Churn")]
     # When the first is published, the job is still due (one is left) and the mark stays
     assert store.event_published("churn", job.pending_events[0]) is False
     assert store.clear_event_due("churn") is False
@@ -214,6 +215,22 @@ def test_child_links_remember_none_and_job(store):
     store.put_child_link(ChildKind.PROCESSING, "Churn-db-1-ab", ChildLink("Churn"), expires_at=2_000_000_000)
     assert store.get_child_link(ChildKind.TRAINING, "plain-model") == ChildLink(None)
     assert store.get_child_link(ChildKind.PROCESSING, "churn-DB-1-ab") == ChildLink("Churn")
+
+
+def test_same_named_jobs_and_children_of_different_sources_are_kept_apart(store):
+    # The hub's own job keeps its unqualified key (an archive written before spokes reads as before)
+    spoke = JobSource("111122223333", "eu-west-1")
+    store.save_state("churn", 100, SUMMARY, event(100))
+    store.save_state(JobId("Churn", spoke).key, 50, SUMMARY, event(50))
+    assert store.load_job("churn").state.ordering == 100
+    assert store.load_job("111122223333.eu-west-1.churn").state.ordering == 50
+    # The sparse index names each job with its source, read from the item's key
+    expected = [JobId("Churn", spoke), JobId("Churn")]
+    assert sorted(store.jobs_with_event_due(), key=lambda job: job.key) == expected
+    assert store.stored_orderings(["churn", JobId("churn", spoke).key]) == {"churn": 100, JobId("churn", spoke).key: 50}
+    store.put_child_link(ChildKind.TRAINING, "churnTA-1", ChildLink("Churn"), 2_000_000_000, spoke)
+    assert store.get_child_link(ChildKind.TRAINING, "churnTA-1") is None
+    assert store.get_child_link(ChildKind.TRAINING, "churnTA-1", spoke) == ChildLink("Churn")
 
 
 def test_archive_notifier_and_queue_reach_their_resources(fresh_aws):

@@ -83,10 +83,10 @@ def test_the_chat_metadata_threads_per_job_and_names_the_job():
 
 def test_the_readable_text_and_filterable_attributes_are_unchanged():
     alert = build_alert(record(), RAW, RECORD)
-    assert alert.subject == "AutoML job churn-v1 failed"
+    assert alert.subject == "AutoML job churn-v1 failed in 123456789012 eu-west-1"
     assert "Failure reason:    ClientError: target attribute 'churn' not found" in alert.message
     assert f"Raw answer:        {RAW}" in alert.message
-    assert "Account:           123456789012 (eu-west-1)" in alert.message
+    assert "Account:           123456789012 eu-west-1" in alert.message
     # The account and Region are filterable too (one topic can serve an organisation's accounts)
     assert alert.attributes == {
         "status": "Failed",
@@ -96,6 +96,14 @@ def test_the_readable_text_and_filterable_attributes_are_unchanged():
         "account_id": "123456789012",
         "region": "eu-west-1",
     }
+
+
+def test_an_account_alias_the_registry_knows_leads_the_where_and_is_filterable():
+    alert = build_alert(record(), RAW, RECORD, account_alias="team-a")
+    assert alert.subject == "AutoML job churn-v1 failed in team-a 123456789012 eu-west-1"
+    assert "Account:           team-a 123456789012 eu-west-1" in alert.message
+    assert alert.attributes["account_alias"] == "team-a"
+    assert "Account: team-a 123456789012 eu-west-1" in json.loads(alert.chat)["content"]["description"]
 
 
 def test_a_huge_failure_reason_keeps_every_rendering_bounded_and_the_publish_under_256_kb():

@@ -139,7 +139,7 @@ def test_failed_job_alerts_exactly_once_with_readable_message(world):
     # Then exactly one alert was published, saying what happened and where it is archived
     assert len(world.notifier.published) == 1
     alert = world.notifier.published[0]
-    assert alert["subject"] == "AutoML job churn-v1 failed"
+    assert alert["subject"] == "AutoML job churn-v1 failed in 123456789012 us-east-1"
     assert "ClientError: target attribute" in alert["message"]
     assert "1h 15m 00s" in alert["message"]
     assert "console.aws.amazon.com/sagemaker/home?region=us-east-1#/automl-jobs/churn-v1" in alert["message"]
@@ -191,7 +191,7 @@ def test_stopped_alerts_only_when_configured():
     loud = World(alert_on=frozenset({"Failed", "Stopped", "CompletedWithProblems"}))
     loud.sagemaker.put_job(v1_answer(status="Stopped", secondary="Stopped"))
     loud.run(ref("churn-v1"))
-    assert loud.notifier.published[0]["subject"] == "AutoML job churn-v1 was stopped"
+    assert loud.notifier.published[0]["subject"] == "AutoML job churn-v1 was stopped in 123456789012 us-east-1"
 
 
 def test_completed_with_problems_alerts_when_configured():
@@ -550,7 +550,7 @@ def test_a_due_alert_is_finished_from_the_store_whatever_the_retry_reads(world, 
     # Then the alert is sent from the stored state, without a describe, and is no longer due
     assert outcome is Outcome.ALERT_FINISHED
     assert world.describes == before
-    assert [a["subject"] for a in world.notifier.published] == ["AutoML job churn-v1 failed"]
+    assert [a["subject"] for a in world.notifier.published] == ["AutoML job churn-v1 failed in 123456789012 us-east-1"]
     assert "alert_due" not in world.store.states["churn-v1"]
     # And a later message for the job sends nothing more
     assert world.run(ref("churn-v1"), "m-2") is Outcome.ALREADY_FINAL

@@ -77,7 +77,7 @@ def test_a_refusing_bus_holds_up_neither_the_archive_nor_the_alert_and_the_retry
         world.run(ref("churn"), "m-2")
     # Then the failure is archived and alerted all the same, and both events are still due, in order
     assert world.store.states["churn"]["status"] == "Failed"
-    assert [a["subject"] for a in world.notifier.published] == ["AutoML job churn failed"]
+    assert [a["subject"] for a in world.notifier.published] == ["AutoML job churn failed in 123456789012 us-east-1"]
     pending = sorted(world.store.states["churn"]["pending_events"].values(), key=lambda e: e.ordering)
     assert [e.detail["secondary_status"] for e in pending] == ["ModelTuning", "Failed"]
     assert world.metrics.counts[STATE_CHANGE_EVENTS_FAILED] == 2

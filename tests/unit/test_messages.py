@@ -17,10 +17,12 @@ from automl_archive.models.messages import (
 
 
 def without_fingerprint(item):
-    """The parsed event without what every event carries (its fingerprint and its envelope's time)."""
+    """The parsed event without what every event carries (its fingerprint, its envelope's time and the
+    account and Region that sent it)."""
     assert item.fingerprint, "every event carries a fingerprint"
     assert item.occurred_at is not None, "every event carries its time"
-    return dataclasses.replace(item, fingerprint=None, occurred_at=None)
+    assert item.stated_source is not None, "every event carries its sender's account and Region"
+    return dataclasses.replace(item, fingerprint=None, occurred_at=None, stated_source=None)
 
 
 def _event(detail_type: str, detail: dict) -> str:

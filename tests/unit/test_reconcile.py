@@ -122,7 +122,9 @@ def test_the_pass_hands_over_every_alert_still_due_and_the_archiver_sends_it_onc
     world.now += timedelta(seconds=121)  # the failed attempt's claim has expired
     for index, (body, _) in enumerate(world.queue.sent):
         world.archiver.process(parse_message(json.dumps(body)), f"m-{index + 2}", set())
-    assert [a["subject"] for a in world.notifier.published] == ["AutoML job lost-alert failed"]
+    assert [a["subject"] for a in world.notifier.published] == [
+        "AutoML job lost-alert failed in 123456789012 us-east-1"
+    ]
     assert world.bus.state_ids("lost-alert") == [world.store.states["lost-alert"]["state_id"]]
     assert world.describes == describes
     # And the next pass has nothing due

@@ -2,15 +2,18 @@
 
 One table holds three kinds of item, told apart by the partition key's prefix:
 - a job's latest state (`JOB#<job key>` / `STATE`), with its alert claims and its events still due;
-- a child job's link to its AutoML job (`CHILD#<kind>#<child name>` / `LINK`), expiring by TTL;
-- a sweep watermark (`WATERMARK#<name>` / `WATERMARK`).
+- a child job's link to its AutoML job (`CHILD#<kind>#<child key>` / `LINK`), expiring by TTL;
+- a sweep watermark (`WATERMARK#<name>` / `WATERMARK`), one per source swept.
 
 The job key is the job name in lower case (SageMaker job names are case-insensitive; ARNs carry them
-lower-cased). The data-access layer reads and writes these; the stack declares the keys and the
+lower-cased), qualified by account and Region for a spoke's job (contracts/job_identity.py); a child
+job's key likewise. The data-access layer reads and writes these; the stack declares the keys and the
 indexes; the operator command and the emulator read job states through the data-access layer.
 """
 
 from __future__ import annotations
+
+from automl_archive.contracts.job_identity import JobSource, job_key
 
 PARTITION_KEY = "pk"
 SORT_KEY = "sk"
@@ -81,10 +84,6 @@ SUMMARY_FIELDS = (
 )
 
 
-def job_key(job_name: str) -> str:
-    return job_name.lower()
-
-
 def job_pk(key: str) -> str:
     return f"{JOB_PREFIX}{key}"
 
@@ -99,8 +98,17 @@ def state_key(key: str) -> dict[str, dict[str, str]]:
     return {PARTITION_KEY: {"S": job_pk(key)}, SORT_KEY: {"S": STATE_SORT_KEY}}
 
 
-def child_link_key(kind: str, child_name: str) -> dict[str, dict[str, str]]:
-    return {PARTITION_KEY: {"S": f"{CHILD_PREFIX}{kind}#{child_name.lower()}"}, SORT_KEY: {"S": LINK_SORT_KEY}}
+def child_link_key(kind: str, child_name: str, source: JobSource | None = None) -> dict[str, dict[str, str]]:
+    """A child job's link item (child names, like job names, are unique per account and Region)."""
+    return {
+        PARTITION_KEY: {"S": f"{CHILD_PREFIX}{kind}#{job_key(child_name, source)}"},
+        SORT_KEY: {"S": LINK_SORT_KEY},
+    }
+
+
+def watermark_name(base: str, source: JobSource | None = None) -> str:
+    """A source's own watermark: the hub's keeps the name it always had."""
+    return base if source is None else f"{base}#{source.key_prefix.rstrip('.')}"
 
 
 def watermark_key(name: str) -> dict[str, dict[str, str]]:

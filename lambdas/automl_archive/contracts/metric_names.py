@@ -33,6 +33,9 @@ STATE_CHANGE_EVENTS_DROPPED = "StateChangeEventsDropped"
 RECORDS_DEFERRED = "RecordsDeferred"  # a record handed back untouched: too little time left to start it
 MALFORMED_MESSAGES = "MalformedMessages"
 UNRELATED_MESSAGES = "UnrelatedMessages"
+# A message about a job in an account or Region that is neither the hub's nor a registered spoke's:
+# acknowledged, nothing read there (docs/multi-account.md).
+MESSAGES_FROM_UNREGISTERED_SOURCES = "MessagesFromUnregisteredSources"
 
 # --- The reconcile sweep -----------------------------------------------------------------------------
 SWEEP_JOBS_LISTED = "SweepJobsListed"
@@ -42,3 +45,6 @@ SWEEP_ALERTS_DUE = "SweepAlertsDue"
 SWEEP_EVENTS_DUE = "SweepEventsDue"  # jobs with a state-change event still due, handed to the archiver
 # The sweep found its stored watermark unreadable and looked back as a first pass does.
 SWEEP_WATERMARK_INVALID = "SweepWatermarkInvalid"
+# A spoke the pass could not read (its role deleted, its Region disabled, throttled): the other sources
+# are swept all the same, and this spoke's watermark stays where it was.
+SWEEP_SPOKE_FAILURES = "SweepSpokeFailures"

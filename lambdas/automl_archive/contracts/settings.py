@@ -14,7 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from automl_archive.contracts.call_budget import SAGEMAKER
+from automl_archive.contracts.job_identity import ACCOUNT_ID, REGION, JobSource
 from automl_archive.contracts.job_status import ALERT_CATEGORIES, DEFAULT_ALERT_CATEGORIES
+from automl_archive.contracts.spoke import EXTERNAL_ID, Spoke, SpokeAccess, decode_spokes, encode_spokes
 
 RETRY_MODES = frozenset({"legacy", "standard", "adaptive"})
 DEFAULT_RETRY_MODE = "adaptive"
@@ -47,10 +49,62 @@ SAGEMAKER_RETRY_MODE = "SAGEMAKER_RETRY_MODE"
 # The ARN of the bus the AutoML Job State Change event goes to; absent or empty: no events.
 STATE_CHANGE_EVENT_BUS = "STATE_CHANGE_EVENT_BUS"
 EVENT_BUS_ARN = re.compile(r"^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[/.\-_A-Za-z0-9]{1,256}$")
+# Where the hub runs and which spokes it reads (docs/multi-account.md).
+HUB_ACCOUNT_ID = "HUB_ACCOUNT_ID"
+HUB_REGION = "HUB_REGION"
+HUB_STACK_NAME = "HUB_STACK_NAME"
+SPOKES = "SPOKES"
+SPOKE_EXTERNAL_ID = "SPOKE_EXTERNAL_ID"
 
 
 class ConfigurationError(RuntimeError):
     """The function's environment is incomplete or invalid."""
+
+
+@dataclass(frozen=True)
+class HubScope:
+    """The hub's own account and Region, and the spokes it reads. Without the hub's account (an
+    environment from before spokes) every job is the hub's own, as it always was."""
+
+    hub_account_id: str = ""
+    hub_region: str = ""
+    hub_stack_name: str = ""
+    spokes: tuple[Spoke, ...] = ()
+    spoke_external_id: str = ""
+
+    @property
+    def spoke_access(self) -> SpokeAccess | None:
+        if not self.hub_account_id:
+            return None
+        return SpokeAccess(
+            hub=JobSource(self.hub_account_id, self.hub_region),
+            spokes=self.spokes,
+            external_id=self.spoke_external_id,
+            hub_stack_name=self.hub_stack_name,
+        )
+
+    @classmethod
+    def read(cls, reader: _EnvReader) -> HubScope:
+        account = reader.optional_match(HUB_ACCOUNT_ID, ACCOUNT_ID, "a 12-digit account id")
+        region = reader.optional_match(HUB_REGION, REGION, "a Region name")
+        spokes = reader.spokes(SPOKES)
+        external_id = reader.optional_match(SPOKE_EXTERNAL_ID, EXTERNAL_ID, "2 to 1,224 of [A-Za-z0-9+=,.@:/_-]")
+        stack = reader.optional_match(HUB_STACK_NAME, re.compile(r"^[A-Za-z][A-Za-z0-9-]*$"), "a stack name")
+        if account and not region:
+            reader.problem(f"{HUB_REGION} is required with {HUB_ACCOUNT_ID}")
+        if spokes and not (account and external_id and stack):
+            reader.problem(f"{SPOKES} needs {HUB_ACCOUNT_ID}, {SPOKE_EXTERNAL_ID} and {HUB_STACK_NAME}")
+        return cls(account, region, stack, spokes, external_id)
+
+    def to_environment(self) -> dict[str, str]:
+        values = {
+            HUB_ACCOUNT_ID: self.hub_account_id,
+            HUB_REGION: self.hub_region,
+            HUB_STACK_NAME: self.hub_stack_name,
+            SPOKES: encode_spokes(self.spokes),
+            SPOKE_EXTERNAL_ID: self.spoke_external_id,
+        }
+        return {name: value for name, value in values.items() if value}
 
 
 @dataclass(frozen=True)
@@ -64,6 +118,7 @@ class ArchiverSettings:
     sagemaker_retry_mode: str = DEFAULT_RETRY_MODE
     sagemaker_max_attempts: int = SAGEMAKER_MAX_ATTEMPTS.default
     state_change_event_bus: str = ""  # the bus's ARN; "" publishes no events
+    hub: HubScope = HubScope()
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> ArchiverSettings:
@@ -78,6 +133,7 @@ class ArchiverSettings:
             sagemaker_retry_mode=reader.choice(SAGEMAKER_RETRY_MODE, RETRY_MODES, default=DEFAULT_RETRY_MODE),
             sagemaker_max_attempts=reader.integer(SAGEMAKER_MAX_ATTEMPTS),
             state_change_event_bus=reader.optional_match(STATE_CHANGE_EVENT_BUS, EVENT_BUS_ARN, "an event bus ARN"),
+            hub=HubScope.read(reader),
         )
         reader.raise_if_invalid()
         return settings
@@ -87,6 +143,7 @@ class ArchiverSettings:
         events = {STATE_CHANGE_EVENT_BUS: self.state_change_event_bus} if self.state_change_event_bus else {}
         return {
             **events,
+            **self.hub.to_environment(),
             JOBS_TABLE_NAME: self.jobs_table_name,
             ARCHIVE_BUCKET_NAME: self.archive_bucket_name,
             ALERTS_TOPIC_ARN: self.alerts_topic_arn,
@@ -106,6 +163,7 @@ class SweepSettings:
     initial_lookback_days: int = SWEEP_INITIAL_LOOKBACK_DAYS.default
     sagemaker_retry_mode: str = DEFAULT_RETRY_MODE
     sagemaker_max_attempts: int = SAGEMAKER_MAX_ATTEMPTS.default
+    hub: HubScope = HubScope()
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> SweepSettings:
@@ -117,12 +175,14 @@ class SweepSettings:
             initial_lookback_days=reader.integer(SWEEP_INITIAL_LOOKBACK_DAYS),
             sagemaker_retry_mode=reader.choice(SAGEMAKER_RETRY_MODE, RETRY_MODES, default=DEFAULT_RETRY_MODE),
             sagemaker_max_attempts=reader.integer(SAGEMAKER_MAX_ATTEMPTS),
+            hub=HubScope.read(reader),
         )
         reader.raise_if_invalid()
         return settings
 
     def to_environment(self) -> dict[str, str]:
         return {
+            **self.hub.to_environment(),
             JOBS_TABLE_NAME: self.jobs_table_name,
             WORK_QUEUE_URL: self.work_queue_url,
             SWEEP_OVERLAP_SECONDS.env: str(self.overlap_seconds),
@@ -164,6 +224,16 @@ class _EnvReader:
         if value and not pattern.match(value):
             self._problems.append(f"{name} must be {expected}, got {value[:100]!r}")
         return value
+
+    def spokes(self, name: str) -> tuple[Spoke, ...]:
+        try:
+            return decode_spokes(self._env.get(name, ""))
+        except ValueError as error:
+            self._problems.append(f"{name}: {error}")
+            return ()
+
+    def problem(self, text: str) -> None:
+        self._problems.append(text)
 
     def choice(self, name: str, allowed: frozenset[str], default: str) -> str:
         value = self._env.get(name, "").strip() or default

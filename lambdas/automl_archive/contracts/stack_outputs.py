@@ -27,6 +27,8 @@ OPERATIONS_TOPIC_ARN = "OperationsTopicArn"
 DASHBOARD_NAME = "DashboardName"
 # Present when the stack publishes the AutoML Job State Change event (CDK context state_change_events).
 STATE_CHANGE_EVENT_BUS_ARN = "StateChangeEventBusArn"
+# Present when the hub admits spokes (CDK context spokes or spoke_organization_id): their events' bus.
+CENTRAL_BUS_ARN = "CentralBusArn"
 
 
 @dataclass(frozen=True)

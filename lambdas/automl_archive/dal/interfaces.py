@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from automl_archive.contracts.job_identity import JobId, JobSource
 from automl_archive.contracts.job_status import ChildKind, DescribeApi
 
 
@@ -127,6 +128,12 @@ class SageMakerGateway(Protocol):
     def first_training_job_of_tuning_job(self, tuning_job_name: str) -> str | None: ...
 
 
+class SpokeGateways(Protocol):
+    def gateway(self, source: JobSource) -> SageMakerGateway:
+        """SageMaker in a registered spoke's account and Region, through its reader role."""
+        ...
+
+
 class JobStore(Protocol):
     def load_job(self, job_key: str) -> StoredJob: ...
 
@@ -155,8 +162,8 @@ class JobStore(Protocol):
         """Take the job off the index of events still due, unless an event is pending; False if one is."""
         ...
 
-    def jobs_with_event_due(self) -> list[str]:
-        """Names of the jobs with a state-change event the bus has not accepted yet."""
+    def jobs_with_event_due(self) -> list[JobId]:
+        """The jobs with a state-change event the bus has not accepted yet."""
         ...
 
     def remember_event(self, job_key: str, fingerprint: str, limit: int, probed_kind: str | None = None) -> None:
@@ -170,8 +177,8 @@ class JobStore(Protocol):
         """Record the alert as sent (and no longer due)."""
         ...
 
-    def jobs_with_alert_due(self) -> list[str]:
-        """Names of the jobs whose archived terminal state has an alert not yet sent."""
+    def jobs_with_alert_due(self) -> list[JobId]:
+        """The jobs whose archived terminal state has an alert not yet sent."""
         ...
 
     def stored_orderings(self, job_keys: list[str]) -> dict[str, int]:
@@ -187,9 +194,13 @@ class JobStore(Protocol):
         `replace_invalid` overwrites whatever is stored (a watermark found invalid)."""
         ...
 
-    def get_child_link(self, kind: ChildKind, child_name: str) -> ChildLink | None: ...
+    def get_child_link(self, kind: ChildKind, child_name: str, source: JobSource | None = None) -> ChildLink | None:
+        """The remembered link of a child job in `source` (None: the hub's own account and Region)."""
+        ...
 
-    def put_child_link(self, kind: ChildKind, child_name: str, link: ChildLink, expires_at: int) -> None: ...
+    def put_child_link(
+        self, kind: ChildKind, child_name: str, link: ChildLink, expires_at: int, source: JobSource | None = None
+    ) -> None: ...
 
 
 class Archive(Protocol):

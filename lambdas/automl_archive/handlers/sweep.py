@@ -36,4 +36,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "complete": report.complete,
         "since": report.since.isoformat(),
         "watermark": report.watermark.isoformat() if report.watermark else None,
+        "failed_spokes": list(report.failed_spokes),
     }

@@ -35,7 +35,10 @@ class AlertDelivery:
         policy: AlertPolicy,
         clock: Callable[[], datetime],
         metrics: MetricsSink,
+        account_alias: Callable[[str], str] = lambda _account: "",
     ) -> None:
+        """`account_alias`: an account's alias where known (the spoke registry's), else ""."""
+        self._account_alias = account_alias
         self._store = store
         self._notifier = notifier
         self._archive = archive
@@ -74,7 +77,12 @@ class AlertDelivery:
             return
         notification_id = self._published.get((job_key, status))
         if notification_id is None:
-            alert = build_alert(record, self._archive.location(raw_s3_key), self._archive.location(record_s3_key))
+            alert = build_alert(
+                record,
+                self._archive.location(raw_s3_key),
+                self._archive.location(record_s3_key),
+                self._account_alias(record.get("account_id") or ""),
+            )
             notification_id = self._notifier.publish(alert.subject, alert.message, alert.attributes, alert.chat)
             self._published[(job_key, status)] = notification_id
             self._metrics.count(ALERTS_SENT)

@@ -71,10 +71,21 @@ def _headline(category: str) -> str:
     }.get(category, category.lower())
 
 
-def build_alert(record: dict[str, Any], raw_location: str, record_location: str) -> Alert:
+def where(record: dict[str, Any], account_alias: str = "") -> str:
+    """The job's account (its alias first, where known) and Region: `team-a 111122223333 eu-west-1`."""
+    parts = [account_alias, record.get("account_id") or "", record.get("region") or ""]
+    return " ".join(part for part in parts if part)
+
+
+def build_alert(record: dict[str, Any], raw_location: str, record_location: str, account_alias: str = "") -> Alert:
+    """`account_alias`: the job's account's alias where the registry knows it (docs/multi-account.md)."""
     category = record["alert_category"]
     headline = _headline(category)
-    subject = bounded(f"AutoML job {record['job_name']} {headline}", SUBJECT_LIMIT)
+    located = where(record, account_alias)
+    # The name and headline first: a subject cut to SNS's limit loses the least useful part.
+    subject = bounded(
+        f"AutoML job {record['job_name']} {headline}" + (f" in {located}" if located else ""), SUBJECT_LIMIT
+    )
     attributes = {
         "status": record["status"],
         "alert_category": category,
@@ -82,23 +93,24 @@ def build_alert(record: dict[str, Any], raw_location: str, record_location: str)
         "job_name": record["job_name"],
         "account_id": record.get("account_id") or "",
         "region": record.get("region") or "",
+        **({"account_alias": account_alias} if account_alias else {}),
     }
     return Alert(
         subject=subject,
-        message=_text(record, headline, raw_location, record_location),
+        message=_text(record, headline, raw_location, record_location, located),
         attributes=attributes,
         chat=json.dumps(_chat(record, headline, subject, attributes, raw_location, record_location)),
     )
 
 
-def _text(record: dict[str, Any], headline: str, raw_location: str, record_location: str) -> str:
+def _text(record: dict[str, Any], headline: str, raw_location: str, record_location: str, located: str) -> str:
     partial = list(record["partial_failure_reasons"])
     lines = [
         f"AutoML job {record['job_name']} {headline}.",
         "",
         f"Status:            {record['status']} ({record['secondary_status'] or 'no secondary status'})",
         f"Problem type:      {record['problem_type'] or 'unknown'}",
-        f"Account:           {record.get('account_id') or 'unknown'} ({record.get('region') or 'unknown region'})",
+        f"Account:           {located or 'unknown'}",
         f"Failure reason:    {bounded(record['failure_reason'] or 'none given', REASON_LIMIT)}",
     ]
     lines += [f"Partial failure:   {bounded(reason, REASON_LIMIT)}" for reason in partial[:PARTIAL_REASONS_SHOWN]]
@@ -132,6 +144,7 @@ def _chat(
     description_lines = [
         f"Status: {record['status']} ({record['secondary_status'] or 'no secondary status'})",
         f"Problem type: {record['problem_type'] or 'unknown'}",
+        f"Account: {where(record, attributes.get('account_alias', '')) or 'unknown'}",
         f"Failure reason: {bounded(record['failure_reason'] or 'none given', CHAT_REASON_LIMIT)}",
     ]
     if partial:

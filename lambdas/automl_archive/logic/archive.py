@@ -28,6 +28,7 @@ from automl_archive.contracts.archive_layout import (
     raw_key,
     record_key,
 )
+from automl_archive.contracts.job_identity import JobId, JobSource
 from automl_archive.contracts.job_status import DescribeApi
 from automl_archive.contracts.job_table import ALERT_DUE_ATTRIBUTE
 from automl_archive.contracts.metric_names import (
@@ -40,8 +41,10 @@ from automl_archive.contracts.metric_names import (
     JOBS_FINISHED,
     JOBS_FINISHED_DIMENSION,
     JOBS_NOT_FOUND,
+    MESSAGES_FROM_UNREGISTERED_SOURCES,
     STATES_ARCHIVED,
 )
+from automl_archive.contracts.spoke import SpokeAccess, UnregisteredSource
 from automl_archive.dal.interfaces import (
     Archive,
     EventBus,
@@ -50,6 +53,7 @@ from automl_archive.dal.interfaces import (
     MetricsSink,
     Notifier,
     SageMakerGateway,
+    SpokeGateways,
     StateChangeEvent,
     StoredJob,
 )
@@ -89,6 +93,7 @@ class Outcome(StrEnum):
     ALREADY_CURRENT = "already-current"  # the reconcile pass listed a state the archive already holds
     PROGRESS_ABSORBED = "progress-absorbed"  # child-job progress that cannot announce a new state
     DUPLICATE_EVENT = "duplicate-event"  # a copy of an event already handled at the stored state
+    UNREGISTERED_SOURCE = "unregistered-source"  # from an account or Region the hub does not read
 
 
 @dataclass(frozen=True)
@@ -129,8 +134,14 @@ class JobArchiver:
         clock: Callable[[], datetime],
         metrics: MetricsSink,
         bus: EventBus | None = None,
+        access: SpokeAccess | None = None,
+        spokes: SpokeGateways | None = None,
     ) -> None:
+        """`access` None: every job is the hub's own (an environment from before spokes); `spokes` reads
+        SageMaker in a registered spoke (None: no spoke is registered)."""
         self._sagemaker = sagemaker
+        self._access = access
+        self._spokes = spokes
         self._store = store
         self._archive = archive
         self._notifier = notifier
@@ -146,6 +157,7 @@ class JobArchiver:
             AlertPolicy(policy.alert_on, policy.alert_claim_lease_seconds),
             clock,
             metrics,
+            account_alias=access.account_alias if access else (lambda _account: ""),
         )
         self._events = EventDelivery(store, bus, metrics)
 
@@ -158,8 +170,18 @@ class JobArchiver:
         later first delivery for the same job is skipped. A redelivered message is never skipped: it
         may hold an alert claim that only it can finish.
         """
+        try:
+            source = (
+                self._access.source_of_envelope(*item.stated_source) if self._access and item.stated_source else None
+            )
+        except UnregisteredSource as error:
+            # Admitted by the bus (or sent to the queue) but not registered: nothing there is read.
+            self._metrics.count(MESSAGES_FROM_UNREGISTERED_SOURCES)
+            logger.warning("Message from an unregistered account or Region; acknowledged", extra={"reason": str(error)})
+            return Outcome.UNREGISTERED_SOURCE
+        sagemaker = self._gateway(source)
         if isinstance(item, ChildJobEvent):
-            resolution = self._resolver.resolve(item)
+            resolution = self._resolver.resolve(item, sagemaker, source)
             if resolution.job_name is None:
                 self._metrics.count(CHILD_JOBS_SKIPPED)
                 return Outcome.NOT_AUTOML
@@ -171,19 +193,34 @@ class JobArchiver:
                 child_status=item.child_status,
                 occurred_at=item.occurred_at,
             )
-        job_key = item.job_name.lower()
-        if job_key in archived_in_batch and first_delivery:
+        job = JobId(item.job_name, source)
+        if job.key in archived_in_batch and first_delivery:
             return Outcome.SAME_BATCH
-        outcome = self._archive_job(item, message_id)
+        outcome = self._archive_job(item, job, sagemaker, message_id)
         if outcome in (Outcome.ARCHIVED, Outcome.UNCHANGED):
-            archived_in_batch.add(job_key)
+            archived_in_batch.add(job.key)
         return outcome
 
-    def _archive_job(self, reference: JobReference, message_id: str) -> Outcome:
-        job_key = reference.job_name.lower()
-        logger.append_keys(automl_job=reference.job_name, origin=reference.origin)
+    def _source_of(self, stated: tuple[str, str] | None) -> JobSource | None:
+        """The registered source a message states (None: the hub's own); UnregisteredSource otherwise."""
+        if self._access is None or stated is None:
+            return None
+        return self._access.source_of_envelope(*stated)
+
+    def _gateway(self, source: JobSource | None) -> SageMakerGateway:
+        if source is None:
+            return self._sagemaker
+        if self._spokes is None:  # a registered spoke needs its gateway: a wiring error, retried
+            raise RuntimeError(f"no SageMaker gateway for spoke {source}")
+        return self._spokes.gateway(source)
+
+    def _archive_job(
+        self, reference: JobReference, job: JobId, sagemaker: SageMakerGateway, message_id: str
+    ) -> Outcome:
+        job_key = job.key
+        logger.append_keys(automl_job=reference.job_name, origin=reference.origin, source=str(job.source or "hub"))
         stored = self._store.load_job(job_key)
-        outcome, written_pending = self._archive_stored(reference, stored, message_id)
+        outcome, written_pending = self._archive_stored(reference, job, sagemaker, stored, message_id)
         # Then the job's state-change events, oldest first: those earlier states left due and the one
         # just written (the write returned them all). A bus that fails holds up neither the archive nor
         # the alert, which are done; the record is retried (a hand-over waits for the next pass instead).
@@ -198,11 +235,16 @@ class JobArchiver:
         return outcome
 
     def _archive_stored(
-        self, reference: JobReference, stored: StoredJob, message_id: str
+        self,
+        reference: JobReference,
+        job: JobId,
+        sagemaker: SageMakerGateway,
+        stored: StoredJob,
+        message_id: str,
     ) -> tuple[Outcome, tuple[StateChangeEvent, ...] | None]:
         """Describe and archive the job given what the store holds; returns the outcome and, when a new
         state was written with its event, the job's events due after that write (else None)."""
-        job_key = reference.job_name.lower()
+        job_key = job.key
         state = stored.state
         if (
             state is not None
@@ -234,7 +276,7 @@ class JobArchiver:
                 self._metrics.count(DESCRIBES_SKIPPED)
                 return Outcome(skipped.value), None
         try:
-            answer, api = self._describe(reference, state.describe_api if state else None)
+            answer, api = self._describe(reference, job_key, sagemaker, state.describe_api if state else None)
         except JobNotFound:
             self._metrics.count(JOBS_NOT_FOUND)
             logger.warning("AutoML job not found; acknowledged", extra={"job_name": reference.job_name})
@@ -245,7 +287,7 @@ class JobArchiver:
         alert_due = self._alerts.due_marker(answer, stored.alerts_sent)
         historical = self._is_history(reference, answer["LastModifiedTime"])
         archived = self._archive_if_newer(
-            job_key, answer, api, stored, StateMarks(seen, probed_kind, alert_due, historical)
+            job_key, sagemaker, answer, api, stored, StateMarks(seen, probed_kind, alert_due, historical)
         )
         if archived.written and not historical:
             self._observe_freshness(answer["LastModifiedTime"])
@@ -273,14 +315,17 @@ class JobArchiver:
         if lag >= 0:
             self._metrics.seconds(ARCHIVE_LAG_SECONDS, round(lag, 3))
 
-    def _describe(self, reference: JobReference, stored_api: DescribeApi | None) -> tuple[dict[str, Any], DescribeApi]:
-        known_api = self._known_api.get(reference.job_name.lower()) or stored_api or reference.api_hint
+    def _describe(
+        self, reference: JobReference, job_key: str, sagemaker: SageMakerGateway, stored_api: DescribeApi | None
+    ) -> tuple[dict[str, Any], DescribeApi]:
+        known_api = self._known_api.get(job_key) or stored_api or reference.api_hint
         self._metrics.count(DESCRIBES)
-        return describe_job(self._sagemaker, reference.job_name, known_api)
+        return describe_job(sagemaker, reference.job_name, known_api)
 
     def _archive_if_newer(
         self,
         job_key: str,
+        sagemaker: SageMakerGateway,
         answer: dict[str, Any],
         api: DescribeApi,
         stored: StoredJob,
@@ -298,7 +343,7 @@ class JobArchiver:
         pending: tuple[StateChangeEvent, ...] | None = None
         if stored.state is None or ordering > stored.state.ordering:
             if record["is_terminal"]:
-                archive_leaderboard(self._sagemaker, self._archive, self._metrics, job_key, record, now)
+                archive_leaderboard(sagemaker, self._archive, self._metrics, job_key, record, now)
             # S3 first, DynamoDB last: the item never points at an object that does not exist.
             raw = {"DescribeApi": api, "DescribedAt": iso(now), "Response": answer}
             self._archive.put_json(raw_s3_key, json_document(raw), JSON_CONTENT_TYPE)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from automl_archive.contracts.job_identity import JobSource
 from automl_archive.contracts.job_status import (
     AUTOML_API_CALLS,
     CHILD_EVENT_FIELDS,
@@ -35,6 +36,9 @@ ORIGIN_FIELD = "Origin"
 LISTED_ORDERING_FIELD = "ListedOrdering"  # the ordering key the reconcile pass listed
 FORCE_FIELD = "Force"  # describe even when the archive holds a terminal state
 DESCRIBE_API_FIELD = "DescribeApi"
+# Where the job runs, when not in the hub's own account and Region (a spoke's job).
+ACCOUNT_FIELD = "Account"
+REGION_FIELD = "Region"
 
 # The origin of references the operator's backfill sends or archives: history, not news.
 BACKFILL_ORIGIN = "backfill"
@@ -79,6 +83,10 @@ class JobReference:
     child_status: str | None = None  # set for child-job events: the child's status (progress or failure)
     listed_ordering: int | None = None  # set by the reconcile pass: the ordering key SageMaker listed
     occurred_at: datetime | None = None  # set for events: the envelope's `time` (when the change happened)
+    # The (account, Region) the message states: an event's envelope (EventBridge stamps the sender's, a
+    # payload cannot change it), a reference's Account/Region. None: the hub's own. The archiver
+    # checks it against the registered spokes before reading anything there.
+    stated_source: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,7 @@ class ChildJobEvent:
     child_status: str | None
     fingerprint: str | None = None
     occurred_at: datetime | None = None
+    stated_source: tuple[str, str] | None = None  # the envelope's account and Region
 
 
 WorkItem = JobReference | ChildJobEvent
@@ -119,10 +128,17 @@ def exact_job_name(automl_job_arn: str | None, child_name: object) -> str | None
 
 
 def reference_body(
-    job_name: str, origin: str, *, listed_ordering: int | None = None, force: bool = False
+    job_name: str,
+    origin: str,
+    *,
+    listed_ordering: int | None = None,
+    force: bool = False,
+    source: JobSource | None = None,
 ) -> dict[str, Any]:
-    """A job reference's message body, as `parse_message` reads it back."""
+    """A job reference's message body, as `parse_message` reads it back (`source` None: the hub's own)."""
     body: dict[str, Any] = {JOB_NAME_FIELD: job_name, ORIGIN_FIELD: origin}
+    if source is not None:
+        body[ACCOUNT_FIELD], body[REGION_FIELD] = source.account_id, source.region
     if listed_ordering is not None:
         body[LISTED_ORDERING_FIELD] = listed_ordering
     if force:
@@ -169,12 +185,17 @@ def _parse_reference(payload: dict[str, Any]) -> JobReference:
     listed = payload.get(LISTED_ORDERING_FIELD)
     if listed is not None and (not isinstance(listed, int) or isinstance(listed, bool) or listed < 0):
         raise MalformedMessage("ListedOrdering must be a non-negative integer")
+    account, region = payload.get(ACCOUNT_FIELD), payload.get(REGION_FIELD)
+    stated = (account, region) if isinstance(account, str) and isinstance(region, str) else None
+    if stated is None and (account, region) != (None, None):
+        raise MalformedMessage(f"{ACCOUNT_FIELD} and {REGION_FIELD} must be given together, as strings")
     return JobReference(
         job_name=name,
         origin=str(origin)[:64],
         api_hint=api_hint,
         force=payload.get(FORCE_FIELD) is True,
         listed_ordering=listed,
+        stated_source=stated,
     )
 
 
@@ -185,8 +206,9 @@ def _parse_event(payload: dict[str, Any]) -> WorkItem:
         raise MalformedMessage(f"event {detail_type!r} has no detail object")
     fingerprint = event_fingerprint(str(detail_type), detail)
     occurred_at = _event_time(payload.get("time"))
+    source = _envelope_source(payload)
     if detail_type == CLOUDTRAIL_DETAIL_TYPE:
-        return replace(_parse_api_call(detail), fingerprint=fingerprint, occurred_at=occurred_at)
+        return replace(_parse_api_call(detail), fingerprint=fingerprint, occurred_at=occurred_at, stated_source=source)
     fields = CHILD_EVENT_FIELDS.get(str(detail_type))
     if fields is None:
         raise UnrelatedMessage(f"event detail-type {detail_type!r} is not handled")
@@ -203,6 +225,7 @@ def _parse_event(payload: dict[str, Any]) -> WorkItem:
             child_kind=kind.value,
             child_status=child_status,
             occurred_at=occurred_at,
+            stated_source=source,
         )
     if not isinstance(child_name, str) or not CHILD_JOB_NAME.match(child_name):
         raise MalformedMessage(f"{name_field} is missing or not a valid job name")
@@ -212,7 +235,21 @@ def _parse_event(payload: dict[str, Any]) -> WorkItem:
         child_status=child_status,
         fingerprint=fingerprint,
         occurred_at=occurred_at,
+        stated_source=source,
     )
+
+
+def _envelope_source(payload: dict[str, Any]) -> tuple[str, str] | None:
+    """The envelope's account and Region: the account EventBridge received the event from (kept when a
+    rule forwards it to another account's bus). A payload naming another account's job changes nothing."""
+    account, region = payload.get("account"), payload.get("region")
+    if account is None or region is None:
+        # EventBridge always sets both; only a local emulator's or a hand-written event lacks one, and it
+        # reached the queue through the hub's own rules: the hub's own, as before spokes.
+        return None
+    if not isinstance(account, str) or not isinstance(region, str):
+        raise MalformedMessage("event envelope's account and region must be strings")
+    return account, region
 
 
 def _parse_api_call(detail: dict[str, Any]) -> JobReference:

@@ -25,10 +25,17 @@ class BotoClient:
     # Called before each HTTP request to the service (every page and every retry attempt): the
     # operator command's rate limiter takes a slot there.
     before_send: Callable[..., None] | None = None
+    # A spoke's gateway: the session holding the reader role's credentials, and the spoke's Region
+    # (None: the function's own credentials and Region).
+    _session: boto3.Session | None = None
+    _region: str | None = None
 
     @cached_property
     def _client(self) -> Any:
-        client = boto3.client(self._service, config=self._config or aws_config("standard", STORAGE))
+        factory = self._session or boto3
+        client = factory.client(
+            self._service, region_name=self._region, config=self._config or aws_config("standard", STORAGE)
+        )
         if self.before_send is not None:
             client.meta.events.register(f"before-send.{self._service}", self.before_send)
         return client

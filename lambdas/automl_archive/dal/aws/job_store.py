@@ -10,6 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from automl_archive.contracts.job_identity import JobId, JobSource, source_of_key
 from automl_archive.contracts.job_status import TERMINAL_STATUSES, ChildKind, DescribeApi
 from automl_archive.contracts.job_table import (
     ALERT_DUE_ATTRIBUTE,
@@ -155,8 +156,8 @@ class DynamoJobStore(BotoClient):
             values=None,
         )
 
-    def jobs_with_event_due(self) -> list[str]:
-        return self._due_job_names(EVENTS_DUE_INDEX, EVENT_DUE_ATTRIBUTE, EVENT_DUE_VALUE)
+    def jobs_with_event_due(self) -> list[JobId]:
+        return self._due_jobs(EVENTS_DUE_INDEX, EVENT_DUE_ATTRIBUTE, EVENT_DUE_VALUE)
 
     def remember_event(self, job_key: str, fingerprint: str, limit: int, probed_kind: str | None = None) -> None:
         # A bounded set: past `limit` fingerprints at one state, duplicates cost a describe again.
@@ -207,11 +208,13 @@ class DynamoJobStore(BotoClient):
             ExpressionAttributeValues={":sent": {"S": sent_at}, ":id": {"S": notification_id}},
         )
 
-    def jobs_with_alert_due(self) -> list[str]:
-        return self._due_job_names(ALERTS_DUE_INDEX, ALERT_DUE_ATTRIBUTE, ALERT_DUE_VALUE)
+    def jobs_with_alert_due(self) -> list[JobId]:
+        return self._due_jobs(ALERTS_DUE_INDEX, ALERT_DUE_ATTRIBUTE, ALERT_DUE_VALUE)
 
-    def _due_job_names(self, index: str, attribute: str, value: str) -> list[str]:
-        names: list[str] = []
+    def _due_jobs(self, index: str, attribute: str, value: str) -> list[JobId]:
+        """The jobs on a sparse index: the projected name, and the source the key names (an index
+        always projects the table's keys)."""
+        jobs: list[JobId] = []
         paginator = self._client.get_paginator("query")
         for page in paginator.paginate(
             TableName=self._table,
@@ -220,8 +223,11 @@ class DynamoJobStore(BotoClient):
             ExpressionAttributeNames={"#due": attribute},
             ExpressionAttributeValues={":due": {"S": value}},
         ):
-            names += [item["job_name"]["S"] for item in page.get("Items", []) if "job_name" in item]
-        return names
+            for item in page.get("Items", []):
+                key = job_key_of(item[PARTITION_KEY]["S"])
+                if "job_name" in item and key is not None:
+                    jobs.append(JobId(item["job_name"]["S"], source_of_key(key)))
+        return jobs
 
     def stored_orderings(self, job_keys: list[str]) -> dict[str, int]:
         orderings: dict[str, int] = {}
@@ -268,17 +274,19 @@ class DynamoJobStore(BotoClient):
             values={":value": {"S": value.astimezone(UTC).isoformat()}},
         )
 
-    def get_child_link(self, kind: ChildKind, child_name: str) -> ChildLink | None:
+    def get_child_link(self, kind: ChildKind, child_name: str, source: JobSource | None = None) -> ChildLink | None:
         answer = self._client.get_item(
-            TableName=self._table, Key=child_link_key(kind.value, child_name), ProjectionExpression="job_name"
+            TableName=self._table, Key=child_link_key(kind.value, child_name, source), ProjectionExpression="job_name"
         )
         if "Item" not in answer:
             return None
         job_name = answer["Item"].get("job_name", {}).get("S")
         return ChildLink(job_name=job_name)
 
-    def put_child_link(self, kind: ChildKind, child_name: str, link: ChildLink, expires_at: int) -> None:
-        item = {**child_link_key(kind.value, child_name), TTL_ATTRIBUTE: to_dynamo(expires_at)}
+    def put_child_link(
+        self, kind: ChildKind, child_name: str, link: ChildLink, expires_at: int, source: JobSource | None = None
+    ) -> None:
+        item = {**child_link_key(kind.value, child_name, source), TTL_ATTRIBUTE: to_dynamo(expires_at)}
         if link.job_name:
             item["job_name"] = {"S": link.job_name}
         self._client.put_item(TableName=self._table, Item=item)

@@ -26,6 +26,7 @@ from botocore.exceptions import (
 )
 
 from automl_archive.contracts import stack_outputs
+from automl_archive.contracts.spoke import Spoke, decode_spokes
 from automl_archive_cli.errors import EXIT_FAILED, CliError
 
 REQUIRED_OUTPUTS = stack_outputs.REQUIRED
@@ -141,6 +142,11 @@ class Deployment:
             rule_id: self._queue(stack_outputs.rule_dead_letter_queue(rule_id))
             for rule_id in stack_outputs.rule_ids(self.outputs)
         }
+
+    @property
+    def spokes(self) -> tuple[Spoke, ...]:
+        """The registered spokes (none for a single-account stack)."""
+        return decode_spokes(self.outputs.get(stack_outputs.SPOKES, ""))
 
     @property
     def sweep_schedule_dead_letter_queue(self) -> QueueRef:

@@ -6,15 +6,20 @@ import json
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from rich import box
 from rich.console import RenderableType
 from rich.table import Column, Table
 
+from automl_archive.contracts.job_identity import JobSource
+from automl_archive.contracts.job_table import watermark_name
 from automl_archive.dal.aws import DynamoJobStore
+from automl_archive.dal.interfaces import InvalidWatermark
 from automl_archive.logic.archive import JobArchiver, Outcome
 from automl_archive.logic.normalise import account_and_region
+from automl_archive.logic.reconcile import SWEEP_WATERMARK
 from automl_archive.models.messages import JobReference
 from automl_archive_cli.aws import Deployment
 from automl_archive_cli.dead_letter_queues import WORK_QUEUE_DLQ_LABEL, QueueDepth, dead_letter_queues, queue_depth
@@ -49,6 +54,18 @@ class ArchivedJob:
 
 
 @dataclass(frozen=True)
+class SourceSweep:
+    """Where the reconcile pass has got to in one source: its watermark (None: never completed a pass,
+    or unreadable). A spoke whose watermark falls behind is one the pass cannot read (SpokesNotSwept)."""
+
+    account_id: str
+    region: str
+    alias: str
+    watermark: str | None
+    age_seconds: int | None
+
+
+@dataclass(frozen=True)
 class ArchiveStatus:
     jobs_by_status: dict[str, int]
     newest: list[ArchivedJob]
@@ -56,6 +73,7 @@ class ArchiveStatus:
     work_queue: QueueDepth
     dead_letter_queue: QueueDepth  # the work queue's
     dead_letter_queues: dict[str, QueueDepth]  # every DLQ of the stack, by label (the work queue's first)
+    sweeps: tuple[SourceSweep, ...] = ()  # the hub's own, then each registered spoke's (spokes only)
 
     @property
     def total_jobs(self) -> int:
@@ -81,6 +99,7 @@ class ArchiveStatus:
             "work_queue": depth(self.work_queue),
             "dead_letter_queue": depth(self.dead_letter_queue),
             "dead_letter_queues": {label: depth(value) for label, value in self.dead_letter_queues.items()},
+            "sweeps": [sweep.__dict__ for sweep in self.sweeps],
         }
 
 
@@ -109,7 +128,32 @@ def status_renderables(status: ArchiveStatus) -> list[RenderableType]:
     for label, depth in {"work queue": status.work_queue, **status.dead_letter_queues}.items():
         queues.add_row(label, str(depth.visible), str(depth.in_flight), str(depth.delayed), str(depth.total))
     parts.append(queues)
+    if status.sweeps:
+        sweeps = Table(
+            "swept source", "alias", "watermark", Column("age", justify="right"), box=box.SIMPLE_HEAD, show_edge=False
+        )
+        for sweep in status.sweeps:
+            age = "never" if sweep.age_seconds is None else f"{sweep.age_seconds // 60} min"
+            sweeps.add_row(f"{sweep.account_id}/{sweep.region}", sweep.alias, sweep.watermark or "-", age)
+        parts += ["Reconcile pass by source (a spoke it cannot read falls behind):", sweeps]
     return parts
+
+
+def source_sweeps(store: DynamoJobStore, deployment: Deployment, now: datetime) -> tuple[SourceSweep, ...]:
+    """The sweep watermark of the hub's own account and Region and of every registered spoke."""
+    if not deployment.spokes:
+        return ()
+    sources: list[tuple[JobSource | None, str, str, str]] = [(None, "hub", deployment.region, "")]
+    sources += [(s.source, s.source.account_id, s.source.region, s.alias) for s in deployment.spokes]
+    sweeps = []
+    for source, account, region, alias in sources:
+        try:
+            watermark = store.get_watermark(watermark_name(SWEEP_WATERMARK, source))
+        except InvalidWatermark:
+            watermark = None
+        age = int((now - watermark).total_seconds()) if watermark else None
+        sweeps.append(SourceSweep(account, region, alias, watermark.isoformat() if watermark else None, age))
+    return tuple(sweeps)
 
 
 # What `status` reads of each job's state (a projection: not the events seen or due).
@@ -155,4 +199,5 @@ def archive_status(
         work_queue=queue_depth(sqs, deployment.work_queue_url),
         dead_letter_queue=depths[WORK_QUEUE_DLQ_LABEL],
         dead_letter_queues=depths,
+        sweeps=source_sweeps(store, deployment, datetime.now(UTC)),
     )

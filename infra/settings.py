@@ -17,6 +17,7 @@ from automl_archive.contracts.job_identity import JobSource
 from automl_archive.contracts.job_status import ALERT_CATEGORIES, DEFAULT_ALERT_CATEGORIES
 from automl_archive.contracts.settings import (
     CHILD_LINK_TTL_DAYS,
+    SPOKE_CALLS_PER_SECOND,
     SWEEP_INITIAL_LOOKBACK_DAYS,
     SWEEP_OVERLAP_SECONDS,
     IntSetting,
@@ -278,6 +279,7 @@ class ArchiveSettings:
     spoke_external_id: str = ""
     # The central bus admits this organisation; "" admits the registered spokes' accounts only.
     spoke_organization_id: str = ""
+    spoke_calls_per_second: int = SPOKE_CALLS_PER_SECOND.default
 
     @property
     def admits_spokes(self) -> bool:
@@ -355,6 +357,9 @@ class ArchiveSettings:
         return cls(
             spokes=spokes,
             spoke_organization_id=organization,
+            spoke_calls_per_second=_as_setting(
+                "spoke_calls_per_second", value("spoke_calls_per_second"), SPOKE_CALLS_PER_SECOND
+            ),
             spoke_external_id=external_id if spokes else "",
             stack_name=stack_name,
             slack=SlackChannel(*slack) if slack else None,

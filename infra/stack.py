@@ -9,6 +9,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from automl_archive.contracts import stack_outputs as outputs
+from automl_archive.contracts.spoke import encode_spokes
 from datalake.names import athena_workgroup_name, glue_database_name
 from infra import config
 from infra.constructs.alerts import Alerts
@@ -40,6 +41,7 @@ class AutoMLJobArchiveStack(Stack):
         # The KMS key is left untagged: moto 5.2's CloudFormation reads AWS::KMS::Key Tags as the KMS
         # API's TagKey/TagValue and fails on CloudFormation's Key/Value, so a tagged key cannot deploy
         # into the local emulator.
+        self.settings = settings
         Tags.of(self).add(config.TAG_KEY, config.PROJECT_NAME, exclude_resource_types=["AWS::KMS::Key"])
 
         self.storage = Storage(self, "Storage")
@@ -170,6 +172,12 @@ class AutoMLJobArchiveStack(Stack):
                 outputs.STATE_CHANGE_EVENT_BUS_ARN,
                 self.state_change_bus.bus_arn,
                 "Where the AutoML Job State Change event is published (docs/events.md)",
+            )
+        if self.settings.spokes:
+            self._output(
+                outputs.SPOKES,
+                encode_spokes(self.settings.spokes),
+                "The registered spokes (<account>:<region>[:<alias>])",
             )
         if self.central_bus:
             self._output(

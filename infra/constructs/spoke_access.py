@@ -19,6 +19,7 @@ def hub_scope(settings: ArchiveSettings) -> HubScope:
         hub_stack_name=settings.stack_name if settings.spokes else "",
         spokes=settings.spokes,
         spoke_external_id=settings.spoke_external_id,
+        spoke_calls_per_second=settings.spoke_calls_per_second,
     )
 
 

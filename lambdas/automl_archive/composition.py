@@ -64,7 +64,9 @@ def spoke_gateways(settings: ArchiverSettings | SweepSettings) -> SpokeSageMaker
     access = settings.hub.spoke_access
     if access is None or not access.spokes:
         return None
-    return SpokeSageMaker(access, settings.sagemaker_retry_mode, settings.sagemaker_max_attempts)
+    return SpokeSageMaker(
+        access, settings.sagemaker_retry_mode, settings.sagemaker_max_attempts, settings.hub.spoke_calls_per_second
+    )
 
 
 def build_job_archiver(

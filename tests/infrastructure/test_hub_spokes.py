@@ -5,6 +5,7 @@ is granted; a bad registry fails synth naming its key."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -143,6 +144,10 @@ def test_the_central_bus_admits_the_registered_accounts_only_and_feeds_the_work_
         assert "DeadLetterConfig" in target and target["Arn"]["Fn::GetAtt"][0].startswith("IngestWorkQueue")
     outputs = with_spokes.to_json()["Outputs"]
     assert "CentralBusArn" in outputs
+    # The registry, for `automl-archive status` to report each spoke's sweep
+    assert outputs["Spokes"]["Value"] == (
+        "111122223333:eu-west-1:team-a,111122223333:us-east-1:team-a,444455556666:eu-west-1"
+    )
 
 
 def test_with_an_organisation_id_the_bus_admits_that_organisation(tmp_path_factory: pytest.TempPathFactory):
@@ -161,3 +166,26 @@ def test_a_single_account_hub_has_no_central_bus(synthesized: Synthesized):
 def test_a_malformed_organisation_id_fails_synth_naming_its_key():
     with pytest.raises(SettingsError, match="'spoke_organization_id'"):
         ArchiveSettings.from_context({"spoke_organization_id": "org-123"})
+
+
+def test_a_hub_with_spokes_alarms_on_spokes_not_swept_and_unregistered_senders(with_spokes: Template):
+    alarms = {
+        alarm["Properties"]["AlarmName"].rsplit("-", 1)[-1]: alarm["Properties"]
+        for alarm in with_spokes.find_resources("AWS::CloudWatch::Alarm").values()
+    }
+    operations = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
+    for name, metric in (
+        ("SpokesNotSwept", "SweepSpokeFailures"),
+        ("MessagesFromUnregisteredSources", "MessagesFromUnregisteredSources"),
+    ):
+        alarm = alarms[name]
+        assert alarm["MetricName"] == metric
+        anchor = alarm["AlarmDescription"].rsplit("#", 1)[-1]
+        assert f'<a id="{anchor}"></a>' in operations
+
+
+def test_a_single_account_hub_has_no_spoke_alarms(synthesized: Synthesized):
+    names = [
+        a["Properties"]["AlarmName"] for a in synthesized.template.find_resources("AWS::CloudWatch::Alarm").values()
+    ]
+    assert not [name for name in names if "Spokes" in name or "Unregistered" in name]

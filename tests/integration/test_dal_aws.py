@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ReadTimeoutError
@@ -31,6 +31,8 @@ from automl_archive.dal.aws import (
 from automl_archive.dal.aws.dynamo_codec import dynamo_number
 from automl_archive.dal.aws.event_bus import ENTRY_ATTEMPTS
 from automl_archive.dal.interfaces import CandidatesUnavailable, ChildLink, EventNotAccepted, StateChangeEvent
+from automl_archive_cli.aws import Deployment
+from automl_archive_cli.commands import source_sweeps
 
 SUMMARY = {
     "job_name": "Churn",
@@ -393,3 +395,22 @@ def test_an_event_is_removed_by_its_stored_element_and_an_unreadable_one_can_be_
 def test_removing_an_event_of_a_job_that_is_not_stored_creates_nothing(store, fresh_aws):
     assert store.event_published("ghost", event(1)) is False
     assert "Item" not in fresh_aws.client("dynamodb").get_item(TableName="jobs", Key=state_key("ghost"))
+
+
+def test_status_reads_the_sweep_watermark_of_the_hub_and_of_every_registered_spoke(store):
+    # Given a hub whose stack registers two spokes, one of them never swept (its role is broken)
+    deployment = Deployment(
+        "AutoMLJobArchive", "us-east-1", {"Spokes": "111122223333:eu-west-1:team-a,444455556666:eu-west-1"}
+    )
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    store.advance_watermark("sweep", now - timedelta(minutes=1))
+    store.advance_watermark("sweep#111122223333.eu-west-1", now - timedelta(minutes=2))
+    # Then status shows each source's watermark and age, and the one never swept as such
+    sweeps = source_sweeps(store, deployment, now)
+    assert [(s.account_id, s.region, s.alias, s.age_seconds) for s in sweeps] == [
+        ("hub", "us-east-1", "", 60),
+        ("111122223333", "eu-west-1", "team-a", 120),
+        ("444455556666", "eu-west-1", "", None),
+    ]
+    # A single-account stack has no such section
+    assert source_sweeps(store, Deployment("AutoMLJobArchive", "us-east-1", {}), now) == ()

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from automl_archive_cli.commands import ArchivedJob, ArchiveStatus, status_renderables
+from automl_archive_cli.commands import ArchivedJob, ArchiveStatus, SourceSweep, status_renderables
 from automl_archive_cli.console import Progress
 from automl_archive_cli.dead_letter_queues import QueueDepth
 
@@ -23,6 +23,39 @@ def test_the_progress_bar_draws_only_on_a_terminal():
     assert "enqueueing" in buffer.getvalue() and "3/10" in buffer.getvalue()
     # And stderr that is not a terminal (here pytest's capture) gets no bar at all
     assert Progress.for_stderr(disabled=False).enabled is False
+
+
+def test_status_shows_each_sources_sweep_so_a_spoke_falling_behind_is_seen():
+    depth = QueueDepth(visible=0, in_flight=0, delayed=0)
+    status = ArchiveStatus(
+        jobs_by_status={},
+        newest=[],
+        jobs_by_location={},
+        work_queue=depth,
+        dead_letter_queue=depth,
+        dead_letter_queues={"work queue DLQ": depth},
+        sweeps=(
+            SourceSweep("hub", "us-east-1", "", "2026-11-20T10:00:00+00:00", 60),
+            SourceSweep("111122223333", "eu-west-1", "team-a", "2026-11-20T08:00:00+00:00", 7260),
+            SourceSweep("444455556666", "eu-west-1", "", None, None),
+        ),
+    )
+    out = Console(file=io.StringIO(), width=100, color_system=None)
+    for renderable in status_renderables(status):
+        out.print(renderable)
+    lines = out.file.getvalue().splitlines()
+    assert any(
+        line.split() == ["111122223333/eu-west-1", "team-a", "2026-11-20T08:00:00+00:00", "121", "min"]
+        for line in lines
+    )
+    assert any(line.split() == ["444455556666/eu-west-1", "-", "never"] for line in lines)
+    assert status.as_json()["sweeps"][1] == {
+        "account_id": "111122223333",
+        "region": "eu-west-1",
+        "alias": "team-a",
+        "watermark": "2026-11-20T08:00:00+00:00",
+        "age_seconds": 7260,
+    }
 
 
 def test_status_prints_rich_tables_of_statuses_jobs_and_queues():

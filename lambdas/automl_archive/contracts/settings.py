@@ -39,6 +39,9 @@ ALERT_CLAIM_LEASE_SECONDS = IntSetting("ALERT_CLAIM_LEASE_SECONDS", 120, 1, 3600
 SAGEMAKER_MAX_ATTEMPTS = IntSetting("SAGEMAKER_MAX_ATTEMPTS", SAGEMAKER.max_attempts, 1, SAGEMAKER.max_attempts)
 SWEEP_OVERLAP_SECONDS = IntSetting("SWEEP_OVERLAP_SECONDS", 900, 0, 86400)
 SWEEP_INITIAL_LOOKBACK_DAYS = IntSetting("SWEEP_INITIAL_LOOKBACK_DAYS", 30, 1, 3650)
+# SageMaker calls per second one function container makes to one spoke account (all its Regions): the
+# hub must not spend the quota a spoke's own users and pipelines share with it.
+SPOKE_CALLS_PER_SECOND = IntSetting("SPOKE_CALLS_PER_SECOND", 5, 1, 100)
 
 JOBS_TABLE_NAME = "JOBS_TABLE_NAME"
 ARCHIVE_BUCKET_NAME = "ARCHIVE_BUCKET_NAME"
@@ -71,6 +74,7 @@ class HubScope:
     hub_stack_name: str = ""
     spokes: tuple[Spoke, ...] = ()
     spoke_external_id: str = ""
+    spoke_calls_per_second: int = SPOKE_CALLS_PER_SECOND.default
 
     @property
     def spoke_access(self) -> SpokeAccess | None:
@@ -94,7 +98,7 @@ class HubScope:
             reader.problem(f"{HUB_REGION} is required with {HUB_ACCOUNT_ID}")
         if spokes and not (account and external_id and stack):
             reader.problem(f"{SPOKES} needs {HUB_ACCOUNT_ID}, {SPOKE_EXTERNAL_ID} and {HUB_STACK_NAME}")
-        return cls(account, region, stack, spokes, external_id)
+        return cls(account, region, stack, spokes, external_id, reader.integer(SPOKE_CALLS_PER_SECOND))
 
     def to_environment(self) -> dict[str, str]:
         values = {
@@ -103,6 +107,7 @@ class HubScope:
             HUB_STACK_NAME: self.hub_stack_name,
             SPOKES: encode_spokes(self.spokes),
             SPOKE_EXTERNAL_ID: self.spoke_external_id,
+            SPOKE_CALLS_PER_SECOND.env: str(self.spoke_calls_per_second) if self.spokes else "",
         }
         return {name: value for name, value in values.items() if value}
 

@@ -29,6 +29,9 @@ DASHBOARD_NAME = "DashboardName"
 STATE_CHANGE_EVENT_BUS_ARN = "StateChangeEventBusArn"
 # Present when the hub admits spokes (CDK context spokes or spoke_organization_id): their events' bus.
 CENTRAL_BUS_ARN = "CentralBusArn"
+# Present when spokes are registered: the registry as the functions read it (contracts/spoke.py), so
+# `automl-archive status` can report each spoke's sweep.
+SPOKES = "Spokes"
 
 
 @dataclass(frozen=True)

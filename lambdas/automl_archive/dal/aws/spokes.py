@@ -18,6 +18,7 @@ from automl_archive.contracts.call_budget import STORAGE
 from automl_archive.contracts.job_identity import JobSource
 from automl_archive.contracts.spoke import ROLE_SESSION_NAME, SpokeAccess
 from automl_archive.dal.aws.client import aws_config
+from automl_archive.dal.aws.ratelimit import RateLimiter
 from automl_archive.dal.aws.sagemaker import SageMakerApi
 
 # AssumeRole's shortest session is 900 s (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html);
@@ -28,8 +29,12 @@ SESSION_SECONDS = 3600
 class SpokeSageMaker:
     """`gateway(source)`: a SageMakerApi acting as the spoke's reader role in the spoke's Region."""
 
-    def __init__(self, access: SpokeAccess, retry_mode: str, max_attempts: int) -> None:
+    def __init__(self, access: SpokeAccess, retry_mode: str, max_attempts: int, calls_per_second: int) -> None:
+        """`calls_per_second`: this container's cap on SageMaker requests to one spoke account (every
+        Region, page and retry attempt counts)."""
         self._access = access
+        self._calls_per_second = calls_per_second
+        self._limiters: dict[str, RateLimiter] = {}
         self._retry_mode = retry_mode
         self._max_attempts = max_attempts
         self._gateways: dict[JobSource, SageMakerApi] = {}
@@ -40,11 +45,20 @@ class SpokeSageMaker:
             raise ValueError(f"{source} is not a registered spoke")
         gateway = self._gateways.get(source)
         if gateway is None:
-            gateway = SageMakerApi(self._retry_mode, self._max_attempts)
+            limiter = self._limiters.setdefault(source.account_id, RateLimiter(self._calls_per_second))
+
+            def take_slot(**_: Any) -> None:  # every request to the account, in botocore's before-send
+                limiter.acquire()
+
+            gateway = SageMakerApi(self._retry_mode, self._max_attempts, before_send=take_slot)
             gateway._session = self._session_for(source)
             gateway._region = source.region
             self._gateways[source] = gateway
         return gateway
+
+    def requests_by_account(self) -> dict[str, int]:
+        """Requests each spoke account's limiter granted in this container (every page and attempt)."""
+        return {account: limiter.acquired for account, limiter in self._limiters.items()}
 
     def _session_for(self, source: JobSource) -> boto3.Session:
         role_arn = self._access.reader_role_arn(source)

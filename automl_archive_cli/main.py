@@ -25,6 +25,7 @@ from automl_archive_cli.params import ACCOUNT_ID, POSITIVE_INT, POSITIVE_RATE, S
 from automl_archive_cli.ratelimit import RateLimitedSageMakerApi, RateLimiter
 from automl_archive_cli.redrive import redrive_all
 from automl_archive_cli.runtime import archiver_settings, build_archiver
+from automl_archive_cli.spoke_backfill import rewind_spoke_sweeps, spoke_sources
 from automl_archive_cli.stack_command import PROGRAM, StackOptions, error_line, run_on_stack, stack_options
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -57,6 +58,12 @@ def cli() -> None:
     "--checkpoint", type=click.Path(dir_okay=False, path_type=Path), help="Resume file (default: under ~/.cache)."
 )
 @click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@click.option(
+    "--account",
+    type=ACCOUNT_ID,
+    help="A registered spoke's account: its sweep lists from --since on its next pass (docs/multi-account.md).",
+)
+@click.option("--job-region", help="With --account: only the spoke's sweep in this Region.")
 @stack_options
 def backfill(
     since: datetime | None,
@@ -69,6 +76,8 @@ def backfill(
     rate: float | None,
     checkpoint: Path | None,
     no_progress: bool,
+    account: str | None,
+    job_region: str | None,
     stack_name: str,
     region: str | None,
     verbose: bool,
@@ -77,6 +86,14 @@ def backfill(
     if since and until and since >= until:
         error_line("--since must be before --until")
         return EXIT_USAGE
+    if job_region and not account:
+        error_line("--job-region needs --account")
+        return EXIT_USAGE
+    if account:
+        if since is None or until or status or name_contains or direct:
+            error_line("--account takes --since (and --job-region, --dry-run) only: the hub's sweep lists the spoke")
+            return EXIT_USAGE
+        return _backfill_spoke(account, job_region, since, dry_run, StackOptions(stack_name, region, verbose))
     filters = BackfillFilters(since=since, until=until, status=status, name_contains=name_contains)
 
     def body(deployment: aws.Deployment) -> int:
@@ -129,6 +146,28 @@ def backfill(
         return 0
 
     return run_on_stack(StackOptions(stack_name, region, verbose), body)
+
+
+def _backfill_spoke(account: str, job_region: str | None, since: datetime, dry_run: bool, options: StackOptions) -> int:
+    def body(deployment: aws.Deployment) -> int:
+        sources = spoke_sources(deployment, account, job_region)
+        rewinds = rewind_spoke_sweeps(DynamoJobStore(deployment.jobs_table_name), sources, since, dry_run)
+        for rewind in rewinds:
+            if dry_run:
+                state = "would list from"
+            elif rewind.rewound:
+                state = "will list from"
+            else:
+                state = "already lists from at or before"
+            click.echo(f"{rewind.source}: the sweep {state} {since.isoformat()}")
+        if not dry_run:
+            click.echo(
+                "The hub's reconcile pass lists these spokes on its next run (within its interval) and hands "
+                "over every job the archive lacks; watch it with `automl-archive status`."
+            )
+        return 0
+
+    return run_on_stack(options, body)
 
 
 # ---------------------------------------------------------------- redrive, archive, status, operator-policy

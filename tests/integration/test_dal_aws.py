@@ -33,6 +33,7 @@ from automl_archive.dal.aws.event_bus import ENTRY_ATTEMPTS
 from automl_archive.dal.interfaces import CandidatesUnavailable, ChildLink, EventNotAccepted, StateChangeEvent
 from automl_archive_cli.aws import Deployment
 from automl_archive_cli.commands import source_sweeps
+from automl_archive_cli.spoke_backfill import rewind_spoke_sweeps
 
 SUMMARY = {
     "job_name": "Churn",
@@ -414,3 +415,20 @@ def test_status_reads_the_sweep_watermark_of_the_hub_and_of_every_registered_spo
     ]
     # A single-account stack has no such section
     assert source_sweeps(store, Deployment("AutoMLJobArchive", "us-east-1", {}), now) == ()
+
+
+def test_a_spoke_backfill_moves_its_sweep_watermark_back_and_only_back(store):
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    spoke, other = JobSource("111122223333", "eu-west-1"), JobSource("111122223333", "us-west-2")
+    store.advance_watermark("sweep#111122223333.eu-west-1", now)
+    rewinds = rewind_spoke_sweeps(store, [spoke, other], now - timedelta(days=90), dry_run=False)
+    assert [r.rewound for r in rewinds] == [True, True]  # the never-swept spoke gets a watermark too
+    assert store.get_watermark("sweep#111122223333.eu-west-1") == now - timedelta(days=90)
+    assert store.get_watermark("sweep#111122223333.us-west-2") == now - timedelta(days=90)
+    # A later --since never moves a watermark forward past history not yet listed
+    assert [r.rewound for r in rewind_spoke_sweeps(store, [spoke], now, dry_run=False)] == [False]
+    assert store.get_watermark("sweep#111122223333.eu-west-1") == now - timedelta(days=90)
+    # A dry run writes nothing, and the hub's own watermark is never touched
+    rewind_spoke_sweeps(store, [spoke], now - timedelta(days=365), dry_run=True)
+    assert store.get_watermark("sweep#111122223333.eu-west-1") == now - timedelta(days=90)
+    assert store.get_watermark("sweep") is None

@@ -6,9 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from automl_archive_cli.aws import Deployment
 from automl_archive_cli.backfill import BackfillFilters
+from automl_archive_cli.errors import CliError
 from automl_archive_cli.main import cli, main
 from automl_archive_cli.params import parse_when
+from automl_archive_cli.spoke_backfill import spoke_sources
 
 
 def parsed(argv):
@@ -123,3 +126,32 @@ def test_filters_widen_the_api_bounds_and_recheck_them_exactly():
     assert filters.matches(summary(datetime(2026, 1, 31, 23, 59, tzinfo=UTC)))
     assert not filters.matches(summary(datetime(2026, 2, 1, tzinfo=UTC)))
     assert not filters.matches(summary(datetime(2025, 12, 31, 23, 59, 59, tzinfo=UTC)))
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["backfill", "--job-region", "eu-west-1"], "--job-region needs --account"),
+        (["backfill", "--account", "111122223333"], "--account takes --since"),
+        (["backfill", "--account", "111122223333", "--since", "2026-01-01", "--direct"], "--account takes --since"),
+        (["backfill", "--account", "1111", "--since", "2026-01-01"], "12-digit"),
+    ],
+)
+def test_a_spoke_backfill_with_options_it_cannot_honour_is_a_usage_error(argv, message, capsys):
+    # Checked before any AWS call: the hub's sweep lists a spoke, so only --since applies
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_spoke_backfill_names_what_the_stack_registers_when_the_account_is_not_one_of_them():
+    deployment = Deployment(
+        "AutoMLJobArchive", "us-east-1", {"Spokes": "111122223333:eu-west-1,111122223333:us-west-2"}
+    )
+    assert [str(s) for s in spoke_sources(deployment, "111122223333", None)] == [
+        "111122223333/eu-west-1",
+        "111122223333/us-west-2",
+    ]
+    assert [str(s) for s in spoke_sources(deployment, "111122223333", "us-west-2")] == ["111122223333/us-west-2"]
+    with pytest.raises(CliError, match="registered: 111122223333/eu-west-1, 111122223333/us-west-2") as raised:
+        spoke_sources(deployment, "444455556666", None)
+    assert raised.value.exit_code == 2

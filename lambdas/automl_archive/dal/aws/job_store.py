@@ -274,6 +274,17 @@ class DynamoJobStore(BotoClient):
             values={":value": {"S": value.astimezone(UTC).isoformat()}},
         )
 
+    def rewind_watermark(self, name: str, value: datetime) -> bool:
+        """Move a watermark back to `value` (creating it if absent), so the next pass lists from there:
+        the operator's backfill of a spoke. False when it already was at or before `value`."""
+        return self._conditional_update(
+            key=watermark_key(name),
+            expression="SET #value = :value",
+            condition="attribute_not_exists(#value) OR #value > :value",
+            names={"#value": "value"},
+            values={":value": {"S": value.astimezone(UTC).isoformat()}},
+        )
+
     def get_child_link(self, kind: ChildKind, child_name: str, source: JobSource | None = None) -> ChildLink | None:
         answer = self._client.get_item(
             TableName=self._table, Key=child_link_key(kind.value, child_name, source), ProjectionExpression="job_name"

@@ -121,7 +121,10 @@ class Backfill:
         archiver_factory: Callable[[], JobArchiver] | None = None,
         workers: int = 8,
         errors: TextIO | None = None,
+        alerts: bool = False,
     ) -> None:
+        """`alerts`: the jobs' failures alert as if they were news (by default a backfill is history)."""
+        self._alerts = alerts
         self._sagemaker = sagemaker
         self._store = store
         self._checkpoint = checkpoint
@@ -177,7 +180,7 @@ class Backfill:
             raise ValueError("enqueue mode needs a work queue")
         for start in range(0, len(pending), SEND_BATCH_SIZE):
             batch = pending[start : start + SEND_BATCH_SIZE]
-            bodies = [reference_body(job.name, BACKFILL_ORIGIN) for job in batch]
+            bodies = [reference_body(job.name, BACKFILL_ORIGIN, alerts=self._alerts) for job in batch]
             with deferred_interrupt():  # a Ctrl-C lands after the batch is both sent and recorded
                 try:
                     self._queue.send_batch(bodies)
@@ -198,7 +201,7 @@ class Backfill:
                     job = next(jobs, None)
                     if job is None:
                         break
-                    in_flight[executor.submit(_archive_one, archiver, job.name)] = job
+                    in_flight[executor.submit(_archive_one, archiver, job.name, self._alerts)] = job
                 if not in_flight:
                     break
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
@@ -235,8 +238,8 @@ class Backfill:
         print(f"failed: {message}", file=self._errors)
 
 
-def _archive_one(archiver: JobArchiver, job_name: str) -> Outcome:
-    reference = JobReference(job_name=job_name, origin=BACKFILL_ORIGIN)
+def _archive_one(archiver: JobArchiver, job_name: str, alerts: bool) -> Outcome:
+    reference = JobReference(job_name=job_name, origin=BACKFILL_ORIGIN, alerts=alerts)
     return archiver.process(reference, f"{BACKFILL_ORIGIN}-{uuid.uuid4()}", set())
 
 

@@ -20,7 +20,7 @@ from automl_archive.dal.interfaces import InvalidWatermark
 from automl_archive.logic.archive import JobArchiver, Outcome
 from automl_archive.logic.normalise import account_and_region
 from automl_archive.logic.reconcile import SWEEP_WATERMARK
-from automl_archive.models.messages import JobReference
+from automl_archive.models.messages import CLI_ORIGIN, JobReference
 from automl_archive_cli.aws import Deployment
 from automl_archive_cli.dead_letter_queues import WORK_QUEUE_DLQ_LABEL, QueueDepth, dead_letter_queues, queue_depth
 from automl_archive_cli.errors import EXIT_FAILED, CliError
@@ -28,9 +28,12 @@ from automl_archive_cli.errors import EXIT_FAILED, CliError
 # ---------------------------------------------------------------- archive
 
 
-def archive_job(archiver: JobArchiver, store: DynamoJobStore, s3: Any, bucket: str, job_name: str) -> dict[str, Any]:
-    """Archive one job now (Force) and return its normalised record as archived in S3."""
-    reference = JobReference(job_name=job_name, origin="cli", force=True)
+def archive_job(
+    archiver: JobArchiver, store: DynamoJobStore, s3: Any, bucket: str, job_name: str, alerts: bool = False
+) -> dict[str, Any]:
+    """Archive one job now (Force) and return its normalised record as archived in S3; its failure
+    alerts only when `alerts` (an operator's archive is history)."""
+    reference = JobReference(job_name=job_name, origin=CLI_ORIGIN, force=True, alerts=alerts)
     outcome = archiver.process(reference, f"cli-archive-{uuid.uuid4()}", set())
     if outcome is Outcome.JOB_NOT_FOUND:
         raise CliError(f"SageMaker has no AutoML job named '{job_name}' in this region.", exit_code=EXIT_FAILED)

@@ -64,6 +64,9 @@ def cli() -> None:
     help="A registered spoke's account: its sweep lists from --since on its next pass (docs/multi-account.md).",
 )
 @click.option("--job-region", help="With --account: only the spoke's sweep in this Region.")
+@click.option(
+    "--alerts", is_flag=True, help="Alert on the jobs' failures as on news (default: history sends no alert)."
+)
 @stack_options
 def backfill(
     since: datetime | None,
@@ -78,6 +81,7 @@ def backfill(
     no_progress: bool,
     account: str | None,
     job_region: str | None,
+    alerts: bool,
     stack_name: str,
     region: str | None,
     verbose: bool,
@@ -123,6 +127,7 @@ def backfill(
             queue=None if direct else SqsWorkQueue(deployment.work_queue_url),
             archiver_factory=archiver_factory,
             workers=workers,
+            alerts=alerts,
         )
         try:
             report = job.run(dry_run=dry_run)
@@ -210,8 +215,9 @@ def redrive(no_wait: bool, dry_run: bool, stack_name: str, region: str | None, v
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("job_name", metavar="JOB_NAME")
+@click.option("--alerts", is_flag=True, help="Alert on the job's failure as on news (default: no alert).")
 @stack_options
-def archive(job_name: str, stack_name: str, region: str | None, verbose: bool) -> int:
+def archive(job_name: str, alerts: bool, stack_name: str, region: str | None, verbose: bool) -> int:
     """Archive one job now and print its record."""
 
     def body(deployment: aws.Deployment) -> int:
@@ -220,7 +226,7 @@ def archive(job_name: str, stack_name: str, region: str | None, verbose: bool) -
         sagemaker = RateLimitedSageMakerApi(settings.sagemaker_retry_mode, settings.sagemaker_max_attempts)
         archiver = build_archiver(settings, sagemaker)
         store = DynamoJobStore(deployment.jobs_table_name)
-        record = archive_job(archiver, store, aws.client("s3"), deployment.archive_bucket_name, job_name)
+        record = archive_job(archiver, store, aws.client("s3"), deployment.archive_bucket_name, job_name, alerts)
         click.echo(json.dumps(record, indent=2, ensure_ascii=False))
         return 0
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from automl_archive.contracts.job_identity import JobId, JobSource, source_of_key
 from automl_archive.contracts.job_identity import job_key as key_of_job
-from automl_archive.contracts.job_status import ChildKind, DescribeApi
+from automl_archive.contracts.job_status import TERMINAL_STATUSES, ChildKind, DescribeApi
 from automl_archive.dal.interfaces import (
     CandidatesUnavailable,
     ChildJobNotFound,
@@ -138,7 +138,7 @@ class FakeStore:
             )
         sent = frozenset(
             status for (key, status), claim in self.alerts.items() if key == job_key and "sent_at" in claim
-        )
+        ) | frozenset(status for status in TERMINAL_STATUSES if f"alert_{status}_sent_at" in (item or {}))
         pending = tuple(sorted((item or {}).get("pending_events", {}).values(), key=lambda event: event.ordering))
         return StoredJob(
             state=state,
@@ -212,7 +212,7 @@ class FakeStore:
     def claim_alert(self, job_key: str, status: str, owner: str, now: int, lease_until: int) -> bool:
         self.calls["claim_alert"] += 1
         claim = self.alerts.setdefault((job_key, status), {})
-        if "sent_at" in claim:
+        if "sent_at" in claim or f"alert_{status}_sent_at" in self.states.get(job_key, {}):
             return False
         if "owner" in claim and claim["owner"] != owner and claim["until"] >= now:
             return False

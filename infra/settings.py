@@ -16,6 +16,7 @@ from automl_archive.contracts import stack_outputs
 from automl_archive.contracts.job_identity import JobSource
 from automl_archive.contracts.job_status import ALERT_CATEGORIES, DEFAULT_ALERT_CATEGORIES
 from automl_archive.contracts.settings import (
+    ALERT_MAX_AGE_HOURS,
     CHILD_LINK_TTL_DAYS,
     SPOKE_CALLS_PER_SECOND,
     SWEEP_INITIAL_LOOKBACK_DAYS,
@@ -254,6 +255,8 @@ class ArchiveSettings:
     stack_name: str = stack_outputs.DEFAULT_STACK_NAME
     alert_emails: tuple[str, ...] = ()
     alert_on_statuses: tuple[str, ...] = DEFAULT_ALERT_CATEGORIES
+    # Alerts only for jobs that ended at most this long before the archive learned of them.
+    alert_max_age_hours: int = ALERT_MAX_AGE_HOURS.default
     archiver_max_concurrency: int = 5
     archiver_batch_size: int = 10
     work_queue_max_receive_count: int = 5
@@ -366,6 +369,7 @@ class ArchiveSettings:
             teams=TeamsChannel(*teams) if teams else None,
             alert_emails=tuple(emails),
             alert_on_statuses=tuple(statuses),
+            alert_max_age_hours=_as_setting("alert_max_age_hours", value("alert_max_age_hours"), ALERT_MAX_AGE_HOURS),
             archiver_max_concurrency=_as_int(
                 "archiver_max_concurrency",
                 value("archiver_max_concurrency"),

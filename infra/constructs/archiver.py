@@ -215,6 +215,7 @@ class Archiver(Construct):
             alert_on=frozenset(settings.alert_on_statuses),
             child_link_ttl_days=settings.child_link_ttl_days,
             alert_claim_lease_seconds=config.ARCHIVER_TIMEOUT_SECONDS * config.ALERT_CLAIM_LEASE_FACTOR,
+            alert_max_age_hours=settings.alert_max_age_hours,
             state_change_event_bus=res.state_change_event_bus_arn or "",
             hub=hub_scope(settings),
         ).to_environment()

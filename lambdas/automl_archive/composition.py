@@ -50,7 +50,11 @@ def assemble_archiver(
         archive=archive,
         notifier=notifier,
         resolver=ChildJobResolver(store, link_ttl_seconds=settings.child_link_ttl_days * 86400, epoch_seconds=epoch),
-        policy=ArchivePolicy(alert_on=settings.alert_on, alert_claim_lease_seconds=settings.alert_claim_lease_seconds),
+        policy=ArchivePolicy(
+            alert_on=settings.alert_on,
+            alert_claim_lease_seconds=settings.alert_claim_lease_seconds,
+            alert_max_age_seconds=settings.alert_max_age_hours * 3600,
+        ),
         clock=clock,
         metrics=metrics,
         bus=bus,

@@ -44,6 +44,7 @@ def test_function_environment_is_exactly_what_the_code_reads(synthesized: Synthe
         "ALERT_ON_STATUSES": "Failed,Stopped",
         "CHILD_LINK_TTL_DAYS": "14",
         "ALERT_CLAIM_LEASE_SECONDS": "120",
+        "ALERT_MAX_AGE_HOURS": "24",
         "SAGEMAKER_RETRY_MODE": "adaptive",
         "SAGEMAKER_MAX_ATTEMPTS": "3",
         "STATE_CHANGE_EVENT_BUS": f"${{{_id(synthesized, 'AWS::Events::EventBus')}.Arn}}",

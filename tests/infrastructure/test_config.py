@@ -25,6 +25,7 @@ def test_defaults_match_the_documented_values() -> None:
     assert settings.work_queue_max_receive_count == 5
     assert settings.log_retention_days == 90
     assert settings.child_link_ttl_days == 30
+    assert settings.alert_max_age_hours == 24
 
 
 def test_cdk_json_context_parses_to_the_defaults() -> None:
@@ -62,6 +63,8 @@ def test_command_line_strings_are_accepted() -> None:
         ("log_retention_days", 45, "CloudWatch Logs retention"),
         ("work_queue_max_receive_count", True, "an integer"),
         ("stack_name", "bad name!", "CloudFormation stack name"),
+        ("alert_max_age_hours", 0, "between 1 and 87600"),
+        ("spoke_calls_per_second", 101, "between 1 and 100"),
     ],
 )
 def test_bad_value_fails_with_a_clear_message(key: str, value: object, expected_in_message: str) -> None:

@@ -432,3 +432,11 @@ def test_a_spoke_backfill_moves_its_sweep_watermark_back_and_only_back(store):
     rewind_spoke_sweeps(store, [spoke], now - timedelta(days=365), dry_run=True)
     assert store.get_watermark("sweep#111122223333.eu-west-1") == now - timedelta(days=90)
     assert store.get_watermark("sweep") is None
+
+
+def test_a_state_settled_without_an_alert_reads_as_sent_and_cannot_be_claimed(store):
+    # The archiver stores the not-sent marks in the state's own write (alerts are for recent failures)
+    marks = {"alert_Failed_sent_at": "2026-11-23T12:00:00+00:00", "alert_Failed_notification_id": "not-sent: old"}
+    store.save_state("churn", 100, {**SUMMARY, "status": "Failed", "is_terminal": True, **marks})
+    assert store.load_job("churn").alerts_sent == frozenset({"Failed"})
+    assert store.claim_alert("churn", "Failed", "m-1", 1_000, 1_120) is False

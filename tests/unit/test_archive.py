@@ -10,7 +10,7 @@ import pytest
 
 from automl_archive.composition import assemble_archiver
 from automl_archive.contracts.job_status import ChildKind, DescribeApi
-from automl_archive.contracts.metric_names import ARCHIVE_LAG_SECONDS
+from automl_archive.contracts.metric_names import ALERTS_NOT_SENT_FOR_HISTORY, ARCHIVE_LAG_SECONDS
 from automl_archive.contracts.settings import ArchiverSettings
 from automl_archive.dal.interfaces import CandidatesUnavailable, ChildLink
 from automl_archive.logic import archive as archive_module
@@ -66,8 +66,8 @@ class World:
         return self.sagemaker.calls[DescribeApi.V1] + self.sagemaker.calls[DescribeApi.V2]
 
 
-def ref(name: str, **kwargs) -> JobReference:
-    return JobReference(job_name=name, origin="test", **kwargs)
+def ref(name: str, origin_override: str = "test", **kwargs) -> JobReference:
+    return JobReference(job_name=name, origin=origin_override, **kwargs)
 
 
 @pytest.fixture
@@ -582,3 +582,61 @@ def test_a_failed_sent_mark_does_not_publish_again_on_the_records_retry(world):
     # Then only the mark is stored: no second alert, nothing due any more
     assert len(world.notifier.published) == 1
     assert "alert_due" not in world.store.states["churn-v1"]
+
+
+# --- alerts are for failures people can still act on (issue 16) ------------------------------------
+
+
+def test_a_failure_that_ended_long_before_it_is_archived_settles_without_an_alert(world):
+    # Given a job that failed 3 days before the archive first learns of it (a first sweep's look-back)
+    world.sagemaker.put_job(v1_answer(status="Failed", secondary="Failed"))
+    world.now = NOW + timedelta(days=3)
+    # When it is archived, and again later by a duplicate
+    assert world.run(ref("churn-v1")) is Outcome.ARCHIVED
+    world.run(ref("churn-v1"), "m-2")
+    # Then it is archived, never alerted, never due, and the item says why
+    assert world.store.states["churn-v1"]["status"] == "Failed"
+    assert world.notifier.published == []
+    item = world.store.states["churn-v1"]
+    assert "alert_due" not in item and item["alert_Failed_notification_id"].startswith("not-sent: ended 73 h")
+    assert world.metrics.counts[ALERTS_NOT_SENT_FOR_HISTORY] == 1
+    # And a sweep finds no alert still due
+    assert world.store.jobs_with_alert_due() == []
+
+
+def test_a_failure_within_the_age_alerts_as_before():
+    world = World()
+    world.sagemaker.put_job(v1_answer(status="Failed", secondary="Failed"))
+    world.now = NOW + timedelta(hours=21)  # ended at 10:00, archived 23 h later: inside the default 24 h
+    world.run(ref("churn-v1"))
+    assert len(world.notifier.published) == 1
+
+
+def test_a_backfilled_failure_alerts_only_when_the_operator_asks(world):
+    world.sagemaker.put_job(v1_answer(name="old-fail", status="Failed", secondary="Failed"))
+    world.sagemaker.put_job(v1_answer(name="asked-fail", status="Failed", secondary="Failed"))
+    assert world.run(ref("old-fail", origin_override="backfill")) is Outcome.ARCHIVED
+    assert world.run(ref("asked-fail", origin_override="backfill", alerts=True), "m-2") is Outcome.ARCHIVED
+    assert [a["attributes"]["job_name"] for a in world.notifier.published] == ["asked-fail"]
+    # A second backfill of the same job sends nothing either
+    assert world.run(ref("old-fail", origin_override="backfill"), "m-3") is Outcome.ALREADY_FINAL
+    assert len(world.notifier.published) == 1
+
+
+def test_a_recent_failure_a_backfill_found_first_still_alerts_when_its_live_event_arrives(world):
+    # Given a backfill that archived a job minutes after it failed, before the job's own event
+    world.sagemaker.put_job(v1_answer(status="Failed", secondary="Failed"))
+    world.run(ref("churn-v1", origin_override="backfill"))
+    assert world.notifier.published == [] and "alert_Failed_notification_id" not in world.store.states["churn-v1"]
+    # When the job's live event arrives
+    assert world.run(ref("churn-v1"), "m-2") is Outcome.ALERT_FINISHED
+    # Then the failure alerts, once: it is news, whichever path archived it first
+    world.run(ref("churn-v1"), "m-3")
+    assert len(world.notifier.published) == 1
+
+
+def test_an_old_failure_backfilled_with_alerts_asked_for_alerts(world):
+    world.sagemaker.put_job(v1_answer(status="Failed", secondary="Failed"))
+    world.now = NOW + timedelta(days=30)
+    world.run(ref("churn-v1", origin_override="backfill", alerts=True))
+    assert len(world.notifier.published) == 1

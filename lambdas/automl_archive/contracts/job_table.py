@@ -116,5 +116,12 @@ def watermark_key(name: str) -> dict[str, dict[str, str]]:
 
 
 def alert_sent_attribute(status: str) -> str:
-    """The attribute that records when a job's alert for this terminal status was sent."""
+    """The attribute that records when a job's alert for this terminal status was sent (or settled
+    without one: see `alert_notification_attribute`)."""
     return f"alert_{status}_sent_at"
+
+
+def alert_notification_attribute(status: str) -> str:
+    """The SNS message id of the job's alert for this status, or `not-sent: <why>` for a state that
+    settled without one (history: an operator's backfill, a job that ended long before)."""
+    return f"alert_{status}_notification_id"

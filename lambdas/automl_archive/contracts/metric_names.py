@@ -22,6 +22,7 @@ CHILD_JOBS_SKIPPED = "ChildJobsSkipped"  # a child job no AutoML job runs
 JOBS_NOT_FOUND = "JobsNotFound"
 ALERTS_SENT = "AlertsSent"
 ALERTS_DEDUPLICATED = "AlertsDeduplicated"
+ALERTS_NOT_SENT_FOR_HISTORY = "AlertsNotSentForHistory"  # a failure archived as history: no alert
 ALERT_MARKS_FAILED = "AlertMarksFailed"  # an alert published whose "sent" mark could not be stored
 # Seconds from a state's LastModifiedTime to its archive (the product's freshness), per archived state.
 ARCHIVE_LAG_SECONDS = "ArchiveLagSeconds"

@@ -34,6 +34,9 @@ class IntSetting:
 
 CHILD_LINK_TTL_DAYS = IntSetting("CHILD_LINK_TTL_DAYS", 30, 1, 3650)
 ALERT_CLAIM_LEASE_SECONDS = IntSetting("ALERT_CLAIM_LEASE_SECONDS", 120, 1, 3600)
+# A terminal state alerts only if the job ended at most this long before the archive learned of it:
+# alerts are for failures people can still act on, not for history a first sweep or a backfill finds.
+ALERT_MAX_AGE_HOURS = IntSetting("ALERT_MAX_AGE_HOURS", 24, 1, 24 * 3650)
 # Attempts per SageMaker call: the call budget's, which fits one call's worst case inside the function's
 # timeout; what still fails is retried by the queue.
 SAGEMAKER_MAX_ATTEMPTS = IntSetting("SAGEMAKER_MAX_ATTEMPTS", SAGEMAKER.max_attempts, 1, SAGEMAKER.max_attempts)
@@ -120,6 +123,7 @@ class ArchiverSettings:
     alert_on: frozenset[str] = frozenset(DEFAULT_ALERT_CATEGORIES)
     child_link_ttl_days: int = CHILD_LINK_TTL_DAYS.default
     alert_claim_lease_seconds: int = ALERT_CLAIM_LEASE_SECONDS.default
+    alert_max_age_hours: int = ALERT_MAX_AGE_HOURS.default
     sagemaker_retry_mode: str = DEFAULT_RETRY_MODE
     sagemaker_max_attempts: int = SAGEMAKER_MAX_ATTEMPTS.default
     state_change_event_bus: str = ""  # the bus's ARN; "" publishes no events
@@ -135,6 +139,7 @@ class ArchiverSettings:
             alert_on=reader.choices(ALERT_ON_STATUSES, ALERT_CATEGORIES, default=",".join(DEFAULT_ALERT_CATEGORIES)),
             child_link_ttl_days=reader.integer(CHILD_LINK_TTL_DAYS),
             alert_claim_lease_seconds=reader.integer(ALERT_CLAIM_LEASE_SECONDS),
+            alert_max_age_hours=reader.integer(ALERT_MAX_AGE_HOURS),
             sagemaker_retry_mode=reader.choice(SAGEMAKER_RETRY_MODE, RETRY_MODES, default=DEFAULT_RETRY_MODE),
             sagemaker_max_attempts=reader.integer(SAGEMAKER_MAX_ATTEMPTS),
             state_change_event_bus=reader.optional_match(STATE_CHANGE_EVENT_BUS, EVENT_BUS_ARN, "an event bus ARN"),
@@ -155,6 +160,7 @@ class ArchiverSettings:
             ALERT_ON_STATUSES: ",".join(category for category in ALERT_CATEGORIES if category in self.alert_on),
             CHILD_LINK_TTL_DAYS.env: str(self.child_link_ttl_days),
             ALERT_CLAIM_LEASE_SECONDS.env: str(self.alert_claim_lease_seconds),
+            ALERT_MAX_AGE_HOURS.env: str(self.alert_max_age_hours),
             SAGEMAKER_RETRY_MODE: self.sagemaker_retry_mode,
             SAGEMAKER_MAX_ATTEMPTS.env: str(self.sagemaker_max_attempts),
         }

@@ -12,8 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from automl_archive.contracts.archive_layout import iso
-from automl_archive.contracts.job_table import ALERT_DUE_VALUE
-from automl_archive.contracts.metric_names import ALERT_MARKS_FAILED, ALERTS_DEDUPLICATED, ALERTS_SENT
+from automl_archive.contracts.job_table import ALERT_DUE_VALUE, alert_notification_attribute, alert_sent_attribute
+from automl_archive.contracts.metric_names import (
+    ALERT_MARKS_FAILED,
+    ALERTS_DEDUPLICATED,
+    ALERTS_NOT_SENT_FOR_HISTORY,
+    ALERTS_SENT,
+)
 from automl_archive.dal.interfaces import Archive, JobStore, MetricsSink, Notifier, StoredState
 from automl_archive.logic.alerts import build_alert
 from automl_archive.logic.state import alert_category, is_terminal
@@ -24,6 +29,19 @@ from automl_archive.observability import logger
 class AlertPolicy:
     alert_on: frozenset[str]  # alert categories that alert (the stack's alert_on_statuses)
     claim_lease_seconds: int  # how long a claim holds before another message may take it over
+    max_age_seconds: int = 86_400  # a job that ended longer before it was archived is history
+
+
+@dataclass(frozen=True)
+class AlertDecision:
+    """A described state's alert: due (`due`, the AlertsDue marker); settled without one (`not_sent` says
+    why: the job ended too long ago); withheld (`deliver` False, nothing stored: an operator's backfill
+    of a recent failure, which a live event of the job may still alert); or nothing to decide (not an
+    alerting terminal state, or already sent: delivery deduplicates)."""
+
+    due: str | None = None
+    not_sent: str | None = None
+    deliver: bool = True
 
 
 class AlertDelivery:
@@ -49,11 +67,36 @@ class AlertDelivery:
         # stores the mark without publishing again.
         self._published: dict[tuple[str, str], str] = {}
 
-    def due_marker(self, answer: dict[str, Any], alerts_sent: frozenset[str]) -> str | None:
-        """The index marker for a terminal state whose alert is due and not yet sent (None: none due)."""
+    def decide(
+        self, answer: dict[str, Any], alerts_sent: frozenset[str], history: bool, requested: bool = False
+    ) -> AlertDecision:
+        """Whether a described state's alert is due. Alerts are for failures people can still act on:
+        not for a job that ended more than the policy's age before now (a first sweep's look-back), nor
+        for `history` (an operator's backfill or archive); unless the operator `requested` alerts."""
         status = answer["AutoMLJobStatus"]
-        due = is_terminal(status) and alert_category(answer) in self._policy.alert_on and status not in alerts_sent
-        return ALERT_DUE_VALUE if due else None
+        if not is_terminal(status) or alert_category(answer) not in self._policy.alert_on or status in alerts_sent:
+            return AlertDecision()
+        if requested:
+            return AlertDecision(due=ALERT_DUE_VALUE)
+        ended = answer.get("EndTime") or answer["LastModifiedTime"]
+        age = (self._clock() - ended).total_seconds()
+        if age > self._policy.max_age_seconds:
+            hours = self._policy.max_age_seconds // 3600
+            return AlertDecision(
+                not_sent=f"ended {int(age // 3600)} h before it was archived (over {hours} h)", deliver=False
+            )
+        if history:
+            return AlertDecision(deliver=False)
+        return AlertDecision(due=ALERT_DUE_VALUE)
+
+    def not_sent_marks(self, status: str, reason: str) -> dict[str, str]:
+        """The state item's attributes that settle a terminal status without an alert, saying why."""
+        self._metrics.count(ALERTS_NOT_SENT_FOR_HISTORY)
+        logger.info("Alert not sent: the state is history", extra={"status": status, "reason": reason})
+        return {
+            alert_sent_attribute(status): iso(self._clock()) or "",
+            alert_notification_attribute(status): f"not-sent: {reason}",
+        }
 
     def settled(self, state: StoredState, alerts_sent: frozenset[str]) -> bool:
         """True when a terminal state needs nothing more: no alert due, or it was sent."""

@@ -57,7 +57,7 @@ from automl_archive.dal.interfaces import (
     StateChangeEvent,
     StoredJob,
 )
-from automl_archive.logic.alert_delivery import AlertDelivery, AlertPolicy
+from automl_archive.logic.alert_delivery import AlertDecision, AlertDelivery, AlertPolicy
 from automl_archive.logic.describe import describe_job
 from automl_archive.logic.event_delivery import Delivery, EventDelivery, EventsStillDue
 from automl_archive.logic.leaderboard import archive_leaderboard
@@ -68,6 +68,7 @@ from automl_archive.logic.state import ordering_key, state_id
 from automl_archive.logic.stored_state import record_from_state, state_summary
 from automl_archive.models.messages import (
     BACKFILL_ORIGIN,
+    CLI_ORIGIN,
     EVENT_DUE_ORIGIN,
     ChildJobEvent,
     JobReference,
@@ -80,6 +81,8 @@ SEEN_EVENTS_LIMIT = 200  # fingerprints remembered per job state (a tuning phase
 # operator backfills, nor for states older than this (a first sweep's look-back archives weeks of them).
 FRESHNESS_HORIZON_SECONDS = 86_400
 HISTORY_ORIGINS = frozenset({BACKFILL_ORIGIN})
+# An operator's work: no alert unless the reference asks for it (docs/operations-cli.md).
+OPERATOR_ORIGINS = frozenset({BACKFILL_ORIGIN, CLI_ORIGIN})
 
 
 class Outcome(StrEnum):
@@ -100,6 +103,7 @@ class Outcome(StrEnum):
 class ArchivePolicy:
     alert_on: frozenset[str]
     alert_claim_lease_seconds: int
+    alert_max_age_seconds: int = 86_400
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ class StateMarks:
 
     seen: str | None  # the fingerprint of the event that found it
     probed_kind: str | None  # the child-job kind whose progress event found it
-    alert_due: str | None  # the AlertsDue index key when its alert is due
+    alert: AlertDecision  # its alert: due (the AlertsDue index key), or settled without one (history)
     historical: bool  # learned of late (its event says so)
 
 
@@ -154,7 +158,7 @@ class JobArchiver:
             store,
             notifier,
             archive,
-            AlertPolicy(policy.alert_on, policy.alert_claim_lease_seconds),
+            AlertPolicy(policy.alert_on, policy.alert_claim_lease_seconds, policy.alert_max_age_seconds),
             clock,
             metrics,
             account_alias=access.account_alias if access else (lambda _account: ""),
@@ -253,7 +257,8 @@ class JobArchiver:
             and not listed_newer(reference, state)  # SageMaker lists a later terminal state: archive it
         ):
             self._metrics.count(DESCRIBES_SKIPPED)
-            if self._alerts.settled(state, stored.alerts_sent):
+            operator_history = reference.origin in OPERATOR_ORIGINS and not reference.alerts
+            if self._alerts.settled(state, stored.alerts_sent) or operator_history:
                 return Outcome.ALREADY_FINAL, None
             # The alert of a stored terminal state is still due: finish it from the store, whatever a
             # describe would answer now (a stale InProgress, a transient not-found).
@@ -284,10 +289,16 @@ class JobArchiver:
         self._known_api[job_key] = api
         seen = seen_entry(reference.fingerprint, message_id)
         probed_kind = reference.child_kind if is_progress(reference) else None
-        alert_due = self._alerts.due_marker(answer, stored.alerts_sent)
+        # An operator's backfill or archive is history unless it asked for alerts (--alerts).
+        alert = self._alerts.decide(
+            answer,
+            stored.alerts_sent,
+            history=reference.origin in OPERATOR_ORIGINS and not reference.alerts,
+            requested=reference.alerts,
+        )
         historical = self._is_history(reference, answer["LastModifiedTime"])
         archived = self._archive_if_newer(
-            job_key, sagemaker, answer, api, stored, StateMarks(seen, probed_kind, alert_due, historical)
+            job_key, sagemaker, answer, api, stored, StateMarks(seen, probed_kind, alert, historical)
         )
         if archived.written and not historical:
             self._observe_freshness(answer["LastModifiedTime"])
@@ -295,7 +306,7 @@ class JobArchiver:
         if seen and not archived.written and not record["is_terminal"]:
             self._store.remember_event(job_key, seen, SEEN_EVENTS_LIMIT, probed_kind=probed_kind)
         outcome = Outcome.ARCHIVED if archived.written else Outcome.UNCHANGED
-        if record["is_terminal"]:
+        if record["is_terminal"] and alert.deliver:
             self._alerts.deliver(job_key, record, record["raw_s3_key"], archived.record_key, message_id)
         logger.info(
             "Job state archived",
@@ -352,7 +363,9 @@ class JobArchiver:
             summary["seen_events"] = frozenset({marks.seen} if marks.seen else ())  # reset at each new state
             # A new state is probed only by the progress event that found it (None removes the attribute).
             summary["probed_kinds"] = frozenset({marks.probed_kind}) if marks.probed_kind else None
-            summary[ALERT_DUE_ATTRIBUTE] = marks.alert_due  # the sparse index of alerts still due
+            summary[ALERT_DUE_ATTRIBUTE] = marks.alert.due  # the sparse index of alerts still due
+            if marks.alert.not_sent:  # settled without an alert, in the same write: never sent later
+                summary.update(self._alerts.not_sent_marks(record["status"], marks.alert.not_sent))
             event = self._events.event_for(
                 record,
                 ordering,

@@ -35,13 +35,16 @@ JOB_NAME_FIELD = "AutoMLJobName"
 ORIGIN_FIELD = "Origin"
 LISTED_ORDERING_FIELD = "ListedOrdering"  # the ordering key the reconcile pass listed
 FORCE_FIELD = "Force"  # describe even when the archive holds a terminal state
+ALERTS_FIELD = "Alerts"  # an operator's backfill or archive asks for alerts all the same
 DESCRIBE_API_FIELD = "DescribeApi"
 # Where the job runs, when not in the hub's own account and Region (a spoke's job).
 ACCOUNT_FIELD = "Account"
 REGION_FIELD = "Region"
 
-# The origin of references the operator's backfill sends or archives: history, not news.
+# The origin of references the operator's backfill sends or archives, and of `automl-archive archive`:
+# history, not news (no alert unless the operator asks).
 BACKFILL_ORIGIN = "backfill"
+CLI_ORIGIN = "cli"
 # The reconcile pass's hand-overs of an alert, or of a state-change event, still due (it hands them over
 # again every minute while they are due).
 ALERT_DUE_ORIGIN = "alert-due"
@@ -83,6 +86,7 @@ class JobReference:
     child_status: str | None = None  # set for child-job events: the child's status (progress or failure)
     listed_ordering: int | None = None  # set by the reconcile pass: the ordering key SageMaker listed
     occurred_at: datetime | None = None  # set for events: the envelope's `time` (when the change happened)
+    alerts: bool = False  # an operator's reference that asks for alerts (backfill --alerts)
     # The (account, Region) the message states: an event's envelope (EventBridge stamps the sender's, a
     # payload cannot change it), a reference's Account/Region. None: the hub's own. The archiver
     # checks it against the registered spokes before reading anything there.
@@ -134,6 +138,7 @@ def reference_body(
     listed_ordering: int | None = None,
     force: bool = False,
     source: JobSource | None = None,
+    alerts: bool = False,
 ) -> dict[str, Any]:
     """A job reference's message body, as `parse_message` reads it back (`source` None: the hub's own)."""
     body: dict[str, Any] = {JOB_NAME_FIELD: job_name, ORIGIN_FIELD: origin}
@@ -143,6 +148,8 @@ def reference_body(
         body[LISTED_ORDERING_FIELD] = listed_ordering
     if force:
         body[FORCE_FIELD] = True
+    if alerts:
+        body[ALERTS_FIELD] = True
     return body
 
 
@@ -194,6 +201,7 @@ def _parse_reference(payload: dict[str, Any]) -> JobReference:
         origin=str(origin)[:64],
         api_hint=api_hint,
         force=payload.get(FORCE_FIELD) is True,
+        alerts=payload.get(ALERTS_FIELD) is True,
         listed_ordering=listed,
         stated_source=stated,
     )

@@ -25,6 +25,8 @@ from automl_archive.contracts.job_table import (
     SORT_KEY,
     STATE_SORT_KEY,
     TTL_ATTRIBUTE,
+    alert_notification_attribute,
+    alert_sent_attribute,
     child_link_key,
     job_key_of,
     state_key,
@@ -189,7 +191,7 @@ class DynamoJobStore(BotoClient):
             names={
                 "#owner": f"alert_{status}_owner",
                 "#until": f"alert_{status}_until",
-                "#sent": f"alert_{status}_sent_at",
+                "#sent": alert_sent_attribute(status),
             },
             values={":owner": {"S": owner}, ":lease": to_dynamo(lease_until), ":now": to_dynamo(now)},
         )
@@ -201,8 +203,8 @@ class DynamoJobStore(BotoClient):
             Key=state_key(job_key),
             UpdateExpression="SET #sent = :sent, #id = :id REMOVE #due",
             ExpressionAttributeNames={
-                "#sent": f"alert_{status}_sent_at",
-                "#id": f"alert_{status}_notification_id",
+                "#sent": alert_sent_attribute(status),
+                "#id": alert_notification_attribute(status),
                 "#due": ALERT_DUE_ATTRIBUTE,
             },
             ExpressionAttributeValues={":sent": {"S": sent_at}, ":id": {"S": notification_id}},
@@ -340,7 +342,7 @@ def _stored_job(item: dict[str, Any]) -> StoredJob:
         probed_kinds=frozenset(item.get("probed_kinds") or ()),
         attributes=item,
     )
-    alerts_sent = frozenset(status for status in TERMINAL_STATUSES if item.get(f"alert_{status}_sent_at"))
+    alerts_sent = frozenset(status for status in TERMINAL_STATUSES if item.get(alert_sent_attribute(status)))
     return StoredJob(
         state=state,
         alerts_sent=alerts_sent,

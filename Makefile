@@ -18,7 +18,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 # tests/infrastructure/test_security.py runs checkov on the synthesized template from its own venv.
 export CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 
-.PHONY: dev demo test unit infra-test integration e2e lint format synth deploy diff load bench docs clean spoke-template
+.PHONY: dev demo test unit infra-test integration e2e lint format synth deploy diff load bench docs clean spoke-template local
 .PHONY: backfill redrive status archive operator-policy
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt lambdas/requirements.txt pyproject.toml
@@ -89,6 +89,9 @@ docs: dev  ## regenerate docs/schema.md from the record schema
 lock: $(VENV_STAMP)  ## re-resolve lambdas/requirements.txt into lambdas/layer.lock (the layer's closure, arm64, sha256 hashes)
 	$(PY) -m infra.layer_lock
 .PHONY: lock
+
+local: dev  ## the stack in the local emulator, seeded and kept running for automl-archive (prints the export line; Ctrl-C stops it)
+	$(PY) -m devtools.emulator.local $(ARGS)
 
 load: dev  ## 10,000 events for 1,000 jobs through the deployed stack in moto; checks nothing lost or duplicated
 	$(PY) -m devtools.bench.load

@@ -52,7 +52,9 @@ def aws_environment(endpoint_url: str) -> dict[str, str]:
 class LocalAws:
     """A moto server running in a thread of this process (so its backends can be patched in-process)."""
 
-    def __init__(self, set_environment: bool = True) -> None:
+    def __init__(self, set_environment: bool = True, port: int = 0) -> None:
+        """`port` 0 lets the OS pick a free one; `make local` asks for a fixed one."""
+        self._port = port
         self._server: ThreadedMotoServer | None = None
         self._service_clients: dict[tuple[str, str], Any] = {}
         # AWS's value limits moto does not enforce (devtools/emulator/limits.py), for every client of this process.
@@ -68,7 +70,7 @@ class LocalAws:
         # werkzeug logs every request at INFO; tests and the demo want quiet output.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         # port=0 lets the OS pick a free port; werkzeug reports the one it bound.
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._port, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"

@@ -213,7 +213,7 @@ def test_the_operator_policy_grants_every_action_the_commands_call(archive, monk
                 "--checkpoint",
                 str(tmp_path / "b"),
             ],
-            ["archive", "policy-failed"],
+            ["archive", "policy-failed", "--alerts"],  # --alerts: the operator may publish alerts
             ["archive", "policy-running"],
             ["status"],
             ["redrive"],

@@ -83,8 +83,9 @@ spoke-template: dev  ## synthesize a workload account's spoke (docs/multi-accoun
 	npx cdk synth --quiet $(CDK_ARGS) 2>&1 | grep -v "Supply a stack id" || true
 	@ls cdk.out/*-spoke.template.json 2>/dev/null || { echo "No spoke: CDK_ARGS must set spoke_hub_account, spoke_hub_region, spoke_hub_bus_name and spoke_external_id" >&2; exit 1; }
 
-docs: dev  ## regenerate docs/schema.md from the record schema
+docs: dev  ## regenerate docs/schema.md (record schema) and the saved queries in docs/data-lake.md
 	$(PY) -m devtools.schema_page
+	$(PY) -m devtools.query_page
 
 lock: $(VENV_STAMP)  ## re-resolve lambdas/requirements.txt into lambdas/layer.lock (the layer's closure, arm64, sha256 hashes)
 	$(PY) -m infra.layer_lock

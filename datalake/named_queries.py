@@ -2,25 +2,43 @@
 """The named queries over the data lake's tables: each one's Athena (Trino) text and DuckDB text.
 
 The CDK construct saves the Athena text as Athena named queries; ``automl-archive query`` runs it
-through the stack's workgroup, or runs the DuckDB text over a local copy of the archive. The two texts
-differ only where the dialects do (``QUALIFY``, ``approx_percentile`` vs ``median``, ``current_date``
-vs the local engine's ``archive_now()`` clock); the end-to-end tests prove the DuckDB text against
-the demo's archive.
+through the stack's workgroup, or runs the DuckDB text over a local copy of the archive. Both texts are
+built from one template per query; they differ only where the dialects do (the clock: ``current_date``
+and ``current_timestamp`` vs the local engine's ``archive_now()``; ``approx_percentile`` vs
+``median``). The end-to-end tests prove the DuckDB text against the demo's archive.
+
+Every query bounds ``dt`` (the UTC date of a state's ``last_modified_time``), so Athena's partition
+projection reads only the days a question needs instead of every day of the projection range
+(docs/data-lake.md, "Cost").
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+# A job is its account, Region and name: names are unique only within one account and Region (two
+# spokes may both run "churn"), and SageMaker compares names without regard to case.
+JOB_IDENTITY = "account_id, region, lower(job_name)"
 # Latest state first: the archiver's own ordering (terminal outranks running, then LastModifiedTime,
 # then the further-along status). The same text in both dialects.
 LATEST_STATE_ORDER = (
     "is_terminal DESC, last_modified_time DESC, "
     "CASE status WHEN 'InProgress' THEN 1 WHEN 'Stopping' THEN 2 ELSE 3 END DESC, archived_at DESC"
 )
-LATEST_STATE_WINDOW = f"row_number() OVER (PARTITION BY lower(job_name) ORDER BY {LATEST_STATE_ORDER})"
+LATEST_STATE_WINDOW = f"row_number() OVER (PARTITION BY {JOB_IDENTITY} ORDER BY {LATEST_STATE_ORDER})"
+
+FAILURE_WINDOW_DAYS = 7  # a rolling window: the last 7 x 24 hours, not 7 calendar dates
+RECENT_JOBS_DAYS = 90  # latest state per job, durations per mode: jobs whose latest state is this recent
+LEADERBOARD_WEEKS = 12  # the best-metric query: this week and the 11 before it, whole weeks only
+# A job without its own MaxAutoMLJobRuntimeInSeconds is "long running" after this long.
 LONG_RUNNING_HOURS = 24
-FAILURE_WINDOW_DAYS = 7
+# SageMaker stops a job that exceeds its MaxAutoMLJobRuntimeInSeconds and ends it gracefully
+# (API_AutoMLJobCompletionCriteria); stopping takes a while, so a job is listed this long after its limit.
+LONG_RUNNING_GRACE_HOURS = 1
+# A running job whose latest archived state is older than this is not looked for (the sweep re-checks
+# running jobs, so a job still running keeps getting newer states only when it changes).
+LONG_RUNNING_LOOKBACK_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -32,144 +50,161 @@ class NamedQuery:
     duckdb_sql: str
 
 
-FAILURES_LAST_7_DAYS = NamedQuery(
-    name="failures_last_7_days",
-    title="AutoML failures in the last 7 days",
-    description=(
-        f"Jobs whose latest state in the last {FAILURE_WINDOW_DAYS} days (UTC dates) is Failed, with the failure "
-        "reason, newest first. Scans only the last 8 daily partitions."
-    ),
-    athena_sql=f"""SELECT job_name, failure_reason, partial_failure_reasons, problem_type, describe_api,
-       creation_time, last_modified_time, duration_seconds, raw_s3_key
-FROM (
-    SELECT s.*, {LATEST_STATE_WINDOW} AS state_rank
-    FROM automl_job_states s
-    WHERE dt >= CAST(current_date - INTERVAL '{FAILURE_WINDOW_DAYS}' DAY AS varchar)
+@dataclass(frozen=True)
+class Dialect:
+    """What the two engines spell differently. ``date_days_ago`` is a DATE expression."""
+
+    now: str  # the current UTC time as a TIMESTAMP without zone, like the tables' timestamps
+    date_days_ago: Callable[[int], str]
+    median: Callable[[str], str]
+
+    def dt_since(self, days: int) -> str:
+        """The partition predicate that reads the last ``days`` UTC dates and today (``dt`` is text)."""
+        return f"dt >= CAST({self.date_days_ago(days)} AS varchar)"
+
+
+ATHENA = Dialect(
+    now="CAST(current_timestamp AS timestamp)",
+    date_days_ago=lambda days: f"current_date - INTERVAL '{days}' DAY",
+    median=lambda expression: f"approx_percentile({expression}, 0.5)",
 )
-WHERE state_rank = 1 AND status = 'Failed'
-ORDER BY last_modified_time DESC, job_name""",
-    duckdb_sql=f"""SELECT job_name, failure_reason, partial_failure_reasons, problem_type, describe_api,
-       creation_time, last_modified_time, duration_seconds, raw_s3_key
-FROM automl_job_states
-WHERE dt >= CAST(CAST(archive_now() AS DATE) - {FAILURE_WINDOW_DAYS} AS VARCHAR)
-QUALIFY {LATEST_STATE_WINDOW} = 1 AND status = 'Failed'
-ORDER BY last_modified_time DESC, job_name""",
+DUCKDB = Dialect(
+    now="archive_now()",
+    date_days_ago=lambda days: f"CAST(archive_now() AS DATE) - {days}",  # DATE - integer is a DATE
+    median=lambda expression: f"median({expression})",
 )
 
-LATEST_STATE_PER_JOB = NamedQuery(
-    name="latest_state_per_job",
-    title="AutoML latest state per job",
-    description=(
-        "One row per job: its latest archived state (terminal first, then the newest LastModifiedTime), "
-        "de-duplicating the per-state snapshots. Scans every partition; add a dt filter to narrow it."
-    ),
-    athena_sql=f"""SELECT job_name, status, secondary_status, problem_type, mode, creation_time, last_modified_time,
-       duration_seconds, best_objective_metric_name, best_objective_metric_value, candidate_count,
-       failure_reason, state_id
-FROM (
+
+def _latest_states(dialect: Dialect, days: int) -> str:
+    """Each job's latest state among the states of the last ``days`` dates (a subquery, as Athena has no
+    QUALIFY): a job whose latest state is older is not in it."""
+    return f"""(
     SELECT s.*, {LATEST_STATE_WINDOW} AS state_rank
     FROM automl_job_states s
+    WHERE {dialect.dt_since(days)}
+)"""
+
+
+def _named(name: str, title: str, description: str, template: Callable[[Dialect], str]) -> NamedQuery:
+    return NamedQuery(name, title, description, athena_sql=template(ATHENA), duckdb_sql=template(DUCKDB))
+
+
+def _failures(d: Dialect) -> str:
+    return f"""SELECT account_id, region, job_name, status, alert_category, failure_reason, partial_failure_reasons,
+       problem_type, describe_api, creation_time, last_modified_time, duration_seconds, raw_s3_key
+FROM {_latest_states(d, FAILURE_WINDOW_DAYS)}
+WHERE state_rank = 1 AND alert_category IS NOT NULL
+  AND last_modified_time >= {d.now} - INTERVAL '{FAILURE_WINDOW_DAYS}' DAY
+ORDER BY last_modified_time DESC, account_id, region, job_name"""
+
+
+FAILURES_LAST_7_DAYS = _named(
+    "failures_last_7_days",
+    "AutoML failures in the last 7 days",
+    f"Jobs whose latest state, reached in the last {FAILURE_WINDOW_DAYS} x 24 hours, is Failed, Stopped or "
+    "Completed with partial failures (alert_category), with the reasons, newest first. "
+    f"Reads the last {FAILURE_WINDOW_DAYS + 1} daily partitions.",
+    _failures,
 )
+
+
+def _latest_state_per_job(d: Dialect) -> str:
+    return f"""SELECT account_id, region, job_name, status, secondary_status, problem_type, mode, creation_time,
+       last_modified_time, duration_seconds, best_objective_metric_name, best_objective_metric_value,
+       candidate_count, failure_reason, state_id
+FROM {_latest_states(d, RECENT_JOBS_DAYS)}
 WHERE state_rank = 1
-ORDER BY job_name""",
-    duckdb_sql=f"""SELECT job_name, status, secondary_status, problem_type, mode, creation_time, last_modified_time,
-       duration_seconds, best_objective_metric_name, best_objective_metric_value, candidate_count,
-       failure_reason, state_id
-FROM automl_job_states
-QUALIFY {LATEST_STATE_WINDOW} = 1
-ORDER BY job_name""",
+ORDER BY account_id, region, job_name"""
+
+
+LATEST_STATE_PER_JOB = _named(
+    "latest_state_per_job",
+    "AutoML latest state per job",
+    f"One row per job (account, Region, name) whose latest state is from the last {RECENT_JOBS_DAYS} days: "
+    "that state (terminal first, then the newest LastModifiedTime), de-duplicating the per-state snapshots. "
+    f"Reads the last {RECENT_JOBS_DAYS + 1} daily partitions.",
+    _latest_state_per_job,
 )
 
-_BEST_METRIC_BODY = """SELECT CAST(date_trunc('week', end_time) AS date) AS week,
+
+def _best_metric(d: Dialect) -> str:
+    # Every completed job counts; the best value and job come from those with a metric. The objective
+    # falls back to the requested or resolved one for a job without a best candidate.
+    value = "best_objective_metric_value"
+    with_value = f"FILTER (WHERE {value} IS NOT NULL)"
+    first_week = f"date_trunc('week', {d.now}) - INTERVAL '{(LEADERBOARD_WEEKS - 1) * 7}' DAY"
+    return f"""SELECT CAST(date_trunc('week', end_time) AS date) AS week,
        problem_type,
-       best_objective_metric_name AS objective_metric,
-       best_objective_metric_type AS metric_type,
-       CASE WHEN best_objective_metric_type = 'Minimize' THEN min(best_objective_metric_value)
-            ELSE max(best_objective_metric_value) END AS best_value,
-       CASE WHEN best_objective_metric_type = 'Minimize' THEN min_by(job_name, best_objective_metric_value)
-            ELSE max_by(job_name, best_objective_metric_value) END AS best_job,
-       count(DISTINCT job_name) AS completed_jobs
-FROM automl_job_states
-WHERE status = 'Completed' AND best_objective_metric_value IS NOT NULL
-GROUP BY 1, 2, 3, 4
+       coalesce(best_objective_metric_name, objective_metric) AS objective_metric,
+       max(best_objective_metric_type) AS metric_type,
+       CASE WHEN max(best_objective_metric_type) = 'Minimize' THEN min({value}) ELSE max({value}) END AS best_value,
+       CASE WHEN max(best_objective_metric_type) = 'Minimize' THEN min_by(job_name, {value}) {with_value}
+            ELSE max_by(job_name, {value}) {with_value} END AS best_job,
+       count(*) AS completed_jobs,
+       count({value}) AS jobs_with_metric
+FROM {_latest_states(d, LEADERBOARD_WEEKS * 7)}
+WHERE state_rank = 1 AND status = 'Completed' AND end_time >= {first_week}
+GROUP BY 1, 2, 3
 ORDER BY week, problem_type, objective_metric"""
 
-BEST_METRIC_BY_WEEK = NamedQuery(
-    name="best_metric_per_problem_type_by_week",
-    title="AutoML best objective metric per problem type by week",
-    description=(
-        "For completed jobs, by ISO week of end_time, problem type and objective metric: the best final "
-        "objective value (max for Maximize, min for Minimize), the job that reached it and how many jobs completed."
-    ),
-    athena_sql=_BEST_METRIC_BODY,
-    duckdb_sql=_BEST_METRIC_BODY,  # identical: date_trunc, min_by/max_by and CASE mean the same in both
+
+BEST_METRIC_BY_WEEK = _named(
+    "best_metric_per_problem_type_by_week",
+    "AutoML best objective metric per problem type by week",
+    f"Completed jobs of the last {LEADERBOARD_WEEKS} weeks (whole ISO weeks of end_time), by week, problem type "
+    "and objective metric: how many completed, how many reported a final objective value, the best value "
+    "(max for Maximize, min for Minimize) and the job that reached it.",
+    _best_metric,
 )
 
-DURATION_AND_CANDIDATES_PER_MODE = NamedQuery(
-    name="duration_and_candidates_per_mode",
-    title="AutoML duration and candidate counts per mode",
-    description=(
-        "Finished jobs (latest state terminal) per training mode (n/a for non-tabular V2 jobs): how many, how "
-        "they ended, their duration (average, median, maximum) and candidate counts."
-    ),
-    athena_sql=f"""SELECT coalesce(mode, 'n/a') AS mode,
+
+def _duration_per_mode(d: Dialect) -> str:
+    return f"""SELECT coalesce(mode, 'n/a') AS mode,
        count(*) AS jobs,
        count_if(status = 'Completed') AS completed,
        count_if(status = 'Failed') AS failed,
        count_if(status = 'Stopped') AS stopped,
        round(avg(duration_seconds), 1) AS avg_duration_seconds,
-       round(approx_percentile(duration_seconds, 0.5), 1) AS median_duration_seconds,
+       round({d.median("duration_seconds")}, 1) AS median_duration_seconds,
        max(duration_seconds) AS max_duration_seconds,
        sum(candidate_count) AS candidates,
        round(avg(candidate_count), 1) AS avg_candidates
-FROM (
-    SELECT s.*, {LATEST_STATE_WINDOW} AS state_rank
-    FROM automl_job_states s
-)
+FROM {_latest_states(d, RECENT_JOBS_DAYS)}
 WHERE state_rank = 1 AND is_terminal
 GROUP BY 1
-ORDER BY 1""",
-    duckdb_sql=f"""SELECT coalesce(mode, 'n/a') AS mode,
-       count(*) AS jobs,
-       count_if(status = 'Completed') AS completed,
-       count_if(status = 'Failed') AS failed,
-       count_if(status = 'Stopped') AS stopped,
-       round(avg(duration_seconds), 1) AS avg_duration_seconds,
-       round(median(duration_seconds), 1) AS median_duration_seconds,
-       max(duration_seconds) AS max_duration_seconds,
-       sum(candidate_count) AS candidates,
-       round(avg(candidate_count), 1) AS avg_candidates
-FROM (
-    SELECT * FROM automl_job_states
-    QUALIFY {LATEST_STATE_WINDOW} = 1
-)
-WHERE is_terminal
-GROUP BY 1
-ORDER BY 1""",
+ORDER BY 1"""
+
+
+DURATION_AND_CANDIDATES_PER_MODE = _named(
+    "duration_and_candidates_per_mode",
+    "AutoML duration and candidate counts per mode",
+    f"Jobs that finished in the last {RECENT_JOBS_DAYS} days (latest state terminal) per training mode (n/a for "
+    "non-tabular V2 jobs): how many, how they ended, their duration (average, median, maximum) and candidate "
+    "counts.",
+    _duration_per_mode,
 )
 
-LONG_RUNNING_JOBS = NamedQuery(
-    name="long_running_jobs",
-    title="AutoML jobs running longer than 24 hours",
-    description=(
-        f"Jobs whose latest archived state is not terminal and that were created more than {LONG_RUNNING_HOURS} "
-        "hours ago: stuck jobs, or jobs whose final state the archive missed."
-    ),
-    athena_sql=f"""SELECT job_name, status, secondary_status, problem_type, creation_time, last_modified_time,
-       round(date_diff('second', creation_time, CAST(current_timestamp AS timestamp)) / 3600.0, 1) AS running_hours
-FROM (
-    SELECT s.*, {LATEST_STATE_WINDOW} AS state_rank
-    FROM automl_job_states s
-)
+
+def _long_running(d: Dialect) -> str:
+    limit = f"coalesce(max_job_runtime_seconds, {LONG_RUNNING_HOURS * 3600})"
+    running = f"date_diff('second', creation_time, {d.now})"
+    return f"""SELECT account_id, region, job_name, status, secondary_status, problem_type, creation_time,
+       last_modified_time, round({running} / 3600.0, 1) AS running_hours,
+       round({limit} / 3600.0, 1) AS limit_hours
+FROM {_latest_states(d, LONG_RUNNING_LOOKBACK_DAYS)}
 WHERE state_rank = 1 AND NOT is_terminal
-  AND creation_time < CAST(current_timestamp AS timestamp) - INTERVAL '{LONG_RUNNING_HOURS}' HOUR
-ORDER BY creation_time""",
-    duckdb_sql=f"""SELECT job_name, status, secondary_status, problem_type, creation_time, last_modified_time,
-       round(date_diff('second', creation_time, archive_now()) / 3600.0, 1) AS running_hours
-FROM automl_job_states
-QUALIFY {LATEST_STATE_WINDOW} = 1 AND NOT is_terminal
-    AND creation_time < archive_now() - INTERVAL {LONG_RUNNING_HOURS} HOUR
-ORDER BY creation_time""",
+  AND {running} > {limit} + {LONG_RUNNING_GRACE_HOURS * 3600}
+ORDER BY creation_time"""
+
+
+LONG_RUNNING_JOBS = _named(
+    "long_running_jobs",
+    "AutoML jobs running past their limit",
+    "Jobs whose latest archived state is not terminal and that have run longer than their own "
+    f"MaxAutoMLJobRuntimeInSeconds (or {LONG_RUNNING_HOURS} hours when they set none) plus "
+    f"{LONG_RUNNING_GRACE_HOURS} hour for SageMaker to stop them: stuck jobs, or jobs whose final state the "
+    f"archive missed. Reads the last {LONG_RUNNING_LOOKBACK_DAYS + 1} daily partitions.",
+    _long_running,
 )
 
 NAMED_QUERIES: tuple[NamedQuery, ...] = (

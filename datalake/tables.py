@@ -19,7 +19,10 @@ from automl_archive.models.record import CANDIDATE_RECORD_COLUMNS, JOB_RECORD_CO
 # --- How Athena reads the JSON Lines ----------------------------------------------------------------
 PARTITION_KEY = "dt"
 PARTITION_FORMAT = "yyyy-MM-dd"  # Java date pattern for partition projection (dt=YYYY-MM-DD)
-PROJECTION_RANGE = "2017-01-01,NOW"  # before Autopilot existed .. today (UTC), one partition a day
+# The first day partition projection enumerates (context `datalake_start_date`): SageMaker Autopilot was
+# announced on 2019-12-03, so no AutoML job's last_modified_time is older. A later start makes a query
+# without its own `dt` predicate list fewer days; a record older than the start is invisible to Athena.
+DEFAULT_PROJECTION_START = "2019-12-01"
 JSON_SERDE = "org.apache.hive.hcatalog.data.JsonSerDe"
 # Joda-Time patterns, tried in order. The archive writes "2026-11-20T09:00:00.250000+00:00" (always six
 # fractional digits and an offset, see normalise.iso); ZZ parses "+00:00". The second pattern accepts a
@@ -58,7 +61,12 @@ def table_location(bucket_name: str, table: TableSpec) -> str:
     return f"s3://{bucket_name}/{table.prefix}"
 
 
-def table_parameters(bucket_name: str, table: TableSpec) -> dict[str, str]:
+def projection_range(start_date: str) -> str:
+    """``projection.dt.range``: from ``start_date`` (YYYY-MM-DD) to today (UTC), one partition a day."""
+    return f"{start_date},NOW"
+
+
+def table_parameters(bucket_name: str, table: TableSpec, start_date: str = DEFAULT_PROJECTION_START) -> dict[str, str]:
     """Glue table parameters: JSON classification and partition projection of ``dt`` (no crawler, no MSCK)."""
     return {
         "classification": "json",
@@ -66,7 +74,7 @@ def table_parameters(bucket_name: str, table: TableSpec) -> dict[str, str]:
         "projection.enabled": "true",
         f"projection.{PARTITION_KEY}.type": "date",
         f"projection.{PARTITION_KEY}.format": PARTITION_FORMAT,
-        f"projection.{PARTITION_KEY}.range": PROJECTION_RANGE,
+        f"projection.{PARTITION_KEY}.range": projection_range(start_date),
         f"projection.{PARTITION_KEY}.interval": "1",
         f"projection.{PARTITION_KEY}.interval.unit": "DAYS",
         "storage.location.template": f"{table_location(bucket_name, table)}{PARTITION_KEY}=${{{PARTITION_KEY}}}/",

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from automl_archive.contracts import stack_outputs
@@ -31,6 +32,7 @@ from automl_archive.contracts.spoke import (
     encode_spokes,
 )
 from automl_archive.contracts.state_change_event import DEFAULT_EVENT_BUS
+from datalake.tables import DEFAULT_PROJECTION_START
 from infra.config import (
     ATHENA_MAX_BYTES_SCANNED_CUTOFF,
     ATHENA_MIN_BYTES_SCANNED_CUTOFF,
@@ -159,6 +161,22 @@ def _as_setting(key: str, value: Any, setting: IntSetting) -> int:
     return _as_int(key, value, setting.minimum, setting.maximum)
 
 
+def _as_past_date(key: str, value: Any) -> str:
+    """A calendar date YYYY-MM-DD, not after today (a projection range starting later would be empty)."""
+    expected = "a date YYYY-MM-DD, not in the future"
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = value.isoformat()
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise _fail(key, value, expected)
+    try:
+        parsed = date.fromisoformat(value.strip())
+    except ValueError:
+        raise _fail(key, value, expected) from None
+    if parsed > datetime.now(UTC).date():
+        raise _fail(key, value, expected)
+    return parsed.isoformat()
+
+
 def _as_str_list(key: str, value: Any) -> list[str]:
     """A list of strings; a comma-separated string is accepted too (``-c key=a,b``)."""
     if isinstance(value, str):
@@ -266,6 +284,8 @@ class ArchiveSettings:
     sweep_overlap_seconds: int = SWEEP_OVERLAP_SECONDS.default
     sweep_initial_lookback_days: int = SWEEP_INITIAL_LOOKBACK_DAYS.default
     athena_bytes_scanned_cutoff: int = DEFAULT_ATHENA_BYTES_SCANNED_CUTOFF
+    # The first day the Glue tables' partition projection enumerates (docs/data-lake.md, "Cost").
+    datalake_start_date: str = DEFAULT_PROJECTION_START
     ops_emails: tuple[str, ...] = ()
     queue_age_alarm_seconds: int = DEFAULT_QUEUE_AGE_ALARM_SECONDS
     # 0: no reservation (the default). A reservation fails the deploy in accounts whose concurrency quota
@@ -395,6 +415,7 @@ class ArchiveSettings:
                 ATHENA_MIN_BYTES_SCANNED_CUTOFF,
                 ATHENA_MAX_BYTES_SCANNED_CUTOFF,
             ),
+            datalake_start_date=_as_past_date("datalake_start_date", value("datalake_start_date")),
             ops_emails=tuple(ops_emails),
             sweep_reserved_concurrency=_as_int(
                 "sweep_reserved_concurrency", value("sweep_reserved_concurrency"), 0, MAX_SWEEP_RESERVED_CONCURRENCY

@@ -100,6 +100,7 @@ class AutoMLJobArchiveStack(Stack):
             database_name=glue_database_name(settings.stack_name),
             workgroup_name=athena_workgroup_name(settings.stack_name),
             bytes_scanned_cutoff_per_query=settings.athena_bytes_scanned_cutoff,
+            start_date=settings.datalake_start_date,
         )
         self.monitoring = Monitoring(
             self,

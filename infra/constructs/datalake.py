@@ -44,10 +44,12 @@ class DataLake(Construct):
         database_name: str,
         workgroup_name: str,
         bytes_scanned_cutoff_per_query: int,
+        start_date: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self.database_name = database_name
         self.workgroup_name = workgroup_name
+        self.start_date = start_date
         self.results_location = f"s3://{archive_bucket.bucket_name}/{ATHENA_RESULTS_PREFIX}"
         account = Stack.of(self).account
 
@@ -97,7 +99,7 @@ class DataLake(Construct):
                 name=table.name,
                 description=table.description,
                 table_type="EXTERNAL_TABLE",
-                parameters=table_parameters(bucket.bucket_name, table),
+                parameters=table_parameters(bucket.bucket_name, table, self.start_date),
                 partition_keys=[
                     glue.CfnTable.ColumnProperty(
                         name=PARTITION_KEY, type="string", comment="UTC date of last_modified_time (YYYY-MM-DD)"

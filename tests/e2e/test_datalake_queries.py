@@ -15,6 +15,7 @@ import pytest
 
 from automl_archive_cli.local_query import download_records, run_queries
 from automl_archive_cli.rederive import rederive
+from devtools.emulator.aws import ACCOUNT_ID
 from devtools.emulator.scenarios import demo_histories, schedule_all
 
 
@@ -55,15 +56,19 @@ def states(archive, played):
     }
 
 
-def test_failures_are_exactly_the_failed_job_with_its_reason(answers, states):
-    failed = {name: state for name, state in states.items() if state["status"] == "Failed"}
-    assert len(failed) == 1
+def test_failures_are_the_failed_stopped_and_partly_failed_jobs_with_their_reasons(answers, states):
+    # Given the jobs whose latest state would alert (Failed, Stopped, Completed with partial failures)
+    alerting = {name: state for name, state in states.items() if state.get("alert_category")}
+    assert {state["status"] for state in alerting.values()} >= {"Failed", "Stopped"}
+    # Then the failures query lists exactly those, each with its category, status and reason
     rows = answers["failures_last_7_days"]
-    assert [(row["job_name"], row["failure_reason"]) for row in rows] == [
-        (name, state["failure_reason"]) for name, state in failed.items()
-    ]
-    assert rows[0]["failure_reason"]
-    assert rows[0]["raw_s3_key"] == failed[rows[0]["job_name"]]["raw_s3_key"]
+    assert {row["job_name"]: (row["alert_category"], row["status"], row["failure_reason"]) for row in rows} == {
+        name: (state["alert_category"], state["status"], state.get("failure_reason"))
+        for name, state in alerting.items()
+    }
+    failed = next(row for row in rows if row["status"] == "Failed")
+    assert failed["failure_reason"]
+    assert failed["raw_s3_key"] == alerting[failed["job_name"]]["raw_s3_key"]
 
 
 def test_failures_outside_the_window_are_not_reported(records_dir):
@@ -155,23 +160,36 @@ def test_rederiving_the_demo_archive_changes_nothing(archive, played):
     assert (summary.unchanged, summary.rewritten, summary.created) == (summary.scanned, 0, 0)
 
 
-def test_a_job_running_past_the_threshold_is_reported(archive, played, tmp_path):
-    # Given a job that started and is still running, archived through a plain job reference
+def _archive_running_job(archive, name: str, max_runtime_seconds: int | None):
     simulator = archive.simulator
-    simulator.create_job("still-running-v1", api="v1")
-    simulator.analyze_data("still-running-v1")
+    simulator.create_job(name, api="v1", max_runtime_seconds=max_runtime_seconds)
+    simulator.analyze_data(name)
     archive.aws.client("sqs").send_message(
-        QueueUrl=archive.stack.output("WorkQueueUrl"), MessageBody=json.dumps({"AutoMLJobName": "still-running-v1"})
+        QueueUrl=archive.stack.output("WorkQueueUrl"), MessageBody=json.dumps({"AutoMLJobName": name})
     )
     archive.pipeline.drain()  # the job keeps running: a re-check stays scheduled, so it never idles
-    assert archive.status_of("still-running-v1") == "InProgress"
+    assert archive.status_of(name) == "InProgress"
+    return simulator.job(name).creation_time
+
+
+def test_a_running_job_is_reported_past_its_own_limit_or_24_hours(archive, played, tmp_path):
+    # Given two jobs still running: one limited to 2 hours, one with no MaxAutoMLJobRuntimeInSeconds
+    limited = _archive_running_job(archive, "runs-two-hours", max_runtime_seconds=2 * 3600)
+    unlimited = _archive_running_job(archive, "runs-unbounded", max_runtime_seconds=None)
     download_records(archive.aws.client("s3"), archive.stack.output("ArchiveBucketName"), tmp_path)
-    created = simulator.job("still-running-v1").creation_time
-    # When the query runs one hour and then 25 hours after the job was created
-    early = run_queries(tmp_path, ["long_running_jobs"], as_of=created + timedelta(hours=1))
-    late = run_queries(tmp_path, ["long_running_jobs"], as_of=created + timedelta(hours=25))
-    # Then only the later run reports it, and only it (every demo job finished)
-    assert early["long_running_jobs"].rows == []
-    (row,) = late["long_running_jobs"].as_dicts()
-    assert (row["job_name"], row["status"]) == ("still-running-v1", "InProgress")
-    assert row["running_hours"] == pytest.approx(25, abs=0.1)
+
+    def reported(at: datetime) -> dict[str, dict]:
+        rows = run_queries(tmp_path, ["long_running_jobs"], as_of=at)["long_running_jobs"].as_dicts()
+        return {row["job_name"]: row for row in rows}
+
+    # Then the limited job is listed once it passed its limit plus the grace hour, not before
+    assert "runs-two-hours" not in reported(limited + timedelta(hours=2, minutes=59))
+    row = reported(limited + timedelta(hours=3, minutes=1))["runs-two-hours"]
+    assert (row["status"], row["limit_hours"]) == ("InProgress", 2.0)
+    assert row["running_hours"] == pytest.approx(3.0, abs=0.1)
+    # And the job without a limit after 24 hours plus the grace hour; every demo job finished
+    assert "runs-unbounded" not in reported(unlimited + timedelta(hours=24, minutes=59))
+    late = reported(unlimited + timedelta(hours=25, minutes=1))
+    assert set(late) == {"runs-two-hours", "runs-unbounded"}
+    assert late["runs-unbounded"]["limit_hours"] == 24.0
+    assert late["runs-unbounded"]["account_id"] == ACCOUNT_ID

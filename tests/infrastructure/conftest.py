@@ -27,6 +27,7 @@ TEST_CONTEXT: dict[str, Any] = {
     "sweep_overlap_seconds": 600,
     "sweep_initial_lookback_days": 7,
     "athena_bytes_scanned_cutoff": 1_000_000_000,
+    "datalake_start_date": "2024-06-01",
     "ops_emails": ["oncall@example.com"],
     "queue_age_alarm_seconds": 2400,
     "state_change_event_bus": "ml-automation",

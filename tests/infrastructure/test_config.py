@@ -26,6 +26,7 @@ def test_defaults_match_the_documented_values() -> None:
     assert settings.log_retention_days == 90
     assert settings.child_link_ttl_days == 30
     assert settings.alert_max_age_hours == 24
+    assert settings.datalake_start_date == "2019-12-01"
 
 
 def test_cdk_json_context_parses_to_the_defaults() -> None:
@@ -41,6 +42,7 @@ def test_command_line_strings_are_accepted() -> None:
         "alert_emails": "a@example.com, b@example.org",
         "alert_on_statuses": "Failed,CompletedWithProblems",
         "archiver_max_concurrency": "12",
+        "datalake_start_date": " 2024-06-01 ",
     }
     # When parsed
     settings = ArchiveSettings.from_context(context)
@@ -48,6 +50,7 @@ def test_command_line_strings_are_accepted() -> None:
     assert settings.alert_emails == ("a@example.com", "b@example.org")
     assert settings.alert_on_statuses == ("Failed", "CompletedWithProblems")
     assert settings.archiver_max_concurrency == 12
+    assert settings.datalake_start_date == "2024-06-01"
 
 
 @pytest.mark.parametrize(
@@ -65,6 +68,9 @@ def test_command_line_strings_are_accepted() -> None:
         ("stack_name", "bad name!", "CloudFormation stack name"),
         ("alert_max_age_hours", 0, "between 1 and 87600"),
         ("spoke_calls_per_second", 101, "between 1 and 100"),
+        ("datalake_start_date", "2024-02-30", "a date YYYY-MM-DD"),
+        ("datalake_start_date", "01/02/2024", "a date YYYY-MM-DD"),
+        ("datalake_start_date", "2999-01-01", "not in the future"),
     ],
 )
 def test_bad_value_fails_with_a_clear_message(key: str, value: object, expected_in_message: str) -> None:

@@ -73,7 +73,7 @@ def test_tables_are_external_json_over_their_prefix_with_dt_projection(
         "projection.enabled": "true",
         "projection.dt.type": "date",
         "projection.dt.format": "yyyy-MM-dd",
-        "projection.dt.range": "2017-01-01,NOW",
+        "projection.dt.range": f"{TEST_CONTEXT['datalake_start_date']},NOW",
         "projection.dt.interval": "1",
         "projection.dt.interval.unit": "DAYS",
         "storage.location.template": f"s3://{bucket}/{prefix}dt=${{dt}}/",

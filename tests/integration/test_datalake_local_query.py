@@ -34,7 +34,7 @@ def test_latest_state_per_job_as_csv_over_a_local_copy(tmp_path, capsys):
     done = _archive(tmp_path, v1_answer("churn", LastModifiedTime=start + timedelta(hours=1)))
     failed = _archive(tmp_path, v1_answer("fraud", status="Failed", secondary="Failed", LastModifiedTime=start))
     # When the named query runs locally, as CSV
-    code = main(["query", "latest_state_per_job", "--local", str(tmp_path), "--format", "csv"])
+    code = main(["query", "latest_state_per_job", "--local", str(tmp_path), "--format", "csv", "--as-of", "2026-11-21"])
     captured = capsys.readouterr()
     # Then stdout is CSV alone: one row per job, its latest state
     assert code == 0, captured.err

@@ -12,11 +12,10 @@ from devtools.emulator.autopilot.jobs import AutoMLJob
 
 
 def _completion_criteria(job: AutoMLJob) -> dict[str, Any]:
-    return {
-        "MaxCandidates": job.max_candidates,
-        "MaxRuntimePerTrainingJobInSeconds": 86400,
-        "MaxAutoMLJobRuntimeInSeconds": 2592000,
-    }
+    criteria: dict[str, Any] = {"MaxCandidates": job.max_candidates, "MaxRuntimePerTrainingJobInSeconds": 86400}
+    if job.max_runtime_seconds is not None:
+        criteria["MaxAutoMLJobRuntimeInSeconds"] = job.max_runtime_seconds
+    return criteria
 
 
 def _content_type(job: AutoMLJob) -> str:

@@ -152,6 +152,7 @@ class AutoMLJob:
     max_candidates: int
     creation_time: datetime
     last_modified_time: datetime
+    max_runtime_seconds: int | None = 2_592_000  # MaxAutoMLJobRuntimeInSeconds as created; None when unset
     status: str = "InProgress"
     secondary_status: str = "Starting"
     end_time: datetime | None = None

@@ -94,6 +94,7 @@ class AutopilotSimulator:
         large: bool = False,
         model_deploy: bool = False,
         target_attribute: str = "y",
+        max_runtime_seconds: int | None = 2_592_000,
     ) -> AutoMLJob:
         """Register a job as CreateAutoMLJob(V2) would: InProgress / Starting."""
         if problem_type_config not in PROBLEM_TYPE_CONFIGS:
@@ -113,6 +114,7 @@ class AutopilotSimulator:
                 problem_type=problem_type if problem_type_config == "Tabular" else None,
                 mode=mode,
                 max_candidates=candidates,
+                max_runtime_seconds=max_runtime_seconds,
                 creation_time=now,
                 last_modified_time=now,
                 large=large,

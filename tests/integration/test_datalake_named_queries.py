@@ -1,0 +1,140 @@
+"""The named queries' answers over records written with the product's own encoder and keys (DuckDB text).
+
+Each test fails on the queries as they were before issue 15: completed jobs without a metric went
+uncounted, the failures window was calendar dates and Failed only, one job's limit was ignored, and
+jobs of the same name in two accounts were one job.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from automl_archive.contracts.archive_layout import json_lines, raw_key, record_key
+from automl_archive.contracts.job_identity import JobSource, job_key
+from automl_archive.contracts.job_status import DescribeApi
+from automl_archive.logic.normalise import normalise
+from automl_archive_cli.local_query import run_queries
+from devtools.answers import ACCOUNT, REGION, v1_answer
+
+ARCHIVED_AT = datetime(2026, 11, 20, 10, 0, 0, tzinfo=UTC)
+MONDAY = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
+
+
+def _archive(root, answer: dict[str, Any], source: JobSource | None = None) -> dict[str, Any]:
+    key = job_key(answer["AutoMLJobName"], source)
+    record = normalise(answer, DescribeApi.V1, raw_s3_key="raw", archived_at=ARCHIVED_AT)
+    record["raw_s3_key"] = raw_key(key, record["state_id"])
+    path = root / record_key(key, record)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(json_lines([record]))
+    return record
+
+
+def _in(account: str, region: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """The answer as SageMaker in another account and Region gives it (the ARN says where)."""
+    answer["AutoMLJobArn"] = answer["AutoMLJobArn"].replace(f":{REGION}:{ACCOUNT}:", f":{region}:{account}:")
+    return answer
+
+
+def _rows(root, name: str, as_of: datetime) -> list[dict[str, Any]]:
+    return run_queries(root, [name], as_of=as_of)[name].as_dicts()
+
+
+def test_the_leaderboard_counts_every_completed_job_not_only_those_with_a_metric(tmp_path):
+    # Given three jobs completed the same week: two with a best candidate, one without (no candidate finished)
+    finished = {"LastModifiedTime": MONDAY, "EndTime": MONDAY}
+    _archive(tmp_path, v1_answer("churn-a", **finished))
+    better = v1_answer("churn-b", **finished)
+    better["BestCandidate"]["FinalAutoMLJobObjectiveMetric"]["Value"] = 0.97
+    _archive(tmp_path, better)
+    without_metric = v1_answer("churn-c", **finished)
+    del without_metric["BestCandidate"]
+    _archive(tmp_path, without_metric)
+    # When the weekly leaderboard runs later that week
+    (row,) = _rows(tmp_path, "best_metric_per_problem_type_by_week", MONDAY + timedelta(days=2))
+    # Then all three completed, two reported a value, and the best is the better job's
+    assert (row["completed_jobs"], row["jobs_with_metric"]) == (3, 2)
+    assert (row["best_job"], row["best_value"], row["objective_metric"]) == ("churn-b", 0.97, "F1")
+    assert str(row["week"]) == "2026-11-16"
+
+
+def test_the_leaderboard_reads_whole_weeks_only(tmp_path):
+    _archive(
+        tmp_path, v1_answer("old", LastModifiedTime=MONDAY - timedelta(weeks=12), EndTime=MONDAY - timedelta(weeks=12))
+    )
+    _archive(
+        tmp_path,
+        v1_answer("recent", LastModifiedTime=MONDAY - timedelta(weeks=11), EndTime=MONDAY - timedelta(weeks=11)),
+    )
+    rows = _rows(tmp_path, "best_metric_per_problem_type_by_week", MONDAY + timedelta(days=3))
+    assert [row["best_job"] for row in rows] == ["recent"]
+
+
+def test_failures_are_a_rolling_seven_days_of_failed_stopped_and_partly_failed_jobs(tmp_path):
+    as_of = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    inside = as_of - timedelta(days=7) + timedelta(minutes=5)  # 2026-11-20 12:05, a calendar day "8 days" back
+    outside = as_of - timedelta(days=7) - timedelta(minutes=5)  # the same date, 10 minutes earlier
+    _archive(tmp_path, v1_answer("failed-inside", status="Failed", secondary="Failed", LastModifiedTime=inside))
+    _archive(tmp_path, v1_answer("failed-outside", status="Failed", secondary="Failed", LastModifiedTime=outside))
+    _archive(
+        tmp_path,
+        v1_answer("stopped", status="Stopped", secondary="Stopped", LastModifiedTime=as_of - timedelta(days=1)),
+    )
+    _archive(
+        tmp_path,
+        v1_answer(
+            "partly",
+            PartialFailureReasons=[{"PartialFailureMessage": "1 candidate failed"}],
+            LastModifiedTime=as_of - timedelta(days=2),
+        ),
+    )
+    _archive(tmp_path, v1_answer("fine", LastModifiedTime=as_of - timedelta(days=1)))
+    rows = _rows(tmp_path, "failures_last_7_days", as_of)
+    assert [(row["job_name"], row["status"], row["alert_category"]) for row in rows] == [
+        ("stopped", "Stopped", "Stopped"),
+        ("partly", "Completed", "CompletedWithProblems"),
+        ("failed-inside", "Failed", "Failed"),
+    ]
+
+
+def test_a_job_whose_latest_state_is_not_a_failure_is_not_listed(tmp_path):
+    as_of = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    stopping = v1_answer(
+        "retried", status="Stopping", secondary="Stopping", LastModifiedTime=as_of - timedelta(hours=3)
+    )
+    _archive(tmp_path, stopping)
+    _archive(tmp_path, v1_answer("retried", LastModifiedTime=as_of - timedelta(hours=2)))
+    assert _rows(tmp_path, "failures_last_7_days", as_of) == []
+
+
+def test_jobs_of_one_name_in_several_accounts_and_regions_are_several_jobs(tmp_path):
+    # Given "churn" completed in the hub, failed in a spoke account and runs in the spoke's second Region
+    at = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    _archive(tmp_path, v1_answer("churn", LastModifiedTime=at))
+    spoke = JobSource("111111111111", "eu-west-1")
+    _archive(
+        tmp_path,
+        _in(
+            spoke.account_id, spoke.region, v1_answer("churn", status="Failed", secondary="Failed", LastModifiedTime=at)
+        ),
+        spoke,
+    )
+    second = JobSource("111111111111", "ap-southeast-2")
+    running = v1_answer("churn", status="InProgress", secondary="Training", LastModifiedTime=at)
+    _archive(tmp_path, _in(second.account_id, second.region, running), second)
+    # When the latest state per job is asked for
+    rows = _rows(tmp_path, "latest_state_per_job", at + timedelta(days=1))
+    # Then each source's job is its own row with its own status
+    assert [(row["account_id"], row["region"], row["job_name"], row["status"]) for row in rows] == [
+        ("111111111111", "ap-southeast-2", "churn", "InProgress"),
+        ("111111111111", "eu-west-1", "churn", "Failed"),
+        (ACCOUNT, REGION, "churn", "Completed"),
+    ]
+
+
+def test_the_latest_state_query_reads_the_last_ninety_days(tmp_path):
+    at = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    _archive(tmp_path, v1_answer("churn", LastModifiedTime=at))
+    assert [row["job_name"] for row in _rows(tmp_path, "latest_state_per_job", at + timedelta(days=89))] == ["churn"]
+    assert _rows(tmp_path, "latest_state_per_job", at + timedelta(days=92)) == []

@@ -18,6 +18,7 @@ from automl_archive_cli.params import SINCE
 from automl_archive_cli.rederive import rederive as rederive_records
 from automl_archive_cli.results import OUTPUT_FORMATS, print_result
 from automl_archive_cli.stack_command import StackOptions, error_line, run_on_stack, stack_options
+from datalake.hive_json import HiveBadData
 from datalake.named_queries import NAMED_QUERIES, QUERIES_BY_NAME
 from datalake.names import athena_workgroup_name, glue_database_name
 
@@ -103,6 +104,8 @@ def query(
         engine = _local_engine()
         try:
             result = engine.run_queries(local, [name], as_of)[name]
+        except HiveBadData as error:
+            raise CliError(f"Athena would refuse {local}: {error}", EXIT_FAILED) from error
         except engine.duckdb.Error as error:
             raise CliError(f"DuckDB could not run {name} over {local}: {error}", EXIT_FAILED) from error
         print_result(stdout_console(), result, output_format, title=title)

@@ -9,6 +9,7 @@ UTC time, or a fixed moment for a reproducible answer.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -22,25 +23,12 @@ from automl_archive.contracts.archive_layout import RECORD_PREFIXES
 from automl_archive.models.record import BIGINT, BOOLEAN, DOUBLE, STRING, TIMESTAMP
 from automl_archive_cli.console import stdout_console
 from automl_archive_cli.results import QueryResult, print_result
+from datalake.hive_json import array_element, read_lines, struct_fields
 from datalake.named_queries import NAMED_QUERIES, QUERIES_BY_NAME, NamedQuery
 from datalake.tables import PARTITION_KEY, TABLES, TableSpec
 
 # ---------------------------------------------------------------- DuckDB types and sources
 _DUCKDB_SCALARS = {STRING: "VARCHAR", BIGINT: "BIGINT", DOUBLE: "DOUBLE", BOOLEAN: "BOOLEAN", TIMESTAMP: "TIMESTAMPTZ"}
-
-
-def _split_top_level(text: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for index, char in enumerate(text):
-        if char == "<":
-            depth += 1
-        elif char == ">":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(text[start:index])
-            start = index + 1
-    parts.append(text[start:])
-    return [part.strip() for part in parts]
 
 
 def quote(identifier: str) -> str:
@@ -52,14 +40,12 @@ def duckdb_type(hive_type: str) -> str:
     hive_type = hive_type.strip()
     if hive_type in _DUCKDB_SCALARS:
         return _DUCKDB_SCALARS[hive_type]
-    if hive_type.startswith("array<") and hive_type.endswith(">"):
-        return duckdb_type(hive_type[len("array<") : -1]) + "[]"
-    if hive_type.startswith("struct<") and hive_type.endswith(">"):
-        fields = []
-        for field in _split_top_level(hive_type[len("struct<") : -1]):
-            name, _, field_type = field.partition(":")
-            fields.append(f"{quote(name)} {duckdb_type(field_type)}")
-        return f"STRUCT({', '.join(fields)})"
+    element = array_element(hive_type)
+    if element is not None:
+        return duckdb_type(element) + "[]"
+    fields = struct_fields(hive_type)
+    if fields is not None:
+        return f"STRUCT({', '.join(f'{quote(name)} {duckdb_type(field_type)}' for name, field_type in fields)})"
     raise ValueError(f"no DuckDB type for Hive type {hive_type!r}")
 
 
@@ -116,7 +102,12 @@ def download_records(s3_client: Any, bucket: str, destination: Path, prefixes: S
 
 
 def connect(archive_root: Path | str, as_of: datetime | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with one view per table and the ``archive_now()`` clock macro."""
+    """An in-memory DuckDB with one table per Glue table and the ``archive_now()`` clock macro.
+
+    Every record line is first read as Athena's Hive JSON SerDe reads it (``datalake.hive_json``):
+    keys matched without regard to case, and a value of the wrong type fails the whole query with
+    :class:`HiveBadData`, as it fails in Athena. DuckDB then loads the lines as read.
+    """
     root = Path(archive_root)
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")
@@ -125,11 +116,26 @@ def connect(archive_root: Path | str, as_of: datetime | None = None) -> duckdb.D
     else:
         stamp = as_of.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
         connection.execute(f"CREATE MACRO archive_now() AS TIMESTAMP '{stamp}'")
-    for table in TABLES:
-        has_files = any((root / table.prefix).glob("*/*.jsonl"))
-        source = duckdb_source(table, str(root)) if has_files else duckdb_empty_source(table)
-        connection.execute(f"CREATE VIEW {table.name} AS {source}")
+    with tempfile.TemporaryDirectory(prefix="automl-archive-as-athena-reads-") as read_copy:
+        for table in TABLES:
+            files = sorted((root / table.prefix).glob("*/*.jsonl"))
+            if files:
+                _write_as_athena_reads(root, files, table, Path(read_copy))
+                source = duckdb_source(table, read_copy)
+            else:
+                source = duckdb_empty_source(table)
+            connection.execute(f"CREATE TABLE {table.name} AS {source}")
     return connection
+
+
+def _write_as_athena_reads(root: Path, files: Sequence[Path], table: TableSpec, destination: Path) -> None:
+    """Each file's lines as the Hive JSON SerDe reads them, under the same relative key in ``destination``."""
+    for path in files:
+        relative = path.relative_to(root)
+        rows = [line.row for line in read_lines(path.read_text(encoding="utf-8"), table.columns, str(relative))]
+        target = destination / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
 
 
 def run_query(connection: duckdb.DuckDBPyConnection, query: NamedQuery) -> QueryResult:

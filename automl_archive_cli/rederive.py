@@ -10,13 +10,19 @@ For each ``raw/automl-jobs/<job>/<state id>.json`` it re-runs the product's own 
 writes the job record to the key the archiver uses (``records/automl-jobs/dt=<date>/<job>--<state
 id>.jsonl``). Fields the raw answer cannot give are kept from the existing record: ``candidate_count``
 and ``best_candidate_rank`` (they come from the leaderboard) and ``archived_at``. A record that would
-not change is not rewritten, so a second run writes nothing. Candidate records are not touched: their
-source (ListCandidatesForAutoMLJob) is not archived raw.
+not change is not rewritten, so a second run writes nothing.
+
+Candidate records cannot be rebuilt (their source, ListCandidatesForAutoMLJob, is not archived raw),
+so they are repaired in place: a number written as text (``"NaN"``, ``"Infinity"``, ``"0.9"`` by
+writers before issue 15) in a numeric column becomes the number, or ``null`` when it is not finite,
+and keys become lower case, which makes each line read in Athena (``datalake.hive_json``). A file
+that needs no repair is not rewritten.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from automl_archive.contracts.archive_layout import (
+    CANDIDATES_PREFIX,
     JSON_LINES_CONTENT_TYPE,
     RAW_PREFIX,
     json_lines,
@@ -31,7 +38,8 @@ from automl_archive.contracts.archive_layout import (
     record_key,
 )
 from automl_archive.logic.normalise import normalise
-from automl_archive.models.record import SCHEMA_VERSION
+from automl_archive.models.record import BIGINT, CANDIDATE_RECORD_COLUMNS, DOUBLE, SCHEMA_VERSION, Column
+from datalake.hive_json import HiveBadData, array_element, read_row, struct_fields
 
 # Fields of a record that a raw Describe answer cannot reproduce; taken from the existing record.
 KEPT_FROM_EXISTING = ("candidate_count", "best_candidate_rank", "archived_at")
@@ -47,6 +55,8 @@ class Summary:
     failed: list[tuple[str, str]] = field(default_factory=list)
     previous_versions: Counter[int | None] = field(default_factory=Counter)
     dry_run: bool = False
+    candidate_files: int = 0
+    candidate_files_repaired: int = 0
 
     def lines(self) -> list[str]:
         verb = "would rewrite" if self.dry_run else "rewrote"
@@ -56,6 +66,8 @@ class Summary:
             f"{verb}: {self.rewritten} (schema versions before: {versions or 'none'}; now v{SCHEMA_VERSION})",
             f"{'would create' if self.dry_run else 'created'} (no record existed): {self.created}",
             f"unchanged: {self.unchanged}",
+            f"candidate files scanned: {self.candidate_files}, "
+            f"{'would repair' if self.dry_run else 'repaired'}: {self.candidate_files_repaired}",
             f"failed: {len(self.failed)}",
         ]
         out += [f"  {key}: {error}" for key, error in self.failed]
@@ -95,6 +107,13 @@ def _read_existing(s3_client: Any, bucket: str, key: str) -> tuple[bytes | None,
 
 def rederive(s3_client: Any, bucket: str, prefix: str = RAW_PREFIX, dry_run: bool = False) -> Summary:
     summary = Summary(dry_run=dry_run)
+    _rederive_job_records(s3_client, bucket, prefix, summary)
+    _repair_candidate_records(s3_client, bucket, prefix.removeprefix(RAW_PREFIX), summary)
+    return summary
+
+
+def _rederive_job_records(s3_client: Any, bucket: str, prefix: str, summary: Summary) -> None:
+    dry_run = summary.dry_run
     for page in s3_client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for entry in page.get("Contents", []):
             raw_key = entry["Key"]
@@ -124,4 +143,75 @@ def rederive(s3_client: Any, bucket: str, prefix: str = RAW_PREFIX, dry_run: boo
                 summary.previous_versions[existing.get("schema_version")] += 1
             if not dry_run:
                 s3_client.put_object(Bucket=bucket, Key=key, Body=body, ContentType=JSON_LINES_CONTENT_TYPE)
-    return summary
+
+
+def _number_from(value: Any, integer: bool) -> Any:
+    """A numeric column's value as a JSON number or None; other values are left for the check to refuse."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if not isinstance(value, str):
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    if not math.isfinite(number):
+        return None
+    return int(number) if integer and number.is_integer() else number
+
+
+def repair_value(value: Any, hive_type: str) -> Any:
+    """One column's value with numbers-as-text made numbers (non-finite: None) and struct keys lower case."""
+    if value is None:
+        return None
+    if hive_type in (BIGINT, DOUBLE):
+        return _number_from(value, integer=hive_type == BIGINT)
+    element = array_element(hive_type)
+    if element is not None and isinstance(value, list):
+        return [repair_value(item, element) for item in value]
+    fields = struct_fields(hive_type)
+    if fields is not None and isinstance(value, dict):
+        return _repair_keys(value, dict(fields))
+    return value
+
+
+def _repair_keys(value: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
+    """The keys present, in lower case, each known one's value repaired; absent keys stay absent."""
+    lowered = {str(key).lower(): item for key, item in value.items()}
+    return {key: repair_value(item, types[key]) if key in types else item for key, item in lowered.items()}
+
+
+def repair_row(row: dict[str, Any], columns: tuple[Column, ...]) -> dict[str, Any]:
+    return _repair_keys(row, {column.name: column.type for column in columns})
+
+
+def _candidate_file_job_key(key: str) -> str:
+    return key.rsplit("/", 1)[-1].split("--", 1)[0]
+
+
+def _repair_candidate_records(s3_client: Any, bucket: str, job_filter: str, summary: Summary) -> None:
+    """Rewrite candidate files whose lines Athena would refuse (numbers as text) in the writers' form."""
+    for page in s3_client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=CANDIDATES_PREFIX):
+        for entry in page.get("Contents", []):
+            key = entry["Key"]
+            if not key.endswith(".jsonl") or not f"{_candidate_file_job_key(key)}/".startswith(job_filter):
+                continue
+            summary.candidate_files += 1
+            try:
+                body = s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
+                rows = [
+                    repair_row(json.loads(line), CANDIDATE_RECORD_COLUMNS)
+                    for line in body.decode().splitlines()
+                    if line.strip()
+                ]
+                for number, row in enumerate(rows, start=1):
+                    read_row(row, CANDIDATE_RECORD_COLUMNS, f"{key}:{number}")
+                repaired = json_lines(rows)
+            except (ValueError, HiveBadData) as error:  # reported in the summary; the run goes on
+                summary.failed.append((key, f"{type(error).__name__}: {error}"))
+                continue
+            if repaired == body:
+                continue
+            summary.candidate_files_repaired += 1
+            if not summary.dry_run:
+                s3_client.put_object(Bucket=bucket, Key=key, Body=repaired, ContentType=JSON_LINES_CONTENT_TYPE)

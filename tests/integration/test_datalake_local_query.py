@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime, timedelta
 
 from automl_archive.contracts.archive_layout import json_lines, raw_key, record_key
@@ -61,3 +62,33 @@ def test_failures_with_a_fixed_clock_as_a_table(tmp_path, capsys):
 def test_a_missing_directory_is_a_usage_error(tmp_path, capsys):
     assert main(["query", "latest_state_per_job", "--local", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_key_in_upper_case_matches_its_column_as_in_athena(tmp_path, capsys):
+    # Given a record written by another tool with its keys in upper case
+    record = _archive(tmp_path, v1_answer("fraud", status="Failed", secondary="Failed"))
+    upper = {key.upper(): value for key, value in record.items()}
+    (path,) = (tmp_path / "records" / "automl-jobs").glob("*/*.jsonl")
+    path.write_text(json.dumps(upper) + "\n")
+    # When the failures query runs locally
+    assert (
+        main(["query", "failures_last_7_days", "--local", str(tmp_path), "--as-of", "2026-11-21", "--format", "csv"])
+        == 0
+    )
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    # Then the columns are read (Athena's SerDe matches keys in lower case), not NULL
+    assert [(row["job_name"], row["status"]) for row in rows] == [("fraud", "Failed")]
+
+
+def test_a_number_as_text_fails_the_query_as_it_fails_in_athena(tmp_path, capsys):
+    # Given a record whose double column holds the text "NaN" (DuckDB alone would read it as NaN)
+    record = _archive(tmp_path, v1_answer("churn"))
+    (path,) = (tmp_path / "records" / "automl-jobs").glob("*/*.jsonl")
+    path.write_text(json.dumps(record | {"best_objective_metric_value": "NaN"}) + "\n")
+    # When any query runs locally
+    code = main(["query", "latest_state_per_job", "--local", str(tmp_path), "--as-of", "2026-11-21"])
+    # Then it fails with one line naming the file, line and column
+    assert code == 1
+    error = capsys.readouterr().err
+    assert "HIVE_BAD_DATA" in error and "best_objective_metric_value" in error and ".jsonl:1" in error
+    assert "Traceback" not in error

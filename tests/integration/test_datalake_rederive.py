@@ -112,3 +112,60 @@ def test_a_missing_record_is_created_and_a_bad_raw_object_is_reported(s3):
     assert [key for key, _ in summary.failed] == ["raw/automl-jobs/broken/x.json"]
     record = _read(s3, f"records/automl-jobs/dt=2026-11-20/lost-record--{state}.jsonl")
     assert record["status"] == "Failed" and record["archived_at"] == iso(ARCHIVED_AT)
+
+
+def _old_candidate_file(s3, job_key: str, rows: list[dict[str, Any]]) -> str:
+    """A candidate file as writers before issue 15 left it: non-finite numbers as text."""
+    key = f"records/automl-candidates/dt=2026-11-20/{job_key}--20261120T100000.000000Z-Completed-Completed.jsonl"
+    s3.put_object(Bucket=BUCKET, Key=key, Body="".join(_dumps(row) + "\n" for row in rows).encode())
+    return key
+
+
+def _candidate(name: str, **values: Any) -> dict[str, Any]:
+    return {"schema_version": 2, "job_name": "churn", "candidate_name": name, "rank": 1, "is_best": True} | values
+
+
+def test_old_candidate_records_athena_would_refuse_are_repaired_in_place(s3):
+    # Given candidate lines with NaN and a number as text in numeric columns, one in upper-case keys
+    key = _old_candidate_file(
+        s3,
+        "churn",
+        [
+            _candidate(
+                "a", objective_metric_value="NaN", candidate_metrics=[{"metric_name": "F1", "value": "Infinity"}]
+            ),
+            _candidate("b", objective_metric_value="0.91", rank="2"),
+            {"Job_Name": "churn", "Candidate_Name": "c", "Objective_Metric_Value": 0.5},
+        ],
+    )
+    fine = _old_candidate_file(s3, "fraud", [_candidate("d", objective_metric_value=0.7)])
+    fine_body = s3.get_object(Bucket=BUCKET, Key=fine)["Body"].read()
+    # When a dry run and then a real run re-derive
+    dry = rederive(s3, BUCKET, dry_run=True)
+    assert (dry.candidate_files, dry.candidate_files_repaired) == (2, 1)
+    summary = rederive(s3, BUCKET)
+    # Then the bad file is rewritten with numbers or nulls, keys in lower case; the good one is untouched
+    assert (summary.candidate_files, summary.candidate_files_repaired, summary.failed) == (2, 1, [])
+    lines = [json.loads(line) for line in s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode().splitlines()]
+    assert lines[0]["objective_metric_value"] is None
+    assert lines[0]["candidate_metrics"] == [{"metric_name": "F1", "value": None}]
+    assert (lines[1]["objective_metric_value"], lines[1]["rank"]) == (0.91, 2)
+    assert (lines[2]["candidate_name"], lines[2]["objective_metric_value"]) == ("c", 0.5)
+    assert s3.get_object(Bucket=BUCKET, Key=fine)["Body"].read() == fine_body
+    # And a second run has nothing left to repair
+    assert rederive(s3, BUCKET).candidate_files_repaired == 0
+
+
+def test_a_candidate_value_no_repair_can_make_a_number_is_reported(s3):
+    key = _old_candidate_file(s3, "churn", [_candidate("a", objective_metric_value="high")])
+    summary = rederive(s3, BUCKET)
+    assert [failed_key for failed_key, _ in summary.failed] == [key]
+    assert "objective_metric_value" in summary.failed[0][1]
+
+
+def test_a_job_prefix_repairs_that_jobs_candidates_only(s3):
+    churn = _old_candidate_file(s3, "churn", [_candidate("a", objective_metric_value="NaN")])
+    _old_candidate_file(s3, "churner", [_candidate("b", objective_metric_value="NaN")])
+    summary = rederive(s3, BUCKET, prefix="raw/automl-jobs/churn/")
+    assert (summary.candidate_files, summary.candidate_files_repaired) == (1, 1)
+    assert json.loads(s3.get_object(Bucket=BUCKET, Key=churn)["Body"].read())["objective_metric_value"] is None

@@ -60,7 +60,7 @@ def iso(value: datetime | None) -> str | None:
 
 def json_text(value: Any) -> str:
     """Compact JSON; datetimes as `iso`; NaN and infinities kept as text rather than written as what
-    JSON parsers (Athena's among them) reject."""
+    JSON parsers (Athena's among them) reject. For raw answers: nothing SageMaker said is lost."""
     return json.dumps(_json_safe(value), default=_json_default, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -73,8 +73,25 @@ def json_document(value: Any) -> bytes:
 
 
 def json_lines(rows: list[dict[str, Any]]) -> bytes:
-    """JSON Lines, one row a line (Athena's JSON SerDe reads one object per line)."""
-    return "".join(json_text(row) + "\n" for row in rows).encode()
+    """JSON Lines for the data lake, one row a line (Athena's JSON SerDe reads one object per line).
+
+    A NaN or infinite number is written as ``null``: text in a ``double`` column, like the bare NaN
+    token, fails the whole Athena query (HIVE_BAD_DATA); the raw answer keeps what SageMaker said."""
+    return "".join(_record_text(row) + "\n" for row in rows).encode()
+
+
+def _record_text(row: dict[str, Any]) -> str:
+    return json.dumps(_non_finite_as_null(row), default=_json_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def _non_finite_as_null(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _non_finite_as_null(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_non_finite_as_null(item) for item in value]
+    return value
 
 
 def _json_safe(value: Any) -> Any:

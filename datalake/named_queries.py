@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from automl_archive.contracts.job_status import COMPLETED, END_PHASE_STEP, PHASE_STEPS, REQUIRED_PHASE_STEPS
+
 # A job is its account, Region and name: names are unique only within one account and Region (two
 # spokes may both run "churn"), and SageMaker compares names without regard to case.
 JOB_IDENTITY = "account_id, region, lower(job_name)"
@@ -207,11 +209,65 @@ LONG_RUNNING_JOBS = _named(
     _long_running,
 )
 
+PHASE_LOOKBACK_DAYS = 30  # the phase query: jobs with states in the last 30 dates
+
+
+def _phase_transitions(d: Dialect) -> str:
+    # A job's states in order; a phase starts at a state whose phase differs from the state before it.
+    step = (
+        f"CASE WHEN is_terminal THEN {END_PHASE_STEP} "
+        + " ".join(f"WHEN secondary_status = '{name}' THEN {number}" for name, number in PHASE_STEPS.items())
+        + " END"
+    )
+    # Required steps strictly between this phase's step and the next phase's (a completed job's end only:
+    # a failed or stopped job may end from any phase).
+    missed = " + ".join(
+        f"CASE WHEN step < {required} AND next_step > {required} THEN 1 ELSE 0 END" for required in REQUIRED_PHASE_STEPS
+    )
+    # Athena (Trino) has no named WINDOW clause: the job's order is spelled out in each window.
+    job_order = f"PARTITION BY {JOB_IDENTITY} ORDER BY last_modified_time, is_terminal, archived_at"
+    return f"""SELECT account_id, region, job_name, phase, secondary_status, entered_at, observed_at,
+       date_diff('second', entered_at, observed_at) AS observation_lag_seconds,
+       left_at, date_diff('second', entered_at, left_at) AS duration_seconds, next_phase,
+       CASE WHEN problem_type_config = 'Tabular' AND step IS NOT NULL AND next_step IS NOT NULL
+                 AND (next_step < {END_PHASE_STEP} OR next_phase = '{COMPLETED}')
+            THEN {missed} END AS missed_required_phases
+FROM (
+    SELECT *, lead(phase) OVER ({job_order}) AS next_phase, lead(entered_at) OVER ({job_order}) AS left_at,
+           lead(step) OVER ({job_order}) AS next_step
+    FROM (
+        SELECT account_id, region, job_name, problem_type_config, secondary_status,
+               CASE WHEN is_terminal THEN status ELSE secondary_status END AS phase,
+               {step} AS step,
+               last_modified_time AS entered_at, archived_at AS observed_at,
+               lag(CASE WHEN is_terminal THEN status ELSE secondary_status END) OVER ({job_order}) AS previous_phase,
+               last_modified_time, is_terminal, archived_at
+        FROM automl_job_states
+        WHERE {d.dt_since(PHASE_LOOKBACK_DAYS)}
+    ) states
+    WHERE previous_phase IS NULL OR previous_phase <> phase
+) phases
+ORDER BY account_id, region, job_name, entered_at"""
+
+
+PHASE_TRANSITIONS = _named(
+    "phase_transitions",
+    "AutoML phase transitions",
+    "Each phase of each job with states in the last "
+    f"{PHASE_LOOKBACK_DAYS} days, from its archived states: the secondary status (or the final status), when "
+    "SageMaker entered it (LastModifiedTime), when the archive observed it and how late, when the next phase "
+    "began and how long this one lasted. missed_required_phases counts the required steps of a tabular job "
+    "(starting, analysing data, training) the archive never observed between this phase and the next: "
+    "when it is above 0, this phase's duration includes them.",
+    _phase_transitions,
+)
+
 NAMED_QUERIES: tuple[NamedQuery, ...] = (
     FAILURES_LAST_7_DAYS,
     LATEST_STATE_PER_JOB,
     BEST_METRIC_BY_WEEK,
     DURATION_AND_CANDIDATES_PER_MODE,
     LONG_RUNNING_JOBS,
+    PHASE_TRANSITIONS,
 )
 QUERIES_BY_NAME = {query.name: query for query in NAMED_QUERIES}

@@ -12,7 +12,7 @@ from datalake.named_queries import NAMED_QUERIES, NamedQuery
 
 DATA_LAKE_PAGE = Path(__file__).resolve().parents[1] / "docs" / "data-lake.md"
 SECTION_START = "## The saved queries\n"
-SECTION_END = "\n## Cost\n"  # the section after it
+NEXT_SECTION = "\n## "  # the section ends where the next second-level heading begins
 
 INTRO = """
 Each query is saved in the stack's workgroup under its title, and runs by its name with
@@ -48,7 +48,7 @@ def render_section() -> str:
 def render(page: str) -> str:
     """The page with its saved-queries section replaced by the current one."""
     start = page.index(SECTION_START)
-    end = page.index(SECTION_END, start)
+    end = page.index(NEXT_SECTION, start + len(SECTION_START))
     return page[:start] + render_section() + page[end:]
 
 

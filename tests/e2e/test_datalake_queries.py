@@ -193,3 +193,20 @@ def test_a_running_job_is_reported_past_its_own_limit_or_24_hours(archive, playe
     assert set(late) == {"runs-two-hours", "runs-unbounded"}
     assert late["runs-unbounded"]["limit_hours"] == 24.0
     assert late["runs-unbounded"]["account_id"] == ACCOUNT_ID
+
+
+def test_the_archive_observed_every_required_phase_of_the_demo_jobs(answers, states):
+    # Given the demo's jobs played through the stack (events duplicated, out of order, then the sweep)
+    phases: dict[str, list[dict]] = {}
+    for row in answers["phase_transitions"]:
+        phases.setdefault(row["job_name"], []).append(row)
+    # Then every job's phases start at Starting and end at its final status, in time order
+    assert set(phases) == set(states)
+    for name, rows in phases.items():
+        assert rows[0]["phase"] == "Starting", name
+        assert rows[-1]["phase"] == states[name]["status"], name
+        assert [row["entered_at"] for row in rows] == sorted(row["entered_at"] for row in rows), name
+        # And no transition jumped over a required phase: the archive saw each one
+        assert all(not row["missed_required_phases"] for row in rows), (name, rows)
+        # And each phase was observed within the sweep's reach of its start
+        assert all(0 <= row["observation_lag_seconds"] <= 15 * 60 for row in rows), (name, rows)

@@ -120,14 +120,14 @@ def test_workgroup_enforces_encrypted_results_cutoff_and_metrics(synthesized: Sy
     assert configuration["EngineVersion"] == {"SelectedEngineVersion": "Athena engine version 3"}
 
 
-def test_five_named_queries_in_the_workgroup_and_database(synthesized: Synthesized) -> None:
+def test_each_named_query_in_the_workgroup_and_database(synthesized: Synthesized) -> None:
     # Given the named queries
     found = synthesized.template.find_resources("AWS::Athena::NamedQuery")
     workgroup_id, _ = synthesized.only("AWS::Athena::WorkGroup")
     by_name = {resource["Properties"]["Name"]: resource["Properties"] for resource in found.values()}
     # Then there is one per query in datalake.named_queries, with its Athena text, in the stack's database
     assert sorted(by_name) == sorted(query.title for query in NAMED_QUERIES)
-    assert len(NAMED_QUERIES) == 5
+    assert len(NAMED_QUERIES) == 6
     for query in NAMED_QUERIES:
         properties = by_name[query.title]
         assert properties["Database"] == DATABASE

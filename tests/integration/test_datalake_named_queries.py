@@ -138,3 +138,61 @@ def test_the_latest_state_query_reads_the_last_ninety_days(tmp_path):
     _archive(tmp_path, v1_answer("churn", LastModifiedTime=at))
     assert [row["job_name"] for row in _rows(tmp_path, "latest_state_per_job", at + timedelta(days=89))] == ["churn"]
     assert _rows(tmp_path, "latest_state_per_job", at + timedelta(days=92)) == []
+
+
+def _state(root, name: str, status: str, secondary: str, entered: datetime, observed: datetime) -> None:
+    answer = v1_answer(name, status=status, secondary=secondary, LastModifiedTime=entered)
+    key = job_key(name)
+    record = normalise(answer, DescribeApi.V1, raw_s3_key="raw", archived_at=observed)
+    path = root / record_key(key, record)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(json_lines([record]))
+
+
+def test_phase_transitions_show_each_phase_its_duration_and_how_late_it_was_seen(tmp_path):
+    start = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    minute = timedelta(minutes=1)
+    for status, secondary, at, lag in [
+        ("InProgress", "Starting", 0, 1),
+        ("InProgress", "AnalyzingData", 5, 1),
+        ("InProgress", "FeatureEngineering", 20, 7),
+        ("InProgress", "FeatureEngineering", 25, 1),  # a later state of the same phase: one phase
+        ("InProgress", "ModelTuning", 30, 1),
+        ("Completed", "Completed", 90, 2),
+    ]:
+        _state(tmp_path, "churn", status, secondary, start + at * minute, start + (at + lag) * minute)
+    rows = _rows(tmp_path, "phase_transitions", start + timedelta(days=1))
+    assert [
+        (row["phase"], row["duration_seconds"], row["observation_lag_seconds"], row["missed_required_phases"])
+        for row in rows
+    ] == [
+        ("Starting", 300, 60, 0),
+        ("AnalyzingData", 900, 60, 0),
+        ("FeatureEngineering", 600, 420, 0),
+        ("ModelTuning", 3600, 60, 0),
+        ("Completed", None, 120, None),
+    ]
+    assert rows[1]["next_phase"] == "FeatureEngineering" and rows[-1]["left_at"] is None
+
+
+def test_a_transition_over_an_unobserved_required_phase_is_flagged(tmp_path):
+    # Given a job seen analysing its data and then completed: its training phase was never observed
+    start = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    _state(tmp_path, "churn", "InProgress", "AnalyzingData", start, start)
+    _state(
+        tmp_path, "churn", "Completed", "MaxCandidatesReached", start + timedelta(hours=2), start + timedelta(hours=2)
+    )
+    # And one that failed while analysing its data (a failure may come from any phase)
+    _state(tmp_path, "fraud", "InProgress", "AnalyzingData", start, start)
+    _state(tmp_path, "fraud", "Failed", "Failed", start + timedelta(hours=1), start + timedelta(hours=1))
+    rows = {
+        (row["job_name"], row["phase"]): row for row in _rows(tmp_path, "phase_transitions", start + timedelta(days=1))
+    }
+    # Then the completed job's AnalyzingData row says a required phase is missing from its 2 hours
+    flagged = rows[("churn", "AnalyzingData")]
+    assert (flagged["missed_required_phases"], flagged["duration_seconds"], flagged["next_phase"]) == (
+        1,
+        7200,
+        "Completed",
+    )
+    assert rows[("fraud", "AnalyzingData")]["missed_required_phases"] is None

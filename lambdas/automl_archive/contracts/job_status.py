@@ -21,6 +21,31 @@ STATUS_RANK = {IN_PROGRESS: 1, STOPPING: 2, COMPLETED: 3, STOPPED: 3, FAILED: 3}
 # Secondary statuses that mean the job finished but part of its work did not.
 ERROR_SECONDARY_STATUSES = frozenset({"ExplainabilityError", "ModelInsightsError", "ModelDeploymentError"})
 
+# --- Phases: where a running tabular job is, in the order Autopilot goes through them --------------
+# A step number per secondary status (alternatives share one: ModelTuning in HYPERPARAMETER_TUNING mode,
+# TrainingModels in ENSEMBLING mode, CandidateDefinitionsGenerated when only definitions are asked for).
+# A finished job is at END_PHASE_STEP whatever its secondary status says. The data lake's phase query
+# flags a transition that jumps over a REQUIRED step: the archive did not observe a phase, so the
+# previous phase's duration includes it (docs/data-lake.md, "Phase transitions").
+PHASE_STEPS = {
+    "Starting": 1,
+    "AnalyzingData": 2,
+    "FeatureEngineering": 3,
+    "PreTraining": 3,
+    "ModelTuning": 4,
+    "TrainingModels": 4,
+    "CandidateDefinitionsGenerated": 4,
+    "MaxCandidatesReached": 5,
+    "MaxAutoMLJobRuntimeReached": 5,
+    "GeneratingExplainabilityReport": 6,
+    "GeneratingModelInsightsReport": 7,
+    "DeployingModel": 8,
+}
+END_PHASE_STEP = 9
+# Every tabular job that completes starts, analyses its data and trains (or generates definitions);
+# feature engineering, the reports and deployment depend on the mode and the job's settings.
+REQUIRED_PHASE_STEPS = (1, 2, 4)
+
 # --- Alert categories (what a terminal state can alert as; the stack's alert_on_statuses picks) ------
 COMPLETED_WITH_PROBLEMS = "CompletedWithProblems"
 ALERT_CATEGORIES = (FAILED, STOPPED, COMPLETED_WITH_PROBLEMS)

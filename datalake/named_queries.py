@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from automl_archive.contracts.job_status import COMPLETED, END_PHASE_STEP, PHASE_STEPS, REQUIRED_PHASE_STEPS
+from datalake.prices import PRICE_CURRENCY, prices_values_sql
 
 # A job is its account, Region and name: names are unique only within one account and Region (two
 # spokes may both run "churn"), and SageMaker compares names without regard to case.
@@ -262,6 +263,74 @@ PHASE_TRANSITIONS = _named(
     _phase_transitions,
 )
 
+COST_LOOKBACK_DAYS = 90  # the cost queries: child jobs that ended in the last 90 dates
+
+
+def _child_job_cost(d: Dialect) -> str:
+    """Each finished child job with its instance hours and on-demand cost (NULL when its type is unpriced)."""
+    return f"""(
+    SELECT c.*, CAST(c.instance_seconds AS double) / 3600 AS instance_hours,
+           CAST(c.instance_seconds AS double) / 3600 * prices.usd_per_hour AS on_demand_cost,
+           prices.usd_per_hour IS NULL AND c.instance_seconds IS NOT NULL AS unpriced
+    FROM automl_child_jobs c
+    LEFT JOIN {prices_values_sql()}
+      ON prices.instance_type = c.instance_type
+    WHERE c.{d.dt_since(COST_LOOKBACK_DAYS)}
+)"""
+
+
+def _cost_per_job(d: Dialect) -> str:
+    return f"""SELECT costs.account_id, costs.region, costs.job_name,
+       max(jobs.problem_type) AS problem_type, max(jobs.status) AS status,
+       CAST(date_trunc('week', max(costs.end_time)) AS date) AS week,
+       count(*) AS child_jobs,
+       count_if(costs.kind = 'training') AS training_jobs,
+       round(sum(costs.instance_hours), 3) AS instance_hours,
+       round(sum(costs.on_demand_cost), 2) AS on_demand_{PRICE_CURRENCY.lower()},
+       count_if(costs.unpriced) AS unpriced_child_jobs,
+       count_if(costs.instance_seconds IS NULL) AS child_jobs_without_time
+FROM {_child_job_cost(d)} costs
+LEFT JOIN {_latest_states(d, COST_LOOKBACK_DAYS)} jobs
+  ON jobs.state_rank = 1 AND jobs.account_id = costs.account_id AND jobs.region = costs.region
+ AND lower(jobs.job_name) = lower(costs.job_name)
+GROUP BY 1, 2, 3
+ORDER BY week DESC, on_demand_{PRICE_CURRENCY.lower()} DESC, 1, 2, 3"""
+
+
+COST_PER_JOB = _named(
+    "cost_per_job",
+    "AutoML instance hours and on-demand cost per job",
+    f"Jobs whose training, processing or transform jobs ended in the last {COST_LOOKBACK_DAYS} days: their "
+    "child jobs, instance hours (billable seconds times instance count) and on-demand cost at the prices in "
+    "datalake/prices.py, with the job's problem type, latest status and the week its last child job ended. "
+    "unpriced_child_jobs counts child jobs whose instance type has no price (not costed at zero).",
+    _cost_per_job,
+)
+
+
+def _cost_per_problem_type(d: Dialect) -> str:
+    return f"""SELECT CAST(date_trunc('week', costs.end_time) AS date) AS week,
+       coalesce(jobs.problem_type, 'unknown') AS problem_type,
+       count(DISTINCT costs.account_id || '/' || costs.region || '/' || lower(costs.job_name)) AS jobs,
+       round(sum(costs.instance_hours), 3) AS instance_hours,
+       round(sum(costs.on_demand_cost), 2) AS on_demand_{PRICE_CURRENCY.lower()},
+       count_if(costs.unpriced) AS unpriced_child_jobs
+FROM {_child_job_cost(d)} costs
+LEFT JOIN {_latest_states(d, COST_LOOKBACK_DAYS)} jobs
+  ON jobs.state_rank = 1 AND jobs.account_id = costs.account_id AND jobs.region = costs.region
+ AND lower(jobs.job_name) = lower(costs.job_name)
+GROUP BY 1, 2
+ORDER BY 1 DESC, 2"""
+
+
+COST_PER_PROBLEM_TYPE_BY_WEEK = _named(
+    "cost_per_problem_type_by_week",
+    "AutoML instance hours and on-demand cost per problem type by week",
+    f"Child jobs that ended in the last {COST_LOOKBACK_DAYS} days, by the week they ended and their AutoML "
+    "job's problem type: jobs, instance hours and on-demand cost (prices in datalake/prices.py).",
+    _cost_per_problem_type,
+)
+
 NAMED_QUERIES: tuple[NamedQuery, ...] = (
     FAILURES_LAST_7_DAYS,
     LATEST_STATE_PER_JOB,
@@ -269,5 +338,7 @@ NAMED_QUERIES: tuple[NamedQuery, ...] = (
     DURATION_AND_CANDIDATES_PER_MODE,
     LONG_RUNNING_JOBS,
     PHASE_TRANSITIONS,
+    COST_PER_JOB,
+    COST_PER_PROBLEM_TYPE_BY_WEEK,
 )
 QUERIES_BY_NAME = {query.name: query for query in NAMED_QUERIES}

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from automl_archive.contracts.archive_layout import CANDIDATES_PREFIX, RECORDS_PREFIX
-from automl_archive.models.record import CANDIDATE_RECORD_COLUMNS, JOB_RECORD_COLUMNS, Column
+from automl_archive.contracts.archive_layout import CANDIDATES_PREFIX, CHILD_JOBS_PREFIX, RECORDS_PREFIX
+from automl_archive.models.record import CANDIDATE_RECORD_COLUMNS, CHILD_JOB_RECORD_COLUMNS, JOB_RECORD_COLUMNS, Column
 
 # --- How Athena reads the JSON Lines ----------------------------------------------------------------
 PARTITION_KEY = "dt"
@@ -54,7 +54,13 @@ CANDIDATES = TableSpec(
     description="One row per candidate of each AutoML job, archived when the job reached a terminal state.",
     columns=CANDIDATE_RECORD_COLUMNS,
 )
-TABLES: tuple[TableSpec, ...] = (JOB_STATES, CANDIDATES)
+CHILD_JOBS = TableSpec(
+    name="automl_child_jobs",
+    prefix=CHILD_JOBS_PREFIX,
+    description="One row per finished training, processing or transform job of an AutoML job (its resources and time).",
+    columns=CHILD_JOB_RECORD_COLUMNS,
+)
+TABLES: tuple[TableSpec, ...] = (JOB_STATES, CANDIDATES, CHILD_JOBS)
 
 
 def table_location(bucket_name: str, table: TableSpec) -> str:

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from automl_archive.models.record import CANDIDATE_RECORD_COLUMNS, JOB_RECORD_COLUMNS, SCHEMA_VERSION, Column
+from automl_archive.models.record import (
+    CANDIDATE_RECORD_COLUMNS,
+    CHILD_JOB_RECORD_COLUMNS,
+    JOB_RECORD_COLUMNS,
+    SCHEMA_VERSION,
+    Column,
+)
 
 HEADER = f"""# Record schemas (schema_version {SCHEMA_VERSION})
 
@@ -40,6 +46,19 @@ like the job records. The job record of that state carries `candidate_count` and
 | --- | --- | --- |
 """
 
+CHILD_JOBS_HEADER = """
+## Child-job records (what each job ran on)
+
+When a training, processing or transform job of an AutoML job finishes, its own state-change event
+(instance type and count, start and end) becomes one JSON line at
+`s3://<archive bucket>/records/automl-child-jobs/dt=YYYY-MM-DD/<job>--<child job>.jsonl`, where `dt`
+is the UTC date the child job ended. No SageMaker call is added for it. A candidate's `step_arns`
+name its child jobs' `child_job_arn`.
+
+| column | type | meaning |
+| --- | --- | --- |
+"""
+
 VERSIONS = """
 ## Versions
 
@@ -53,7 +72,15 @@ def _rows(columns: tuple[Column, ...]) -> str:
 
 
 def render() -> str:
-    return HEADER + _rows(JOB_RECORD_COLUMNS) + CANDIDATES_HEADER + _rows(CANDIDATE_RECORD_COLUMNS) + VERSIONS
+    return (
+        HEADER
+        + _rows(JOB_RECORD_COLUMNS)
+        + CANDIDATES_HEADER
+        + _rows(CANDIDATE_RECORD_COLUMNS)
+        + CHILD_JOBS_HEADER
+        + _rows(CHILD_JOB_RECORD_COLUMNS)
+        + VERSIONS
+    )
 
 
 SCHEMA_PAGE = Path(__file__).resolve().parents[1] / "docs" / "schema.md"

@@ -32,7 +32,7 @@ from typing import Any
 import boto3
 
 from automl_archive.contracts import stack_outputs as outputs
-from automl_archive.contracts.archive_layout import CANDIDATES_PREFIX, RAW_PREFIX
+from automl_archive.contracts.archive_layout import CANDIDATES_PREFIX, CHILD_JOBS_PREFIX, RAW_PREFIX
 from automl_archive.contracts.job_table import EVENT_DUE_ATTRIBUTE, PENDING_EVENTS_ATTRIBUTE
 from devtools.bench.common import LAMBDAS_DIR, REPO_ROOT
 from devtools.emulator.autopilot.simulator import AutopilotSimulator
@@ -130,6 +130,7 @@ def measure_calls(
     bucket = stack.output(outputs.ARCHIVE_BUCKET_NAME)
     raw = list_keys(aws, bucket, RAW_PREFIX)
     leaderboards = list_keys(aws, bucket, CANDIDATES_PREFIX)
+    child_rows = list_keys(aws, bucket, CHILD_JOBS_PREFIX)
     stored = 0
     for page in aws.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket):
         stored += sum(item["Size"] for item in page.get("Contents", []))
@@ -140,6 +141,8 @@ def measure_calls(
         "stored_bytes": stored,
         "terminal_states": terminal,
         "leaderboard_objects": len(leaderboards),
+        "child_job_objects": len(child_rows),
+        "child_jobs": sum(1 for child in simulator.children.values() if child.kind != "tuning"),
         "alerts": len(inbox.received),
         "records_first_run": records_first,
         "records_replay": pipeline.stats.records - records_first,

@@ -101,6 +101,8 @@ def child_job_event(
         detail.pop("AutoMLJobArn", None)
     if child.status != "Failed":
         detail.pop("FailureReason", None)
+    # EventBridge's schema for the training event has no BillableTimeInSeconds (DescribeTrainingJob does).
+    detail.pop("BillableTimeInSeconds", None)
     detail["Tags"] = {}
     return _envelope(
         CHILD_DETAIL_TYPES[child.kind],

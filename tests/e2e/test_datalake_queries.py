@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from automl_archive_cli.local_query import download_records, run_queries
+from automl_archive_cli.local_query import connect, download_records, run_queries
 from automl_archive_cli.rederive import rederive
 from devtools.emulator.aws import ACCOUNT_ID
 from devtools.emulator.scenarios import demo_histories, schedule_all
@@ -210,3 +210,27 @@ def test_the_archive_observed_every_required_phase_of_the_demo_jobs(answers, sta
         assert all(not row["missed_required_phases"] for row in rows), (name, rows)
         # And each phase was observed within the sweep's reach of its start
         assert all(0 <= row["observation_lag_seconds"] <= 15 * 60 for row in rows), (name, rows)
+
+
+def test_every_candidates_training_job_has_its_cost_row_and_each_job_its_instance_hours(records_dir, answers, states):
+    # Given the demo archive's child-job table, written from the child jobs' own terminal events
+    connection = connect(records_dir)
+    try:
+        missing = connection.execute(
+            """SELECT c.job_name, arn FROM automl_candidates c, unnest(c.step_arns) AS steps(arn)
+               WHERE c.candidate_status = 'Completed' AND arn LIKE '%:training-job/%'
+                 AND arn NOT IN (SELECT child_job_arn FROM automl_child_jobs)"""
+        ).fetchall()
+        unbilled = connection.execute(
+            "SELECT count(*) FROM automl_child_jobs WHERE instance_seconds IS NULL OR instance_type IS NULL"
+        ).fetchone()
+    finally:
+        connection.close()
+    # Then every completed candidate's training step is in it, with its instances and seconds
+    assert missing == []
+    assert unbilled == (0,)
+    # And every job that ran child jobs has instance hours and a cost, priced throughout
+    costs = {row["job_name"]: row for row in answers["cost_per_job"]}
+    assert costs and set(costs) <= set(states)
+    assert all(row["instance_hours"] > 0 and row["on_demand_usd"] > 0 for row in costs.values())
+    assert all(row["unpriced_child_jobs"] == 0 for row in costs.values())

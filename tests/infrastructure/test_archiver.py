@@ -98,6 +98,8 @@ def _expected_permissions(synthesized: Synthesized) -> set[tuple[str, str]]:
         ("s3:PutObject", f"${{{bucket}.Arn}}/raw/automl-jobs/*"),
         ("s3:PutObject", f"${{{bucket}.Arn}}/records/automl-jobs/*"),
         ("s3:PutObject", f"${{{bucket}.Arn}}/records/automl-candidates/*"),
+        # The child-job table: one row per finished training, processing or transform job.
+        ("s3:PutObject", f"${{{bucket}.Arn}}/records/automl-child-jobs/*"),
         ("sns:Publish", f"${{{topic}}}"),
         ("kms:GenerateDataKey", f"${{{key}.Arn}}"),
         ("kms:Decrypt", f"${{{key}.Arn}}"),

@@ -25,6 +25,7 @@ EXPECTED_ACKNOWLEDGEMENTS = {
         "AwsSolutions-IAM5[Resource::<StorageArchiveBucketC50834F0.Arn>/raw/automl-jobs/*]",
         "AwsSolutions-IAM5[Resource::<StorageArchiveBucketC50834F0.Arn>/records/automl-jobs/*]",
         "AwsSolutions-IAM5[Resource::<StorageArchiveBucketC50834F0.Arn>/records/automl-candidates/*]",
+        "AwsSolutions-IAM5[Resource::<StorageArchiveBucketC50834F0.Arn>/records/automl-child-jobs/*]",
         "AwsSolutions-IAM5[Resource::*]",
         "Serverless-LambdaStarPermissions",
     },

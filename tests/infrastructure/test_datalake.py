@@ -43,7 +43,8 @@ def test_one_glue_database_named_after_the_stack(synthesized: Synthesized) -> No
 
 
 @pytest.mark.parametrize(("name", "prefix"), [("automl_job_states", "records/automl-jobs/"),
-                                              ("automl_candidates", "records/automl-candidates/")])  # fmt: skip
+                                              ("automl_candidates", "records/automl-candidates/"),
+                                              ("automl_child_jobs", "records/automl-child-jobs/")])  # fmt: skip
 def test_tables_are_external_json_over_their_prefix_with_dt_projection(
     synthesized: Synthesized, name: str, prefix: str
 ) -> None:
@@ -127,7 +128,7 @@ def test_each_named_query_in_the_workgroup_and_database(synthesized: Synthesized
     by_name = {resource["Properties"]["Name"]: resource["Properties"] for resource in found.values()}
     # Then there is one per query in datalake.named_queries, with its Athena text, in the stack's database
     assert sorted(by_name) == sorted(query.title for query in NAMED_QUERIES)
-    assert len(NAMED_QUERIES) == 6
+    assert len(NAMED_QUERIES) == 8
     for query in NAMED_QUERIES:
         properties = by_name[query.title]
         assert properties["Database"] == DATABASE

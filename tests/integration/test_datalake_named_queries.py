@@ -10,11 +10,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from automl_archive.contracts.archive_layout import json_lines, raw_key, record_key
+import pytest
+
+from automl_archive.contracts.archive_layout import child_job_key, iso, json_lines, raw_key, record_key
 from automl_archive.contracts.job_identity import JobSource, job_key
-from automl_archive.contracts.job_status import DescribeApi
+from automl_archive.contracts.job_status import ChildKind, DescribeApi
+from automl_archive.logic.child_jobs import child_job_row
 from automl_archive.logic.normalise import normalise
+from automl_archive.models.child_usage import child_usage
 from automl_archive_cli.local_query import run_queries
+from datalake.prices import ON_DEMAND_USD_PER_HOUR
 from devtools.answers import ACCOUNT, REGION, v1_answer
 
 ARCHIVED_AT = datetime(2026, 11, 20, 10, 0, 0, tzinfo=UTC)
@@ -196,3 +201,51 @@ def test_a_transition_over_an_unobserved_required_phase_is_flagged(tmp_path):
         "Completed",
     )
     assert rows[("fraud", "AnalyzingData")]["missed_required_phases"] is None
+
+
+def _child(root, job_name: str, child: str, instance_type: str, count: int, hours: float, account: str = ACCOUNT):
+    source = None if account == ACCOUNT else JobSource(account, REGION)
+    usage = child_usage(
+        ChildKind.TRAINING,
+        {
+            "TrainingJobName": child,
+            "TrainingJobArn": f"arn:aws:sagemaker:{REGION}:{account}:training-job/{child.lower()}",
+            "TrainingJobStatus": "Completed",
+            "ResourceConfig": {"InstanceType": instance_type, "InstanceCount": count},
+            "TrainingStartTime": iso(MONDAY),
+            "TrainingEndTime": iso(MONDAY + timedelta(hours=hours)),
+        },
+    )
+    row = child_job_row(usage, job_name, ARCHIVED_AT)
+    path = root / child_job_key(job_key(job_name, source), row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(json_lines([row]))
+
+
+def test_cost_per_job_sums_instance_hours_at_the_price_table_and_flags_unpriced_types(tmp_path):
+    # Given a completed job with two priced training jobs and one on an instance type without a price
+    _archive(
+        tmp_path, v1_answer("churn", LastModifiedTime=MONDAY + timedelta(hours=3), EndTime=MONDAY + timedelta(hours=3))
+    )
+    _child(tmp_path, "churn", "churn-dpp1-1-a", "ml.m5.2xlarge", 1, 1.0)
+    _child(tmp_path, "churn", "churnTA-001-b", "ml.m5.2xlarge", 2, 0.5)
+    _child(tmp_path, "churn", "churnTA-002-c", "ml.x9.mega", 1, 1.0)
+    # And a job of the same name in another account
+    _child(tmp_path, "churn", "churnTA-001-z", "ml.m5.xlarge", 1, 2.0, account="111111111111")
+    rows = _rows(tmp_path, "cost_per_job", MONDAY + timedelta(days=1))
+    by_account = {row["account_id"]: row for row in rows}
+    hub = by_account[ACCOUNT]
+    # Then the hub's job has 3 instance hours, 2 of them priced (2 x $0.461), and one unpriced child job
+    assert (hub["child_jobs"], hub["instance_hours"], hub["unpriced_child_jobs"]) == (3, 3.0, 1)
+    assert hub["on_demand_usd"] == pytest.approx(2 * ON_DEMAND_USD_PER_HOUR["ml.m5.2xlarge"], abs=0.01)
+    assert (hub["problem_type"], hub["status"], str(hub["week"])) == ("BinaryClassification", "Completed", "2026-11-16")
+    # And the other account's job is its own row
+    assert by_account["111111111111"]["on_demand_usd"] == pytest.approx(
+        2 * ON_DEMAND_USD_PER_HOUR["ml.m5.xlarge"], abs=0.01
+    )
+    # And by problem type, the other account's job (no state of it archived) is "unknown", not dropped
+    weeks = _rows(tmp_path, "cost_per_problem_type_by_week", MONDAY + timedelta(days=1))
+    assert [(row["problem_type"], row["jobs"], row["instance_hours"]) for row in weeks] == [
+        ("BinaryClassification", 1, 3.0),
+        ("unknown", 1, 2.0),
+    ]

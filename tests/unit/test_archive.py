@@ -15,6 +15,7 @@ from automl_archive.contracts.settings import ArchiverSettings
 from automl_archive.dal.interfaces import CandidatesUnavailable, ChildLink
 from automl_archive.logic import archive as archive_module
 from automl_archive.logic.archive import JobArchiver, Outcome
+from automl_archive.models.child_usage import child_usage
 from automl_archive.models.messages import ChildJobEvent, JobReference
 from devtools.answers import arn, best_candidate, v1_answer, v2_answer
 from devtools.chat_notification import chat_notification_errors
@@ -640,3 +641,36 @@ def test_an_old_failure_backfilled_with_alerts_asked_for_alerts(world):
     world.now = NOW + timedelta(days=30)
     world.run(ref("churn-v1", origin_override="backfill", alerts=True))
     assert len(world.notifier.published) == 1
+
+
+def test_a_finished_child_job_is_archived_once_per_child_whatever_the_copies(world):
+    # Given a running job whose training job finished, reported by an event and two copies of it
+    world.sagemaker.put_job(v1_answer(status="InProgress", secondary="ModelTuning"))
+    world.sagemaker.child_links[(ChildKind.TRAINING, "churn-v1-dpp1-1-ab")] = arn("automl-job", "churn-v1")
+    usage = child_usage(
+        ChildKind.TRAINING,
+        {
+            "TrainingJobName": "churn-v1-dpp1-1-ab",
+            "TrainingJobArn": arn("training-job", "churn-v1-dpp1-1-ab"),
+            "TrainingJobStatus": "Completed",
+            "ResourceConfig": {"InstanceType": "ml.m5.2xlarge", "InstanceCount": 1},
+            "TrainingStartTime": "2026-11-20T09:05:00Z",
+            "TrainingEndTime": "2026-11-20T09:35:00Z",
+        },
+    )
+    describes_before = world.describes
+    for message_id in ("m-1", "m-2", "m-3"):
+        world.run(dataclasses.replace(_training_event("fp-1"), child_usage=usage), message_id)
+    # Then one child-job row holds what it used, and no describe was spent on it beyond the job's own
+    rows = [key for key in world.archive.objects if key.startswith("records/automl-child-jobs/")]
+    assert rows == ["records/automl-child-jobs/dt=2026-11-20/churn-v1--churn-v1-dpp1-1-ab.jsonl"]
+    row = json.loads(world.archive.objects[rows[0]])
+    assert (row["job_name"], row["instance_type"], row["instance_seconds"]) == ("churn-v1", "ml.m5.2xlarge", 1800)
+    assert world.describes - describes_before <= 1
+
+
+def test_a_child_job_of_no_automl_job_writes_no_row(world):
+    world.sagemaker.child_links[(ChildKind.TRAINING, "churn-v1-dpp1-1-ab")] = None
+    usage = child_usage(ChildKind.TRAINING, {"TrainingJobName": "churn-v1-dpp1-1-ab", "TrainingJobStatus": "Completed"})
+    world.run(dataclasses.replace(_training_event("fp-1"), child_usage=usage))
+    assert not [key for key in world.archive.objects if key.startswith("records/automl-child-jobs/")]

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -75,9 +76,13 @@ def test_child_job_events_parse_to_their_kind(detail_type, detail, kind, name):
     # When it is parsed
     item = without_fingerprint(parse_message(_event(detail_type, detail)))
     # Then it is a child-job event of that kind, to be resolved later
-    assert item == ChildJobEvent(
-        kind=kind, child_name=name, child_status=next(v for k, v in detail.items() if k.endswith("Status"))
-    )
+    status = next(v for k, v in detail.items() if k.endswith("Status"))
+    assert replace(item, child_usage=None) == ChildJobEvent(kind=kind, child_name=name, child_status=status)
+    # And a finished training, processing or transform job says what it used (a tuning job does not)
+    if kind is ChildKind.TUNING or status == "InProgress":
+        assert item.child_usage is None
+    else:
+        assert (item.child_usage.name, item.child_usage.status) == (name, status)
 
 
 def test_child_event_with_automl_arn_names_the_job_with_its_real_case():

@@ -5,6 +5,7 @@ The shapes follow botocore's sagemaker service model; the moto patch validates e
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from devtools.emulator.autopilot.jobs import ChildJob
@@ -66,6 +67,10 @@ def describe_training_answer(child: ChildJob) -> dict[str, Any]:
         TuningJobArn=child.tuning_job_arn,
         FailureReason=child.failure_reason,
         TrainingEndTime=child.end_time,
+        # On-demand training bills the wall-clock time from start to end, at least one second.
+        BillableTimeInSeconds=(
+            max(1, math.ceil((child.end_time - child.creation_time).total_seconds())) if child.end_time else None
+        ),
     )
 
 

@@ -15,8 +15,10 @@ from typing import Any
 RAW_PREFIX = "raw/automl-jobs/"  # the full Describe answer of each state: <job key>/<state id>.json
 RECORDS_PREFIX = "records/automl-jobs/"  # Athena's job table: dt=<date>/<job key>--<state id>.jsonl
 CANDIDATES_PREFIX = "records/automl-candidates/"  # Athena's candidate table, same naming
-ARCHIVER_WRITE_PREFIXES = (RAW_PREFIX, RECORDS_PREFIX, CANDIDATES_PREFIX)
-RECORD_PREFIXES = (RECORDS_PREFIX, CANDIDATES_PREFIX)  # what the data lake reads
+# Athena's child-job table: dt=<date the child ended>/<job key>--<child job name>.jsonl
+CHILD_JOBS_PREFIX = "records/automl-child-jobs/"
+ARCHIVER_WRITE_PREFIXES = (RAW_PREFIX, RECORDS_PREFIX, CANDIDATES_PREFIX, CHILD_JOBS_PREFIX)
+RECORD_PREFIXES = (RECORDS_PREFIX, CANDIDATES_PREFIX, CHILD_JOBS_PREFIX)  # what the data lake reads
 ATHENA_RESULTS_PREFIX = "athena-results/"  # the workgroup's query results (a lifecycle rule expires them)
 ACCESS_LOGS_PREFIX = "archive-bucket/"  # in the access-log bucket
 
@@ -47,6 +49,12 @@ def record_key(job_key: str, record: dict[str, Any]) -> str:
 
 def candidates_key(job_key: str, record: dict[str, Any]) -> str:
     return f"{CANDIDATES_PREFIX}dt={partition_date(record)}/{job_key}--{record['state_id']}.jsonl"
+
+
+def child_job_key(job_key: str, record: dict[str, Any]) -> str:
+    """One object per child job: its terminal event's duplicates and redeliveries land on the same key."""
+    day = (record["end_time"] or record["last_modified_time"] or record["archived_at"])[:10]
+    return f"{CHILD_JOBS_PREFIX}dt={day}/{job_key}--{record['child_job_name']}.jsonl"
 
 
 def iso(value: datetime | None) -> str | None:

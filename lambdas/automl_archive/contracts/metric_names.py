@@ -19,6 +19,7 @@ DESCRIBES = "Describes"
 DESCRIBES_SKIPPED = "DescribesSkipped"  # a reference or progress event the archive already answers
 DUPLICATE_EVENTS_SKIPPED = "DuplicateEventsSkipped"
 CHILD_JOBS_SKIPPED = "ChildJobsSkipped"  # a child job no AutoML job runs
+CHILD_JOBS_ARCHIVED = "ChildJobsArchived"  # a finished child job's row (instance type, count, seconds)
 JOBS_NOT_FOUND = "JobsNotFound"
 ALERTS_SENT = "AlertsSent"
 ALERTS_DEDUPLICATED = "AlertsDeduplicated"

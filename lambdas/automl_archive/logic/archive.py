@@ -58,6 +58,7 @@ from automl_archive.dal.interfaces import (
     StoredJob,
 )
 from automl_archive.logic.alert_delivery import AlertDecision, AlertDelivery, AlertPolicy
+from automl_archive.logic.child_jobs import archive_child_job
 from automl_archive.logic.describe import describe_job
 from automl_archive.logic.event_delivery import Delivery, EventDelivery, EventsStillDue
 from automl_archive.logic.leaderboard import archive_leaderboard
@@ -196,8 +197,11 @@ class JobArchiver:
                 child_kind=item.kind.value,
                 child_status=item.child_status,
                 occurred_at=item.occurred_at,
+                child_usage=item.child_usage,
             )
         job = JobId(item.job_name, source)
+        if item.child_usage is not None:
+            archive_child_job(self._archive, self._metrics, job.key, item.job_name, item.child_usage, self._clock())
         if job.key in archived_in_batch and first_delivery:
             return Outcome.SAME_BATCH
         outcome = self._archive_job(item, job, sagemaker, message_id)

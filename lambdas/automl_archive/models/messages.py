@@ -24,6 +24,7 @@ from automl_archive.contracts.job_status import (
     DescribeApi,
 )
 from automl_archive.contracts.metric_names import MALFORMED_MESSAGES, UNRELATED_MESSAGES
+from automl_archive.models.child_usage import ChildUsage, child_usage
 
 AUTOML_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
 CHILD_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -91,6 +92,7 @@ class JobReference:
     # payload cannot change it), a reference's Account/Region. None: the hub's own. The archiver
     # checks it against the registered spokes before reading anything there.
     stated_source: tuple[str, str] | None = None
+    child_usage: ChildUsage | None = None  # set for a finished child job's event: what it used
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class ChildJobEvent:
     fingerprint: str | None = None
     occurred_at: datetime | None = None
     stated_source: tuple[str, str] | None = None  # the envelope's account and Region
+    child_usage: ChildUsage | None = None  # set when the child job finished: what it used
 
 
 WorkItem = JobReference | ChildJobEvent
@@ -225,6 +228,7 @@ def _parse_event(payload: dict[str, Any]) -> WorkItem:
     child_name = detail.get(name_field)
     status = detail.get(status_field)
     child_status = status if isinstance(status, str) else None
+    usage = child_usage(kind, detail)
     if isinstance(automl_arn, str) and (name := exact_job_name(automl_arn, child_name)):
         return JobReference(
             job_name=_job_name(name, "AutoMLJobArn"),
@@ -234,6 +238,7 @@ def _parse_event(payload: dict[str, Any]) -> WorkItem:
             child_status=child_status,
             occurred_at=occurred_at,
             stated_source=source,
+            child_usage=usage,
         )
     if not isinstance(child_name, str) or not CHILD_JOB_NAME.match(child_name):
         raise MalformedMessage(f"{name_field} is missing or not a valid job name")
@@ -244,6 +249,7 @@ def _parse_event(payload: dict[str, Any]) -> WorkItem:
         fingerprint=fingerprint,
         occurred_at=occurred_at,
         stated_source=source,
+        child_usage=usage,
     )
 
 

@@ -140,3 +140,35 @@ CANDIDATE_RECORD_COLUMNS: tuple[Column, ...] = (
 )
 
 CANDIDATE_RECORD_COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in CANDIDATE_RECORD_COLUMNS)
+
+
+# One row per finished child job (training, processing, transform) of an AutoML job, from the child's own
+# terminal state-change event: what it ran on and for how long. The data lake's cost queries sum it.
+CHILD_JOB_RECORD_COLUMNS: tuple[Column, ...] = (
+    Column("schema_version", BIGINT, "Version of this record layout."),
+    Column("job_name", STRING, "AutoML job that ran the child job."),
+    Column("job_arn", STRING, "AutoML job ARN."),
+    Column("account_id", STRING, "AWS account the jobs run in."),
+    Column("region", STRING, "AWS Region the jobs run in."),
+    Column("child_job_name", STRING, "The child job's name."),
+    Column("child_job_arn", STRING, "The child job's ARN (a candidate's step_arns name it)."),
+    Column("kind", STRING, "training, processing or transform."),
+    Column("status", STRING, "The child job's terminal status: Completed, Failed or Stopped."),
+    Column("failure_reason", STRING, "Why the child job failed, if it did."),
+    Column("instance_type", STRING, "ML instance type, e.g. ml.m5.2xlarge."),
+    Column("instance_count", BIGINT, "Number of instances."),
+    Column("start_time", TIMESTAMP, "When the child job started running (Training/Processing/TransformStartTime)."),
+    Column("end_time", TIMESTAMP, "When it ended."),
+    Column(
+        "billable_seconds",
+        BIGINT,
+        "Billable seconds per instance: BillableTimeInSeconds when the event carries it, else end minus start.",
+    ),
+    Column("billable_seconds_source", STRING, "BillableTimeInSeconds or start_end: where billable_seconds came from."),
+    Column("instance_seconds", BIGINT, "billable_seconds times instance_count."),
+    Column("tuning_job_arn", STRING, "The hyperparameter tuning job that ran this training job, if any."),
+    Column("last_modified_time", TIMESTAMP, "The child job's LastModifiedTime in its terminal event."),
+    Column("archived_at", TIMESTAMP, "When this row was written."),
+)
+
+CHILD_JOB_RECORD_COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in CHILD_JOB_RECORD_COLUMNS)

@@ -21,7 +21,7 @@ from automl_archive_cli.commands import archive_job, archive_status, status_rend
 from automl_archive_cli.console import Progress, stdout_console
 from automl_archive_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CliError
 from automl_archive_cli.operator_policy import operator_policy
-from automl_archive_cli.params import ACCOUNT_ID, POSITIVE_INT, POSITIVE_RATE, SINCE, UNTIL
+from automl_archive_cli.params import ACCOUNT_ID, JOB_NAME, POSITIVE_INT, POSITIVE_RATE, SINCE, UNTIL
 from automl_archive_cli.ratelimit import RateLimitedSageMakerApi, RateLimiter
 from automl_archive_cli.redrive import redrive_all
 from automl_archive_cli.runtime import archiver_settings, build_archiver
@@ -214,7 +214,7 @@ def redrive(no_wait: bool, dry_run: bool, stack_name: str, region: str | None, v
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("job_name", metavar="JOB_NAME")
+@click.argument("job_name", metavar="JOB_NAME", type=JOB_NAME)
 @click.option("--alerts", is_flag=True, help="Alert on the job's failure as on news (default: no alert).")
 @stack_options
 def archive(job_name: str, alerts: bool, stack_name: str, region: str | None, verbose: bool) -> int:

@@ -9,8 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -253,6 +257,41 @@ def test_the_old_export_verb_still_archives_and_an_unknown_job_exits_1(archive, 
     err = capsys.readouterr().err
     assert code == 1
     assert "SageMaker has no AutoML job named 'no-such-job'" in err
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_in_shell(*argv, archive, extra_env=None):
+    """The CLI as an operator's shell runs it: `python -m automl_archive_cli` in its own process, pointed
+    at the emulator (the same moto server, with its Autopilot simulator), with no Powertools settings."""
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("POWERTOOLS_")}
+    environment.update(archive.aws.environment())
+    environment["PYTHONPATH"] = f"{REPO_ROOT}{os.pathsep}{REPO_ROOT / 'lambdas'}"
+    environment.update(extra_env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "automl_archive_cli", *argv, "--stack-name", archive.stack.stack_name],
+        cwd=REPO_ROOT, env=environment, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_the_archivers_logs_stay_off_the_terminal_unless_verbose(archive):
+    # When an operator archives a job SageMaker does not know (the archiver logs a warning about it)
+    quiet = run_in_shell("archive", "no-such-job-quiet", archive=archive)
+    # Then stderr holds the command's one line, nothing else: no structured log, no traceback
+    assert quiet.returncode == 1
+    assert quiet.stderr.splitlines() == [
+        "automl-archive: SageMaker has no AutoML job named 'no-such-job-quiet' in this region."
+    ]
+    # When the same runs with --verbose
+    verbose = run_in_shell("archive", "no-such-job-loud", "--verbose", archive=archive)
+    # Then the archiver's structured logs are on stderr too, under the command's service name
+    assert verbose.returncode == 1
+    logs = [json.loads(line) for line in verbose.stderr.splitlines() if line.startswith("{")]
+    assert any(log["message"] == "AutoML job not found; acknowledged" for log in logs), verbose.stderr
+    assert {log["service"] for log in logs} == {"automl-archive"}
+    assert "service_undefined" not in verbose.stderr
+    assert verbose.stderr.splitlines()[-1].startswith("automl-archive: SageMaker has no AutoML job named")
 
 
 def test_status_numbers_match_the_archive(archive, capsys):

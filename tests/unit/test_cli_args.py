@@ -167,3 +167,25 @@ def test_job_names_sagemaker_accepts_are_accepted(name):
 def test_job_names_sagemaker_refuses_are_refused(name):
     with pytest.raises(click.BadParameter, match="is not an AutoML job name"):
         JOB_NAME.convert(name, None, None)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["backfill", "--wait", "--direct"], "--wait follows the work queue after an enqueue"),
+        (["backfill", "--wait", "--dry-run"], "--wait follows the work queue after an enqueue"),
+        (["backfill", "--wait-timeout", "60"], "--wait-timeout needs --wait"),
+        (["backfill", "--account", "111122223333", "--since", "2026-01-01", "--wait"], "--account takes --since"),
+        (["backfill", "--account", "111122223333", "--since", "2026-01-01", "--restart"], "--account takes --since"),
+    ],
+)
+def test_waiting_where_there_is_nothing_to_wait_for_is_a_usage_error(argv, message, capsys):
+    # Checked before any AWS call
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_wait_options_default_to_no_wait_and_an_hour():
+    args = parsed(["backfill", "--wait"])
+    assert (args["wait"], args["wait_timeout"], args["restart"]) == (True, None, False)
+    assert main(["backfill", "--wait-timeout", "0"]) == 2

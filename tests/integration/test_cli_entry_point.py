@@ -98,3 +98,24 @@ def test_a_valid_name_gets_as_far_as_aws(tmp_path):
         "automl-archive: Cannot reach http://127.0.0.1:9/: check your network or proxy, the region, and "
         "AWS_ENDPOINT_URL if it is set."
     ]
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        (
+            {"AWS_PROFILE": "does-not-exist"},
+            "automl-archive: AWS profile not found: does-not-exist (check AWS_PROFILE).",
+        ),
+        ({"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"}, "automl-archive: No AWS region configured: "),
+        ({"AWS_DEFAULT_REGION": "eu-west-1"}, "automl-archive: No usable AWS credentials found: "),
+    ],
+)
+def test_make_deploys_preflight_says_what_to_fix_in_the_operator_commands_words(variables, expected, tmp_path):
+    # The preflight `make deploy`, `make diff` and `make bootstrap` run before any cdk command
+    shell = operator_shell(tmp_path, **variables)
+    result = run([sys.executable, "-m", "automl_archive_cli.preflight", "deploy"], env=shell)
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(expected)
+    assert result.stdout == ""

@@ -18,7 +18,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 # tests/infrastructure/test_security.py runs checkov on the synthesized template from its own venv.
 export CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 
-.PHONY: dev demo test unit infra-test integration e2e lint format synth deploy diff load bench docs clean spoke-template local
+.PHONY: dev demo test unit infra-test integration e2e lint format synth deploy diff bootstrap node-check load bench docs clean spoke-template local
 .PHONY: backfill redrive status archive operator-policy
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt lambdas/requirements.txt pyproject.toml
@@ -38,7 +38,14 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-dev: $(VENV_STAMP) $(NPM_STAMP)  ## install the venv and the pinned CDK CLI
+# automl-archive lives in the venv, which is not on a user's PATH: `make dev` says how to run it.
+DEV_HINT := Ready. The operator command is $(VENV)/bin/automl-archive (try: $(VENV)/bin/automl-archive --help); or run `source $(VENV)/bin/activate` and type automl-archive.
+
+node-check:  ## which Node.js the CDK CLI runs on, and whether the CDK supports it (devtools/node_check.py)
+	@$(PYTHON) -m devtools.node_check
+
+dev: node-check $(VENV_STAMP) $(NPM_STAMP)  ## install the venv and the pinned CDK CLI
+	@$(if $(filter dev,$(MAKECMDGOALS)),echo '$(DEV_HINT)',true)
 
 demo: dev  ## run the whole system locally against moto (no AWS account needed)
 	$(PY) -m devtools.emulator.demo
@@ -70,13 +77,26 @@ format: dev
 synth: dev  ## synthesise the CloudFormation template into cdk.out (runs cdk-nag)
 	npx cdk synth --quiet
 
-diff: dev
-	$(PY) -m automl_archive_cli.preflight
-	npx cdk diff
+# ---------------------------------------------------------------- AWS deploy (README, "Deploy to AWS")
+# The account of your current credentials; REGION=... picks the region, STACK=... the stack name (the
+# `stack_name` context key). Each first checks credentials and region (automl_archive_cli/preflight.py).
+# deploy asks before IAM or security-group changes that broaden access; APPROVE=yes deploys without asking.
+AWS_ENV := $(if $(REGION),AWS_REGION=$(REGION) AWS_DEFAULT_REGION=$(REGION))
+STACK_CONTEXT := $(if $(STACK),-c stack_name=$(STACK))
+APPROVAL := $(if $(filter yes,$(APPROVE)),never,broadening)
+PREFLIGHT = $(AWS_ENV) $(PY) -m automl_archive_cli.preflight $@
 
-deploy: dev  ## deploy to the AWS account of your current credentials; pass CDK_ARGS="-c alert_emails=a@b.c"
-	$(PY) -m automl_archive_cli.preflight
-	npx cdk deploy --require-approval never $(CDK_ARGS)
+bootstrap: dev  ## bootstrap the account and region once for CDK (npx cdk bootstrap)
+	$(PREFLIGHT)
+	$(AWS_ENV) npx cdk bootstrap $(STACK_CONTEXT) $(CDK_ARGS)
+
+diff: dev  ## what a deploy would change
+	$(PREFLIGHT)
+	$(AWS_ENV) npx cdk diff $(STACK_CONTEXT) $(CDK_ARGS)
+
+deploy: dev  ## deploy (asks before broadening IAM; APPROVE=yes does not); pass CDK_ARGS="-c alert_emails=a@b.c"
+	$(PREFLIGHT)
+	$(AWS_ENV) npx cdk deploy --require-approval $(APPROVAL) $(STACK_CONTEXT) $(CDK_ARGS)
 
 spoke-template: dev  ## synthesize a workload account's spoke (docs/multi-account.md); pass CDK_ARGS="-c spoke_hub_account=... -c spoke_hub_region=... -c spoke_hub_bus_name=... -c spoke_external_id=..."
 	rm -f cdk.out/*-spoke.template.json

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -14,14 +15,15 @@ import click
 
 from automl_archive.dal.aws import DynamoJobStore, SqsWorkQueue
 from automl_archive.logic.archive import JobArchiver
-from automl_archive_cli import aws, data_commands
-from automl_archive_cli.backfill import JOB_STATUSES, Backfill, BackfillFilters
+from automl_archive_cli import aws, data_commands, queue_wait
+from automl_archive_cli.backfill import JOB_STATUSES, Backfill, BackfillFilters, BackfillReport
 from automl_archive_cli.checkpoint import Checkpoint, checkpoint_path
 from automl_archive_cli.commands import archive_job, archive_status, status_renderables
 from automl_archive_cli.console import Progress, stdout_console
+from automl_archive_cli.dead_letter_queues import queue_depth
 from automl_archive_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CliError
 from automl_archive_cli.operator_policy import operator_policy
-from automl_archive_cli.params import ACCOUNT_ID, POSITIVE_INT, POSITIVE_RATE, SINCE, UNTIL
+from automl_archive_cli.params import ACCOUNT_ID, JOB_NAME, POSITIVE_INT, POSITIVE_RATE, SINCE, UNTIL
 from automl_archive_cli.ratelimit import RateLimitedSageMakerApi, RateLimiter
 from automl_archive_cli.redrive import redrive_all
 from automl_archive_cli.runtime import archiver_settings, build_archiver
@@ -67,6 +69,13 @@ def cli() -> None:
 @click.option(
     "--alerts", is_flag=True, help="Alert on the jobs' failures as on news (default: history sends no alert)."
 )
+@click.option("--wait", is_flag=True, help="After enqueueing, follow the work queue until the archiver has drained it.")
+@click.option(
+    "--wait-timeout",
+    type=POSITIVE_INT,
+    help=f"With --wait: give up waiting after this many seconds (default {queue_wait.DEFAULT_TIMEOUT_SECONDS}).",
+)
+@click.option("--restart", is_flag=True, help="Discard this backfill's checkpoint and hand off every job again.")
 @stack_options
 def backfill(
     since: datetime | None,
@@ -82,19 +91,34 @@ def backfill(
     account: str | None,
     job_region: str | None,
     alerts: bool,
+    wait: bool,
+    wait_timeout: int | None,
+    restart: bool,
     stack_name: str,
     region: str | None,
     verbose: bool,
 ) -> int:
-    """Archive historical AutoML jobs."""
+    """Archive historical AutoML jobs.
+
+    By default the jobs are enqueued and the deployed archiver archives them asynchronously: the
+    command ends before the archive is complete (--wait follows the queue until it drains).
+    """
     if since and until and since >= until:
         error_line("--since must be before --until")
         return EXIT_USAGE
     if job_region and not account:
         error_line("--job-region needs --account")
         return EXIT_USAGE
+    if wait and (direct or dry_run):
+        error_line(
+            "--wait follows the work queue after an enqueue: --direct archives from here, --dry-run enqueues nothing"
+        )
+        return EXIT_USAGE
+    if wait_timeout is not None and not wait:
+        error_line("--wait-timeout needs --wait")
+        return EXIT_USAGE
     if account:
-        if since is None or until or status or name_contains or direct:
+        if since is None or until or status or name_contains or direct or wait or restart:
             error_line("--account takes --since (and --job-region, --dry-run) only: the hub's sweep lists the spoke")
             return EXIT_USAGE
         return _backfill_spoke(account, job_region, since, dry_run, StackOptions(stack_name, region, verbose))
@@ -108,7 +132,9 @@ def backfill(
             "mode": "direct" if direct else "enqueue",
         }
         path = checkpoint or checkpoint_path(identity)
-        resume = Checkpoint.load(path, identity)
+        if restart and not dry_run:
+            path.unlink(missing_ok=True)
+        resume = Checkpoint(path, identity) if restart else Checkpoint.load(path, identity)
         limiter = RateLimiter(rate) if rate else None
         archiver_factory: Callable[[], JobArchiver] | None = None
         if direct:
@@ -146,11 +172,71 @@ def backfill(
         if report.failed:
             error_line(f"{report.failed} jobs failed; rerun the same command to retry them.")
             return EXIT_FAILED
-        if not dry_run and resume.path.exists():
-            resume.remove()  # complete: the archive itself now tells a rerun what to skip
-        return 0
+        if dry_run:
+            return 0
+        if direct:
+            resume.remove()  # archived from here: the archive itself now tells a rerun what to skip
+            return 0
+        return _follow_enqueued(deployment, report, resume, wait, wait_timeout)
 
     return run_on_stack(StackOptions(stack_name, region, verbose), body)
+
+
+def _follow_enqueued(
+    deployment: aws.Deployment, report: BackfillReport, resume: Checkpoint, wait: bool, wait_timeout: int | None
+) -> int:
+    """After an enqueue: say that archiving goes on in the stack, or follow the queue until it drains.
+
+    The checkpoint is kept while the deployed archiver may still be working on jobs it holds, so a
+    rerun in the meantime does not enqueue them again; it goes once the queue has drained (--wait) or a
+    run finds every listed job in the archive itself.
+    """
+    if report.handed_off + report.from_checkpoint == 0:
+        resume.remove()  # the archive holds every listed job: nothing is left to resume
+        return 0
+    if not wait:
+        click.echo(
+            "Archiving continues asynchronously: the deployed archiver works through the work queue at its "
+            "own pace. Watch it with `automl-archive status` (the work queue's depth), or run this command "
+            f"again with --wait to follow it until it drains. The checkpoint {resume.path} is kept until then, "
+            "so a rerun skips the jobs already enqueued (--restart enqueues them again)."
+        )
+        return 0
+    timeout = wait_timeout or queue_wait.DEFAULT_TIMEOUT_SECONDS
+    sqs = aws.client("sqs")
+    click.echo(
+        f"Waiting for the archiver to drain the work queue (a read every {queue_wait.CHECK_INTERVAL_SECONDS:g} s, "
+        f"at most {timeout} s; Ctrl-C stops waiting, not archiving)...",
+        err=True,
+    )
+    try:
+        result = queue_wait.wait_until_drained(
+            lambda: queue_depth(sqs, deployment.work_queue_url),
+            timeout_seconds=timeout,
+            report=lambda line: click.echo(f"  {line}", err=True),
+        )
+    except KeyboardInterrupt:
+        error_line(
+            f"stopped waiting; the deployed archiver carries on. The checkpoint {resume.path} is kept: "
+            "watch with `automl-archive status`, or run this command again with --wait."
+        )
+        return EXIT_INTERRUPTED
+    if not result.drained:
+        error_line(
+            f"the work queue still holds {result.last.total} messages after {timeout} s; archiving continues. "
+            f"The checkpoint {resume.path} is kept: run this command again with --wait to keep following it."
+        )
+        return EXIT_FAILED
+    resume.remove()
+    elapsed = time.strftime("%H:%M:%S", time.gmtime(result.elapsed_seconds))
+    click.echo(f"The work queue is drained ({elapsed} waited): every message was archived or dead-lettered.")
+    dead = queue_depth(sqs, deployment.dead_letter_queue_url).total
+    if dead:
+        click.echo(
+            f"The work queue's dead-letter queue holds {dead} messages: see `automl-archive status`, fix the "
+            "cause, then `automl-archive redrive`."
+        )
+    return 0
 
 
 def _backfill_spoke(account: str, job_region: str | None, since: datetime, dry_run: bool, options: StackOptions) -> int:
@@ -214,7 +300,7 @@ def redrive(no_wait: bool, dry_run: bool, stack_name: str, region: str | None, v
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("job_name", metavar="JOB_NAME")
+@click.argument("job_name", metavar="JOB_NAME", type=JOB_NAME)
 @click.option("--alerts", is_flag=True, help="Alert on the job's failure as on news (default: no alert).")
 @stack_options
 def archive(job_name: str, alerts: bool, stack_name: str, region: str | None, verbose: bool) -> int:

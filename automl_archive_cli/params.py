@@ -1,4 +1,4 @@
-"""Option types of `automl-archive`: ISO dates and datetimes as aware UTC datetimes."""
+"""Option and argument types of `automl-archive`: ISO dates as aware UTC datetimes, account ids, job names."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import click
+
+from automl_archive.contracts.job_identity import AUTOML_JOB_NAME, AUTOML_JOB_NAME_RULE
 
 
 def parse_when(text: str, end_of_day: bool = False) -> datetime:
@@ -60,3 +62,24 @@ class AccountId(click.ParamType):
 
 ACCOUNT_ID = AccountId()
 POSITIVE_RATE = click.FloatRange(min=0, min_open=True)
+
+
+class JobName(click.ParamType):
+    """An AutoML job name as SageMaker accepts it, checked before any AWS call."""
+
+    name = "JOB_NAME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        if not AUTOML_JOB_NAME.match(text):
+            shown = text if len(text) <= 80 else text[:80] + "..."
+            self.fail(
+                f"{shown!r} is not an AutoML job name: 1 to 32 letters, digits and hyphens, starting and ending "
+                f"with a letter or digit (SageMaker's pattern {AUTOML_JOB_NAME_RULE})",
+                param,
+                ctx,
+            )
+        return text
+
+
+JOB_NAME = JobName()

@@ -1,5 +1,6 @@
-"""`python -m automl_archive_cli.preflight`: before `make deploy`/`make diff`, say which account and
-region CDK will use, or say in one line what to fix (instead of CDK's "Unable to resolve AWS account").
+"""`python -m automl_archive_cli.preflight [deploy|diff|bootstrap]`: before `make deploy`, `make diff` and
+`make bootstrap`, say which account and region CDK will use, or say in one line what to fix (instead of
+CDK's "Unable to resolve AWS account"), with the operator command's messages.
 
 It reads the same credentials and region chain as CDK and the operator command (AWS_PROFILE, the
 environment, `aws configure`/SSO) and asks STS who they are: GetCallerIdentity needs no permission.
@@ -14,20 +15,27 @@ from botocore.exceptions import BotoCoreError, ClientError
 from automl_archive_cli.aws import aws_session, client, describe_aws_error
 from automl_archive_cli.errors import CliError
 
+ACTIONS = {"deploy": "Deploying to", "diff": "Comparing with", "bootstrap": "Bootstrapping"}
 
-def preflight() -> str:
+
+def preflight(action: str = "deploy") -> str:
     """The line to print when credentials and region resolve; CliError with what to fix otherwise."""
     with aws_session(None) as region:
         try:
             identity = client("sts").get_caller_identity()
         except (BotoCoreError, ClientError) as error:
             raise describe_aws_error(error) or CliError(f"AWS check failed: {error}") from error
-    return f"Deploying to account {identity['Account']} in {region} as {identity['Arn']}"
+    return f"{ACTIONS[action]} account {identity['Account']} in {region} as {identity['Arn']}"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    words = argv or []
+    action = words[0] if words else "deploy"
+    if action not in ACTIONS or len(words) > 1:
+        print(f"usage: python -m automl_archive_cli.preflight [{'|'.join(ACTIONS)}]", file=sys.stderr)
+        return 2
     try:
-        print(preflight())
+        print(preflight(action))
     except CliError as error:
         print(f"automl-archive: {error}", file=sys.stderr)
         return error.exit_code or 1
@@ -35,4 +43,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -2,7 +2,9 @@
 
 The archiver counts into a sink that keeps nothing (CloudWatch metrics are the functions' business;
 Powertools' `add_metric` would print EMF to stdout at 100 values). `quiet_powertools` keeps the
-Lambda package's logs on stderr, at WARNING (INFO with --verbose).
+Lambda package's structured logs on stderr and off an operator's terminal unless they are errors
+(ERROR and above; INFO and WARNING with --verbose): what the command has to say, it says in its own
+one-line messages.
 """
 
 from __future__ import annotations
@@ -29,18 +31,28 @@ from automl_archive_cli.aws import Deployment
 
 @contextmanager
 def quiet_powertools(verbose: bool = False) -> Iterator[None]:
+    level = logging.INFO if verbose else logging.ERROR
     saved_env = {name: os.environ.get(name) for name in ("POWERTOOLS_METRICS_DISABLED", "POWERTOOLS_LOG_LEVEL")}
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
-    os.environ["POWERTOOLS_LOG_LEVEL"] = "INFO" if verbose else "WARNING"
+    os.environ["POWERTOOLS_LOG_LEVEL"] = logging.getLevelName(level)
     previous_level = logger.log_level
     handler = getattr(logger, "logger_handler", None)
     previous_stream = handler.stream if isinstance(handler, logging.StreamHandler) else None
-    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.setLevel(level)
     if isinstance(handler, logging.StreamHandler):
         handler.setStream(sys.stderr)
+    # Other libraries' log records (botocore's, say) reach Python's last-resort handler, which prints
+    # WARNING and above when nothing else is configured: hold them to the same level.
+    root = logging.getLogger()
+    fallback = logging.StreamHandler(sys.stderr) if not root.handlers else None
+    if fallback is not None:
+        fallback.setLevel(logging.WARNING if verbose else logging.ERROR)
+        root.addHandler(fallback)
     try:
         yield
     finally:
+        if fallback is not None:
+            root.removeHandler(fallback)
         logger.setLevel(previous_level)
         if isinstance(handler, logging.StreamHandler) and previous_stream is not None:
             handler.setStream(previous_stream)

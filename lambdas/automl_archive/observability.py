@@ -1,4 +1,4 @@
-"""The one place that builds the Powertools logger, tracer and metrics.
+"""The one place that builds the Powertools logger and metrics (the tracer: `handlers.tracing`).
 
 Service name, namespace and log level come from the standard POWERTOOLS_* environment variables
 that the stack sets, so every module shares one configuration.
@@ -6,11 +6,10 @@ that the stack sets, so every module shares one configuration.
 
 import os
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 
 

@@ -9,13 +9,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 import automl_archive_cli.main as cli
 from automl_archive.dal.aws import SqsWorkQueue
+from automl_archive_cli import queue_wait
 from automl_archive_cli.aws import resolve_stack
 from automl_archive_cli.operator_policy import operator_policy
 from datalake.named_queries import QUERIES_BY_NAME
@@ -102,7 +107,9 @@ def test_backfilling_1000_jobs_interrupted_half_way_archives_each_exactly_once(a
     assert "enqueued:                  500" in out
     assert sorted(CountingQueue.sent) == sorted(names)
     assert visible_messages(archive, "WorkQueueUrl") == 1000
-    assert not checkpoint.exists()  # a finished backfill needs no checkpoint: the archive is the record
+    # And it says the archiving goes on in the stack, keeping the checkpoint until the queue drains
+    assert "Archiving continues asynchronously" in out
+    assert checkpoint.exists()
     enqueued_after = time.monotonic() - started
     # When the deployed pipeline drains the queue
     archive.run_until_idle()
@@ -114,13 +121,60 @@ def test_backfilling_1000_jobs_interrupted_half_way_archives_each_exactly_once(a
     keys = record_keys(archive, "hist-")
     assert len(keys) == 1000
     assert len({key.rsplit("/", 1)[-1].split("--")[0] for key in keys}) == 1000
-    # And a third run finds everything archived and enqueues nothing
+    # And a third run finds everything archived, enqueues nothing, and drops the checkpoint
     CountingQueue.sent = []
     assert run("backfill", "--name-contains", "hist-", "--checkpoint", str(checkpoint), stack=stack) == 0
     out = capsys.readouterr().out
     assert "skipped, already archived: 1000" in out
     assert CountingQueue.sent == []
+    assert not checkpoint.exists()  # the archive itself is now the record
     print(f"\n1,000 jobs: enqueued after {enqueued_after:.1f} s, drained after {drained_after:.1f} s")
+
+
+def test_an_enqueue_backfill_is_asynchronous_until_wait_follows_the_queue_to_empty(
+    archive, monkeypatch, tmp_path, capsys
+):
+    stack = archive.stack.stack_name
+    make_completed_jobs(archive.simulator, "wait-", 25)
+    checkpoint = tmp_path / "wait.jsonl"
+    backfill = ("backfill", "--name-contains", "wait-", "--checkpoint", str(checkpoint))
+    # When the backfill enqueues (the deployed archiver has not run yet)
+    assert run(*backfill, stack=stack) == 0
+    out = capsys.readouterr().out
+    # Then it says that archiving continues, how to watch it, and keeps its checkpoint
+    assert "enqueued:                  25" in out
+    assert "Archiving continues asynchronously" in out
+    assert "`automl-archive status`" in out and "--wait" in out
+    assert checkpoint.exists()
+    # When it is run again before the queue drains / Then it enqueues nothing again
+    assert run(*backfill, stack=stack) == 0
+    out = capsys.readouterr().out
+    assert "skipped, in checkpoint:    25" in out and "enqueued:                  0" in out
+    # When --restart is given / Then the checkpoint is discarded and every job is enqueued again
+    assert run(*backfill, "--restart", stack=stack) == 0
+    assert "enqueued:                  25" in capsys.readouterr().out
+    assert archive.queue_depth("WorkQueueUrl") == 50
+    # When the operator reruns with --wait (the archiver drains the queue during the first pause)
+    pauses: list[float] = []
+
+    def archiver_runs_meanwhile(seconds: float) -> None:
+        if not pauses:
+            archive.run_until_idle()
+        pauses.append(seconds)
+
+    monkeypatch.setattr(queue_wait, "CHECK_INTERVAL_SECONDS", 0.01)
+    monkeypatch.setattr(queue_wait, "pause", archiver_runs_meanwhile)
+    code = run(*backfill, "--wait", stack=stack)
+    captured = capsys.readouterr()
+    # Then it follows the queue with progress lines until three empty reads, and drops the checkpoint
+    assert code == 0, captured.err
+    assert "work queue: 50 messages (50 waiting, 0 being archived, 0 delayed)" in captured.err
+    assert "work queue empty (3/3 reads)" in captured.err
+    assert "The work queue is drained" in captured.out
+    assert len(pauses) == 3
+    assert not checkpoint.exists()
+    assert {item["status"]["S"] for item in states_with_prefix(archive, "wait-").values()} == {"Completed"}
+    assert len(states_with_prefix(archive, "wait-")) == 25
 
 
 def test_a_dry_run_writes_nothing(archive, monkeypatch, tmp_path, capsys):
@@ -253,6 +307,41 @@ def test_the_old_export_verb_still_archives_and_an_unknown_job_exits_1(archive, 
     err = capsys.readouterr().err
     assert code == 1
     assert "SageMaker has no AutoML job named 'no-such-job'" in err
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_in_shell(*argv, archive, extra_env=None):
+    """The CLI as an operator's shell runs it: `python -m automl_archive_cli` in its own process, pointed
+    at the emulator (the same moto server, with its Autopilot simulator), with no Powertools settings."""
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("POWERTOOLS_")}
+    environment.update(archive.aws.environment())
+    environment["PYTHONPATH"] = f"{REPO_ROOT}{os.pathsep}{REPO_ROOT / 'lambdas'}"
+    environment.update(extra_env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "automl_archive_cli", *argv, "--stack-name", archive.stack.stack_name],
+        cwd=REPO_ROOT, env=environment, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_the_archivers_logs_stay_off_the_terminal_unless_verbose(archive):
+    # When an operator archives a job SageMaker does not know (the archiver logs a warning about it)
+    quiet = run_in_shell("archive", "no-such-job-quiet", archive=archive)
+    # Then stderr holds the command's one line, nothing else: no structured log, no traceback
+    assert quiet.returncode == 1
+    assert quiet.stderr.splitlines() == [
+        "automl-archive: SageMaker has no AutoML job named 'no-such-job-quiet' in this region."
+    ]
+    # When the same runs with --verbose
+    verbose = run_in_shell("archive", "no-such-job-loud", "--verbose", archive=archive)
+    # Then the archiver's structured logs are on stderr too, under the command's service name
+    assert verbose.returncode == 1
+    logs = [json.loads(line) for line in verbose.stderr.splitlines() if line.startswith("{")]
+    assert any(log["message"] == "AutoML job not found; acknowledged" for log in logs), verbose.stderr
+    assert {log["service"] for log in logs} == {"automl-archive"}
+    assert "service_undefined" not in verbose.stderr
+    assert verbose.stderr.splitlines()[-1].startswith("automl-archive: SageMaker has no AutoML job named")
 
 
 def test_status_numbers_match_the_archive(archive, capsys):

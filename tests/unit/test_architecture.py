@@ -62,3 +62,14 @@ def test_the_functions_import_nothing_outside_their_asset():
     files = python_files(PACKAGE)
     for outside in ("infra", "automl_archive_cli", "datalake"):
         assert importers_of(outside, files) == [], outside
+
+
+def test_only_the_lambda_handlers_build_the_tracer():
+    # The X-Ray SDK behind Powertools' Tracer creates a boto3 client at import (reading AWS_PROFILE):
+    # the operator command, which shares logic and observability, must not import it
+    files = python_files(*SHIPPED)
+    handlers = {str(file.relative_to(ROOT)) for file in python_files(PACKAGE / "handlers")}
+    assert set(importers_of("automl_archive.handlers.tracing", files)) <= handlers
+    assert [file for file in files if "Tracer" in file.read_text(encoding="utf-8")] == [
+        PACKAGE / "handlers" / "tracing.py"
+    ]

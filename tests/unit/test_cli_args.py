@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import click
 import pytest
 
 from automl_archive_cli.aws import Deployment
 from automl_archive_cli.backfill import BackfillFilters
 from automl_archive_cli.errors import CliError
 from automl_archive_cli.main import cli, main
-from automl_archive_cli.params import parse_when
+from automl_archive_cli.params import JOB_NAME, parse_when
 from automl_archive_cli.spoke_backfill import spoke_sources
 
 
@@ -155,3 +156,36 @@ def test_a_spoke_backfill_names_what_the_stack_registers_when_the_account_is_not
     with pytest.raises(CliError, match="registered: 111122223333/eu-west-1, 111122223333/us-west-2") as raised:
         spoke_sources(deployment, "444455556666", None)
     assert raised.value.exit_code == 2
+
+
+@pytest.mark.parametrize("name", ["a", "A1", "churn-v1", "x--y", "a" * 32, "0-9"])
+def test_job_names_sagemaker_accepts_are_accepted(name):
+    assert JOB_NAME.convert(name, None, None) == name
+
+
+@pytest.mark.parametrize("name", ["", "-a", "a-", "a_b", "a.b", "a b", "a" * 33, "ü"])
+def test_job_names_sagemaker_refuses_are_refused(name):
+    with pytest.raises(click.BadParameter, match="is not an AutoML job name"):
+        JOB_NAME.convert(name, None, None)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["backfill", "--wait", "--direct"], "--wait follows the work queue after an enqueue"),
+        (["backfill", "--wait", "--dry-run"], "--wait follows the work queue after an enqueue"),
+        (["backfill", "--wait-timeout", "60"], "--wait-timeout needs --wait"),
+        (["backfill", "--account", "111122223333", "--since", "2026-01-01", "--wait"], "--account takes --since"),
+        (["backfill", "--account", "111122223333", "--since", "2026-01-01", "--restart"], "--account takes --since"),
+    ],
+)
+def test_waiting_where_there_is_nothing_to_wait_for_is_a_usage_error(argv, message, capsys):
+    # Checked before any AWS call
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_wait_options_default_to_no_wait_and_an_hour():
+    args = parsed(["backfill", "--wait"])
+    assert (args["wait"], args["wait_timeout"], args["restart"]) == (True, None, False)
+    assert main(["backfill", "--wait-timeout", "0"]) == 2

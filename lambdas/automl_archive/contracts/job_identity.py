@@ -14,6 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# SageMaker's own name patterns (botocore's model: AutoMLJobName, and the child jobs' names); the
+# message parser, the operator command's JOB_NAME argument and the docs all read them from here.
+AUTOML_JOB_NAME_RULE = "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}"
+AUTOML_JOB_NAME = re.compile(f"^{AUTOML_JOB_NAME_RULE}$")
+CHILD_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 KEY_SEPARATOR = "."

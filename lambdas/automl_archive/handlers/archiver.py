@@ -22,9 +22,10 @@ from automl_archive.composition import build_job_archiver
 from automl_archive.contracts.call_budget import record_reserve_seconds
 from automl_archive.contracts.metric_names import RECORDS_DEFERRED
 from automl_archive.contracts.settings import ArchiverSettings
+from automl_archive.handlers.tracing import tracer
 from automl_archive.logic.archive import JobArchiver
 from automl_archive.models.messages import RejectedMessage, parse_message
-from automl_archive.observability import logger, metrics, tracer
+from automl_archive.observability import logger, metrics
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

@@ -10,8 +10,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from automl_archive.composition import build_sweep
 from automl_archive.contracts.call_budget import record_reserve_seconds
 from automl_archive.contracts.settings import SweepSettings
+from automl_archive.handlers.tracing import tracer
 from automl_archive.logic.reconcile import ReconcileSweep
-from automl_archive.observability import logger, metrics, tracer
+from automl_archive.observability import logger, metrics
 
 # Stop listing with one worst-case call's time (plus headroom) left, so the watermark decision is made
 # inside the timeout in all but a pass whose every call degrades at once; a timed-out pass keeps the

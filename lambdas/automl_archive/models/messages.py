@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from automl_archive.contracts.job_identity import JobSource
+from automl_archive.contracts.job_identity import AUTOML_JOB_NAME, CHILD_JOB_NAME, JobSource
 from automl_archive.contracts.job_status import (
     AUTOML_API_CALLS,
     CHILD_EVENT_FIELDS,
@@ -26,8 +26,6 @@ from automl_archive.contracts.job_status import (
 from automl_archive.contracts.metric_names import MALFORMED_MESSAGES, UNRELATED_MESSAGES
 from automl_archive.models.child_usage import ChildUsage, child_usage
 
-AUTOML_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
-CHILD_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 AUTOML_JOB_ARN = re.compile(r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:automl-job/(?P<name>.+)$")
 MAX_BODY_BYTES = 256 * 1024
 

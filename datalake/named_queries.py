@@ -331,6 +331,29 @@ COST_PER_PROBLEM_TYPE_BY_WEEK = _named(
     _cost_per_problem_type,
 )
 
+
+def _winning_algorithms(d: Dialect) -> str:
+    objective = "coalesce(best_objective_metric_name, objective_metric)"
+    return f"""SELECT problem_type, {objective} AS objective_metric,
+       coalesce(best_candidate_algorithm, 'unknown') AS algorithm,
+       count(*) AS jobs_won,
+       round(100.0 * count(*) / sum(count(*)) OVER (PARTITION BY problem_type, {objective}), 1) AS share_percent,
+       round({d.median("best_objective_metric_value")}, 4) AS median_best_value
+FROM {_latest_states(d, RECENT_JOBS_DAYS)}
+WHERE state_rank = 1 AND status = 'Completed' AND best_candidate_name IS NOT NULL
+GROUP BY 1, 2, 3
+ORDER BY 1, 2, jobs_won DESC, 3"""
+
+
+WINNING_ALGORITHMS = _named(
+    "winning_algorithms",
+    "AutoML winning algorithms by problem type and objective metric",
+    f"Jobs completed in the last {RECENT_JOBS_DAYS} days, by problem type and objective metric: which algorithm "
+    "the best candidate used (best_candidate_algorithm), how many jobs each won, its share and the median best "
+    "objective value it reached.",
+    _winning_algorithms,
+)
+
 NAMED_QUERIES: tuple[NamedQuery, ...] = (
     FAILURES_LAST_7_DAYS,
     LATEST_STATE_PER_JOB,
@@ -340,5 +363,6 @@ NAMED_QUERIES: tuple[NamedQuery, ...] = (
     PHASE_TRANSITIONS,
     COST_PER_JOB,
     COST_PER_PROBLEM_TYPE_BY_WEEK,
+    WINNING_ALGORITHMS,
 )
 QUERIES_BY_NAME = {query.name: query for query in NAMED_QUERIES}

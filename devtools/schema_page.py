@@ -64,6 +64,9 @@ VERSIONS = """
 
 - 1: the job record.
 - 2: `candidate_count`, `best_candidate_rank` on job records; candidate records.
+- 3: `account_id`, `region` on every record.
+- 4: `best_candidate_algorithm` on job records; `algorithm`, `algorithm_source` on candidate records;
+  child-job records.
 """
 
 

@@ -234,3 +234,13 @@ def test_every_candidates_training_job_has_its_cost_row_and_each_job_its_instanc
     assert costs and set(costs) <= set(states)
     assert all(row["instance_hours"] > 0 and row["on_demand_usd"] > 0 for row in costs.values())
     assert all(row["unpriced_child_jobs"] == 0 for row in costs.values())
+
+
+def test_the_demo_winners_are_named_by_their_algorithm(answers, states):
+    # Given the demo's completed tabular jobs (the emulator serves their models with SageMaker's XGBoost)
+    completed = {name for name, state in states.items() if state["status"] == "Completed"}
+    # Then the leaderboard of winners counts each of those with a best candidate under its algorithm
+    rows = answers["winning_algorithms"]
+    assert rows and all(row["algorithm"] != "unknown" for row in rows)
+    assert sum(row["jobs_won"] for row in rows) <= len(completed)
+    assert {row["algorithm"] for row in rows} == {"xgboost"}

@@ -128,7 +128,7 @@ def test_each_named_query_in_the_workgroup_and_database(synthesized: Synthesized
     by_name = {resource["Properties"]["Name"]: resource["Properties"] for resource in found.values()}
     # Then there is one per query in datalake.named_queries, with its Athena text, in the stack's database
     assert sorted(by_name) == sorted(query.title for query in NAMED_QUERIES)
-    assert len(NAMED_QUERIES) == 8
+    assert len(NAMED_QUERIES) == 9
     for query in NAMED_QUERIES:
         properties = by_name[query.title]
         assert properties["Database"] == DATABASE

@@ -249,3 +249,23 @@ def test_cost_per_job_sums_instance_hours_at_the_price_table_and_flags_unpriced_
         ("BinaryClassification", 1, 3.0),
         ("unknown", 1, 2.0),
     ]
+
+
+def test_winning_algorithms_count_each_completed_jobs_winner_by_problem_type_and_metric(tmp_path):
+    at = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    images = {"xgboost": "sagemaker-xgboost", "linear-learner": "linear-learner"}
+    for name, algorithm in [("a", "xgboost"), ("b", "xgboost"), ("c", "linear-learner")]:
+        answer = v1_answer(name, LastModifiedTime=at, EndTime=at)
+        answer["BestCandidate"]["InferenceContainers"] = [
+            {"Image": f"683313688378.dkr.ecr.us-east-1.amazonaws.com/{images[algorithm]}:1", "ModelDataUrl": "s3://m"}
+        ]
+        _archive(tmp_path, answer)
+    _archive(tmp_path, v1_answer("d", status="Failed", secondary="Failed", LastModifiedTime=at))  # no winner
+    rows = _rows(tmp_path, "winning_algorithms", at + timedelta(days=1))
+    assert [
+        (row["problem_type"], row["objective_metric"], row["algorithm"], row["jobs_won"], row["share_percent"])
+        for row in rows
+    ] == [
+        ("BinaryClassification", "F1", "xgboost", 2, 66.7),
+        ("BinaryClassification", "F1", "linear-learner", 1, 33.3),
+    ]

@@ -8,6 +8,7 @@ from typing import Any
 from automl_archive.contracts.archive_layout import JSON_LINES_CONTENT_TYPE, candidates_key, iso, json_lines
 from automl_archive.contracts.metric_names import CANDIDATES_ARCHIVED, LEADERBOARDS_UNAVAILABLE
 from automl_archive.dal.interfaces import Archive, CandidatesUnavailable, MetricsSink, SageMakerGateway
+from automl_archive.logic.algorithms import candidate_algorithm
 from automl_archive.logic.normalise import encodable, finite_float
 from automl_archive.models.record import CANDIDATE_RECORD_COLUMN_NAMES, SCHEMA_VERSION
 from automl_archive.observability import logger
@@ -43,6 +44,7 @@ def candidate_rows(
         artifacts = properties.get("CandidateArtifactLocations") or {}
         steps = candidate.get("CandidateSteps") or []
         value = objective.get("Value")
+        algorithm, algorithm_source = candidate_algorithm(candidate, job_record["algorithms"] or [])
         row = {
             "schema_version": SCHEMA_VERSION,
             "job_name": job_record["job_name"],
@@ -82,6 +84,8 @@ def candidate_rows(
             "model_insights_report": artifacts.get("ModelInsights"),
             "backtest_results": artifacts.get("BacktestResults"),
             "archived_at": iso(archived_at),
+            "algorithm": algorithm,
+            "algorithm_source": algorithm_source,
         }
         assert tuple(row) == CANDIDATE_RECORD_COLUMN_NAMES, "leaderboard and schema drifted"
         rows.append(row)

@@ -13,6 +13,7 @@ from typing import Any
 
 from automl_archive.contracts.archive_layout import iso
 from automl_archive.contracts.job_status import DescribeApi
+from automl_archive.logic.algorithms import candidate_algorithm
 from automl_archive.logic.state import alert_category, is_terminal, state_id
 from automl_archive.models.record import JOB_RECORD_COLUMN_NAMES, SCHEMA_VERSION
 
@@ -113,6 +114,7 @@ def normalise(answer: dict[str, Any], describe_api: str, raw_s3_key: str, archiv
         "state_id": state_id(status, secondary, last_modified),
         "raw_s3_key": raw_s3_key,
         "archived_at": iso(archived_at),
+        "best_candidate_algorithm": candidate_algorithm(best, problem["algorithms"])[0] if best else None,
     }
     assert tuple(record) == JOB_RECORD_COLUMN_NAMES, "normaliser and schema drifted"
     return encodable(record)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # 2: candidate_count, best_candidate_rank; the candidate leaderboard table. 3: account_id, region.
-SCHEMA_VERSION = 3
+# 4: best_candidate_algorithm; the candidates' algorithm and algorithm_source; the child-job table.
+SCHEMA_VERSION = 4
 
 STRING = "string"
 BIGINT = "bigint"
@@ -100,6 +101,11 @@ JOB_RECORD_COLUMNS: tuple[Column, ...] = (
     Column("state_id", STRING, "Identifier of this observed state (time, status, secondary status)."),
     Column("raw_s3_key", STRING, "Key of the full DescribeAutoMLJob(V2) answer in the archive bucket."),
     Column("archived_at", TIMESTAMP, "When this record was written."),
+    Column(
+        "best_candidate_algorithm",
+        STRING,
+        "The best candidate's algorithm (xgboost, linear-learner, ensemble, ...): see the candidates' algorithm.",
+    ),
 )
 
 JOB_RECORD_COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in JOB_RECORD_COLUMNS)
@@ -137,6 +143,13 @@ CANDIDATE_RECORD_COLUMNS: tuple[Column, ...] = (
     Column("model_insights_report", STRING, "S3 location of the candidate's model insights."),
     Column("backtest_results", STRING, "S3 location of the candidate's backtest results (forecasting)."),
     Column("archived_at", TIMESTAMP, "When this row was written."),
+    Column(
+        "algorithm",
+        STRING,
+        "The candidate's algorithm: the job's only configured algorithm, else named by its model's "
+        "SageMaker container (xgboost, linear-learner, ensemble; otherwise the container repository).",
+    ),
+    Column("algorithm_source", STRING, "job_config or inference_container: what says the algorithm."),
 )
 
 CANDIDATE_RECORD_COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in CANDIDATE_RECORD_COLUMNS)

@@ -15,8 +15,9 @@ not change is not rewritten, so a second run writes nothing.
 Candidate records cannot be rebuilt (their source, ListCandidatesForAutoMLJob, is not archived raw),
 so they are repaired in place: a number written as text (``"NaN"``, ``"Infinity"``, ``"0.9"`` by
 writers before issue 15) in a numeric column becomes the number, or ``null`` when it is not finite,
-and keys become lower case, which makes each line read in Athena (``datalake.hive_json``). A file
-that needs no repair is not rewritten.
+and keys become lower case, which makes each line read in Athena (``datalake.hive_json``); a row from
+before schema 4 gains the ``algorithm`` its container images name. A file that needs no repair is not
+rewritten.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from automl_archive.contracts.archive_layout import (
     parse_raw_key,
     record_key,
 )
+from automl_archive.logic.algorithms import candidate_algorithm
 from automl_archive.logic.normalise import normalise
 from automl_archive.models.record import BIGINT, CANDIDATE_RECORD_COLUMNS, DOUBLE, SCHEMA_VERSION, Column
 from datalake.hive_json import HiveBadData, array_element, read_row, struct_fields
@@ -185,6 +187,16 @@ def repair_row(row: dict[str, Any], columns: tuple[Column, ...]) -> dict[str, An
     return _repair_keys(row, {column.name: column.type for column in columns})
 
 
+def with_algorithm(row: dict[str, Any]) -> dict[str, Any]:
+    """A candidate row written before schema 4 gains the algorithm its container images name (the job's
+    configuration is not in the row: a one-algorithm job's candidates are named by their image too)."""
+    if "algorithm" in row or not isinstance(row.get("container_images"), list):
+        return row
+    containers = [{"Image": image} for image in row["container_images"] if isinstance(image, str)]
+    algorithm, source = candidate_algorithm({"InferenceContainers": containers}, [])
+    return row | {"algorithm": algorithm, "algorithm_source": source}
+
+
 def _candidate_file_job_key(key: str) -> str:
     return key.rsplit("/", 1)[-1].split("--", 1)[0]
 
@@ -200,7 +212,7 @@ def _repair_candidate_records(s3_client: Any, bucket: str, job_filter: str, summ
             try:
                 body = s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
                 rows = [
-                    repair_row(json.loads(line), CANDIDATE_RECORD_COLUMNS)
+                    with_algorithm(repair_row(json.loads(line), CANDIDATE_RECORD_COLUMNS))
                     for line in body.decode().splitlines()
                     if line.strip()
                 ]

@@ -169,3 +169,13 @@ def test_a_job_prefix_repairs_that_jobs_candidates_only(s3):
     summary = rederive(s3, BUCKET, prefix="raw/automl-jobs/churn/")
     assert (summary.candidate_files, summary.candidate_files_repaired) == (1, 1)
     assert json.loads(s3.get_object(Bucket=BUCKET, Key=churn)["Body"].read())["objective_metric_value"] is None
+
+
+def test_old_candidate_rows_gain_the_algorithm_their_images_name(s3):
+    images = ["683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-sklearn-automl:2.5", "x/sagemaker-xgboost:1.7-1"]
+    key = _old_candidate_file(s3, "churn", [_candidate("a", objective_metric_value=0.9, container_images=images)])
+    summary = rederive(s3, BUCKET)
+    assert (summary.candidate_files_repaired, summary.failed) == (1, [])
+    row = json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+    assert (row["algorithm"], row["algorithm_source"]) == ("xgboost", "inference_container")
+    assert rederive(s3, BUCKET).candidate_files_repaired == 0

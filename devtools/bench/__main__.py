@@ -114,7 +114,8 @@ def build_rows(cold: dict[str, Any], cpu: dict[str, Any], emulated: dict[str, An
         ),
         Row("child-job describes per state", child_describes / states, None, "calls", "report", None),
         # The child-job table (cost per job) is written from the child jobs' own events: at most the
-        # resolver's one describe per child job, none for its row.
+        # resolver's one describe per child job (a tuning job's is of one of its training jobs), none
+        # for its row.
         Row(
             "child-job describes per child job (cost rows add none)",
             child_describes / max(1, calls["child_jobs"]),

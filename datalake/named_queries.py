@@ -18,7 +18,10 @@ LATEST_STATE_ORDER = (
     "is_terminal DESC, last_modified_time DESC, "
     "CASE status WHEN 'InProgress' THEN 1 WHEN 'Stopping' THEN 2 ELSE 3 END DESC, archived_at DESC"
 )
-LATEST_STATE_WINDOW = f"row_number() OVER (PARTITION BY lower(job_name) ORDER BY {LATEST_STATE_ORDER})"
+# A job is its account, Region and name (issue 14): the same name in two accounts is two jobs.
+LATEST_STATE_WINDOW = (
+    f"row_number() OVER (PARTITION BY account_id, region, lower(job_name) ORDER BY {LATEST_STATE_ORDER})"
+)
 LONG_RUNNING_HOURS = 24
 FAILURE_WINDOW_DAYS = 7
 
@@ -39,21 +42,21 @@ FAILURES_LAST_7_DAYS = NamedQuery(
         f"Jobs whose latest state in the last {FAILURE_WINDOW_DAYS} days (UTC dates) is Failed, with the failure "
         "reason, newest first. Scans only the last 8 daily partitions."
     ),
-    athena_sql=f"""SELECT job_name, failure_reason, partial_failure_reasons, problem_type, describe_api,
-       creation_time, last_modified_time, duration_seconds, raw_s3_key
+    athena_sql=f"""SELECT job_name, account_id, region, failure_reason, partial_failure_reasons, problem_type,
+       describe_api, creation_time, last_modified_time, duration_seconds, raw_s3_key
 FROM (
     SELECT s.*, {LATEST_STATE_WINDOW} AS state_rank
     FROM automl_job_states s
     WHERE dt >= CAST(current_date - INTERVAL '{FAILURE_WINDOW_DAYS}' DAY AS varchar)
 )
 WHERE state_rank = 1 AND status = 'Failed'
-ORDER BY last_modified_time DESC, job_name""",
-    duckdb_sql=f"""SELECT job_name, failure_reason, partial_failure_reasons, problem_type, describe_api,
-       creation_time, last_modified_time, duration_seconds, raw_s3_key
+ORDER BY last_modified_time DESC, job_name, account_id, region""",
+    duckdb_sql=f"""SELECT job_name, account_id, region, failure_reason, partial_failure_reasons, problem_type,
+       describe_api, creation_time, last_modified_time, duration_seconds, raw_s3_key
 FROM automl_job_states
 WHERE dt >= CAST(CAST(archive_now() AS DATE) - {FAILURE_WINDOW_DAYS} AS VARCHAR)
 QUALIFY {LATEST_STATE_WINDOW} = 1 AND status = 'Failed'
-ORDER BY last_modified_time DESC, job_name""",
+ORDER BY last_modified_time DESC, job_name, account_id, region""",
 )
 
 LATEST_STATE_PER_JOB = NamedQuery(
@@ -63,21 +66,21 @@ LATEST_STATE_PER_JOB = NamedQuery(
         "One row per job: its latest archived state (terminal first, then the newest LastModifiedTime), "
         "de-duplicating the per-state snapshots. Scans every partition; add a dt filter to narrow it."
     ),
-    athena_sql=f"""SELECT job_name, status, secondary_status, problem_type, mode, creation_time, last_modified_time,
-       duration_seconds, best_objective_metric_name, best_objective_metric_value, candidate_count,
+    athena_sql=f"""SELECT job_name, account_id, region, status, secondary_status, problem_type, mode, creation_time,
+       last_modified_time, duration_seconds, best_objective_metric_name, best_objective_metric_value, candidate_count,
        failure_reason, state_id
 FROM (
     SELECT s.*, {LATEST_STATE_WINDOW} AS state_rank
     FROM automl_job_states s
 )
 WHERE state_rank = 1
-ORDER BY job_name""",
-    duckdb_sql=f"""SELECT job_name, status, secondary_status, problem_type, mode, creation_time, last_modified_time,
-       duration_seconds, best_objective_metric_name, best_objective_metric_value, candidate_count,
+ORDER BY job_name, account_id, region""",
+    duckdb_sql=f"""SELECT job_name, account_id, region, status, secondary_status, problem_type, mode, creation_time,
+       last_modified_time, duration_seconds, best_objective_metric_name, best_objective_metric_value, candidate_count,
        failure_reason, state_id
 FROM automl_job_states
 QUALIFY {LATEST_STATE_WINDOW} = 1
-ORDER BY job_name""",
+ORDER BY job_name, account_id, region""",
 )
 
 _BEST_METRIC_BODY = """SELECT CAST(date_trunc('week', end_time) AS date) AS week,
@@ -155,7 +158,8 @@ LONG_RUNNING_JOBS = NamedQuery(
         f"Jobs whose latest archived state is not terminal and that were created more than {LONG_RUNNING_HOURS} "
         "hours ago: stuck jobs, or jobs whose final state the archive missed."
     ),
-    athena_sql=f"""SELECT job_name, status, secondary_status, problem_type, creation_time, last_modified_time,
+    athena_sql=f"""SELECT job_name, account_id, region, status, secondary_status, problem_type, creation_time,
+       last_modified_time,
        round(date_diff('second', creation_time, CAST(current_timestamp AS timestamp)) / 3600.0, 1) AS running_hours
 FROM (
     SELECT s.*, {LATEST_STATE_WINDOW} AS state_rank
@@ -164,7 +168,8 @@ FROM (
 WHERE state_rank = 1 AND NOT is_terminal
   AND creation_time < CAST(current_timestamp AS timestamp) - INTERVAL '{LONG_RUNNING_HOURS}' HOUR
 ORDER BY creation_time""",
-    duckdb_sql=f"""SELECT job_name, status, secondary_status, problem_type, creation_time, last_modified_time,
+    duckdb_sql=f"""SELECT job_name, account_id, region, status, secondary_status, problem_type, creation_time,
+       last_modified_time,
        round(date_diff('second', creation_time, archive_now()) / 3600.0, 1) AS running_hours
 FROM automl_job_states
 QUALIFY {LATEST_STATE_WINDOW} = 1 AND NOT is_terminal

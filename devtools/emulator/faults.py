@@ -54,6 +54,7 @@ _PROTOCOLS = {
     "lambda": "rest-json",
     "cloudformation": "query",
     "iam": "query",
+    "sts": "query",
 }
 
 

@@ -202,8 +202,11 @@ def upload_assets(aws: LocalAws, synthesized: SynthesizedApp) -> list[str]:
 # ---------------------------------------------------------------- deploy
 
 
-def create_stack(aws: LocalAws, stack_name: str, template_body: str, timeout_seconds: float = 120.0) -> None:
-    cloudformation = aws.client("cloudformation")
+def create_stack(
+    aws: LocalAws, stack_name: str, template_body: str, timeout_seconds: float = 120.0, cloudformation: Any = None
+) -> None:
+    """`cloudformation`: a client of another account or Region (default: the emulator's own)."""
+    cloudformation = cloudformation or aws.client("cloudformation")
     cloudformation.create_stack(
         StackName=stack_name, TemplateBody=template_body, Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
     )
@@ -222,6 +225,66 @@ def create_stack(aws: LocalAws, stack_name: str, template_body: str, timeout_sec
             print("\n".join(failures) or "no failure events", file=sys.stderr)
             raise StackDeployError(f"stack {stack_name} ended {status}: {failures}")
         time.sleep(0.2)
+
+
+def _resolved(value: Any, account: str, region: str) -> Any:
+    """A template value with the intrinsics a bus policy uses resolved (pseudo-parameter Refs, Fn::Join)."""
+    pseudo = {
+        "AWS::AccountId": account,
+        "AWS::Region": region,
+        "AWS::Partition": "aws",
+        "AWS::URLSuffix": "amazonaws.com",
+    }
+    if isinstance(value, list):
+        return [_resolved(item, account, region) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Ref"} and value["Ref"] in pseudo:
+        return pseudo[value["Ref"]]
+    if set(value) == {"Fn::Join"}:
+        separator, parts = value["Fn::Join"]
+        return separator.join(str(_resolved(part, account, region)) for part in parts)
+    if any(key.startswith("Fn::") or key == "Ref" for key in value):
+        raise StackDeployError(f"the emulator cannot resolve {value} in a bus policy")
+    return {key: _resolved(item, account, region) for key, item in value.items()}
+
+
+def with_bus_names(template: dict[str, Any]) -> dict[str, Any]:
+    """The template with each `Ref` to a named event bus replaced by its name, which is what CloudFormation's
+    Ref of an AWS::Events::EventBus returns; moto's resolves it to its bus object, which a rule's
+    `EventBusName` cannot take (AttributeError in moto's _normalize_event_bus_arn)."""
+    names = {
+        logical: resource["Properties"]["Name"]
+        for logical, resource in template.get("Resources", {}).items()
+        if resource.get("Type") == "AWS::Events::EventBus" and "Name" in resource.get("Properties", {})
+    }
+
+    def replaced(value: Any) -> Any:
+        if isinstance(value, dict):
+            if set(value) == {"Ref"} and value["Ref"] in names:
+                return names[value["Ref"]]
+            return {key: replaced(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [replaced(item) for item in value]
+        return value
+
+    return replaced(template) if names else template
+
+
+def apply_bus_policies(
+    events_client: Any, template: dict[str, Any], account: str = ACCOUNT_ID, region: str = REGION
+) -> list[str]:
+    """Put each event bus's `Policy` property on the bus: moto's CloudFormation creates the bus without
+    it (devtools/emulator/cross_account.py enforces it). Returns the buses given a policy."""
+    applied = []
+    for resource in template.get("Resources", {}).values():
+        properties = resource.get("Properties", {})
+        if resource.get("Type") != "AWS::Events::EventBus" or "Policy" not in properties:
+            continue
+        policy = _resolved(properties["Policy"], account, region)
+        events_client.put_permission(EventBusName=properties["Name"], Policy=json.dumps(policy))
+        applied.append(properties["Name"])
+    return applied
 
 
 def stack_outputs(aws: LocalAws, stack_name: str) -> dict[str, str]:
@@ -342,8 +405,9 @@ def deploy_stack(
     app = synthesized or synthesize(app_dir, stack_name=stack_name)
     bootstrap(aws)
     upload_assets(aws, app)
-    template_body = app.template_path.read_text()
+    template_body = json.dumps(with_bus_names(json.loads(app.template_path.read_text())))
     create_stack(aws, app.stack_name, template_body)
+    apply_bus_policies(aws.client("events"), json.loads(template_body))
     functions = describe_functions(aws, stack_function_names(aws, app.stack_name))
     disable_queue_mappings(aws, functions)
     removed = remove_lambda_targets(aws)

@@ -20,7 +20,7 @@ from devtools.emulator.autopilot.moto_patch import played_sources
 from devtools.emulator.autopilot.simulator import AutopilotSimulator
 from devtools.emulator.aws import ACCOUNT_ID, REGION, LocalAws
 from devtools.emulator.clock import SimulatedClock
-from devtools.emulator.cross_account import BUS_TARGETS, forward_events
+from devtools.emulator.cross_account import BUS_TARGETS, ORGANIZATIONS, REFUSED, forward_events
 from devtools.emulator.event_builders import Event
 from devtools.emulator.events import put_event_entry
 from devtools.emulator.limits import as_aws_service
@@ -235,6 +235,21 @@ HUB_BUS = "central-ml"
 HUB_BUS_ARN = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{HUB_BUS}"
 
 
+def hub_bus(aws: LocalAws, policy: dict[str, Any] | None = None) -> None:
+    """The hub's bus, whose policy admits spokes A and B by account (or `policy`)."""
+    events = aws.client("events")
+    events.create_event_bus(Name=HUB_BUS)
+    statement = {
+        "Sid": "Spokes",
+        "Effect": "Allow",
+        "Principal": {"AWS": [f"arn:aws:iam::{ACCOUNT_A}:root", f"arn:aws:iam::{ACCOUNT_B}:root"]},
+        "Action": "events:PutEvents",
+        "Resource": HUB_BUS_ARN,
+    }
+    document = policy or {"Version": "2012-10-17", "Statement": [statement]}
+    events.put_permission(EventBusName=HUB_BUS, Policy=json.dumps(document))
+
+
 def hub_inbox(aws: LocalAws, name: str, pattern: dict[str, Any]) -> str:
     """A queue in the hub fed by a rule of the hub's bus; returns its URL."""
     sqs, events = aws.client("sqs"), aws.client("events")
@@ -279,7 +294,7 @@ def test_moto_alone_delivers_to_a_cross_account_bus_but_rewrites_the_envelope(
 ) -> None:
     # Given the hub's bus with a rule to a queue, spoke B's rule targeting the hub's bus, and moto's own
     # delivery (the emulator's stand-in uninstalled for this test)
-    fresh_aws.client("events").create_event_bus(Name=HUB_BUS)
+    hub_bus(fresh_aws)
     inbox = hub_inbox(fresh_aws, "hub-inbox", {"source": ["aws.sagemaker"]})
     spoke_events, event = spoke_rule_to_hub(fresh_aws, simulated_clock, [])
     BUS_TARGETS.uninstall()
@@ -300,9 +315,9 @@ def test_moto_alone_delivers_to_a_cross_account_bus_but_rewrites_the_envelope(
 def test_spoke_rules_deliver_to_the_hub_bus_with_the_spokes_envelope(
     fresh_aws: LocalAws, simulated_clock: SimulatedClock
 ) -> None:
-    # Given the hub's bus with a rule to a queue, and spoke B's rule targeting both the hub's bus and a
-    # queue of B's own
-    fresh_aws.client("events").create_event_bus(Name=HUB_BUS)
+    # Given the hub's bus (admitting A and B) with a rule to a queue, and spoke B's rule targeting both
+    # the hub's bus and a queue of B's own
+    hub_bus(fresh_aws)
     inbox = hub_inbox(fresh_aws, "hub-inbox", {"source": ["aws.sagemaker"]})
     spoke_sqs = fresh_aws.client_as("sqs", ACCOUNT_B, REGION_2)
     spoke_queue = spoke_sqs.create_queue(QueueName="spoke-copy")["QueueUrl"]
@@ -325,7 +340,7 @@ def test_spoke_rules_deliver_to_the_hub_bus_with_the_spokes_envelope(
 
 def test_forward_events_keeps_the_spokes_envelope(fresh_aws: LocalAws, simulated_clock: SimulatedClock) -> None:
     # Given the hub's bus with a rule for spoke B's events and one for spoke A's
-    fresh_aws.client("events").create_event_bus(Name=HUB_BUS)
+    hub_bus(fresh_aws)
     from_b = hub_inbox(fresh_aws, "from-b", {"source": ["aws.sagemaker"], "account": [ACCOUNT_B]})
     from_a = hub_inbox(fresh_aws, "from-a", {"source": ["aws.sagemaker"], "account": [ACCOUNT_A]})
     spoke = AutopilotSimulator(clock=simulated_clock, account_id=ACCOUNT_B, region=REGION_2)
@@ -349,3 +364,74 @@ def test_forward_events_to_a_missing_bus_fails_loudly(fresh_aws: LocalAws, simul
         forward_events([spoke.creation_event(SHARED_NAME)], HUB_BUS_ARN)
     with pytest.raises(ValueError, match="not an event bus ARN"):
         forward_events([], "arn:aws:sqs:us-east-1:123456789012:queue")
+
+
+def test_the_hub_bus_refuses_an_account_its_policy_does_not_admit(
+    fresh_aws: LocalAws, simulated_clock: SimulatedClock
+) -> None:
+    # Given the hub's bus admitting account A only, and spoke B's rule to it with a dead-letter queue
+    refused_before = len(REFUSED)
+    only_a = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "A",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_A}:root"},
+                "Action": "events:PutEvents",
+                "Resource": HUB_BUS_ARN,
+            }
+        ],
+    }
+    hub_bus(fresh_aws, only_a)
+    inbox = hub_inbox(fresh_aws, "hub-inbox", {"source": ["aws.sagemaker"]})
+    spoke_sqs = fresh_aws.client_as("sqs", ACCOUNT_B, REGION_2)
+    dead_letters = spoke_sqs.create_queue(QueueName="to-hub-dlq")["QueueUrl"]
+    dlq_arn = f"arn:aws:sqs:{REGION_2}:{ACCOUNT_B}:to-hub-dlq"
+    spoke_events = fresh_aws.client_as("events", ACCOUNT_B, REGION_2)
+    spoke_events.put_rule(Name="to-hub", EventPattern=json.dumps({"source": ["aws.sagemaker"]}))
+    spoke_events.put_targets(
+        Rule="to-hub", Targets=[{"Id": "hub", "Arn": HUB_BUS_ARN, "DeadLetterConfig": {"Arn": dlq_arn}}]
+    )
+    spoke = AutopilotSimulator(clock=simulated_clock, account_id=ACCOUNT_B, region=REGION_2)
+    spoke.create_job(SHARED_NAME)
+    event = spoke.creation_event(SHARED_NAME)
+
+    # When B's event is put on B's default bus, and forwarded by hand too
+    put_in_spoke(spoke_events, event)
+    assert forward_events([event], HUB_BUS_ARN) == 0
+
+    # Then the hub received nothing; the rule's copy went to B's dead-letter queue; both were refused
+    assert received(fresh_aws, inbox) == []
+    (dead,) = [json.loads(m["Body"]) for m in spoke_sqs.receive_message(QueueUrl=dead_letters)["Messages"]]
+    assert (dead["account"], dead["detail"]) == (ACCOUNT_B, event["detail"])
+    assert [(r.account, r.bus_arn) for r in REFUSED[refused_before:]] == [(ACCOUNT_B, HUB_BUS_ARN)] * 2
+
+
+def test_the_hub_bus_admits_an_organisation_by_principal_org_id(
+    fresh_aws: LocalAws, simulated_clock: SimulatedClock
+) -> None:
+    # Given the hub's bus admitting organisation o-emulated01 by aws:PrincipalOrgID; B belongs to it, A not
+    statement = {
+        "Sid": "Organisation",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "events:PutEvents",
+        "Resource": HUB_BUS_ARN,
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-emulated01"}},
+    }
+    hub_bus(fresh_aws, {"Version": "2012-10-17", "Statement": [statement]})
+    inbox = hub_inbox(fresh_aws, "hub-inbox", {"source": ["aws.sagemaker"]})
+    ORGANIZATIONS[ACCOUNT_B] = "o-emulated01"
+    try:
+        events = []
+        for account, region in ((ACCOUNT_A, REGION_1), (ACCOUNT_B, REGION_2)):
+            simulator = AutopilotSimulator(clock=simulated_clock, account_id=account, region=region)
+            simulator.create_job(SHARED_NAME)
+            events.append(simulator.creation_event(SHARED_NAME))
+        # When both spokes' events are forwarded
+        assert forward_events(events, HUB_BUS_ARN) == 1
+    finally:
+        del ORGANIZATIONS[ACCOUNT_B]
+    # Then only the organisation's member is delivered
+    assert [e["account"] for e in received(fresh_aws, inbox)] == [ACCOUNT_B]

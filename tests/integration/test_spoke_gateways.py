@@ -58,3 +58,18 @@ def test_an_unregistered_source_gets_no_gateway(fresh_aws):
     access = SpokeAccess(JobSource(ACCOUNT_ID, REGION), (Spoke(IRELAND),), "org-archive-2026", "AutoMLJobArchive")
     with pytest.raises(ValueError, match="not a registered spoke"):
         SpokeSageMaker(access, "standard", 1, calls_per_second=5).gateway(OREGON)
+
+
+def test_a_forgotten_spoke_assumes_its_role_again(spoke):
+    access = SpokeAccess(JobSource(ACCOUNT_ID, REGION), (Spoke(IRELAND),), "org-archive-2026", "AutoMLJobArchive")
+    gateways = SpokeSageMaker(access, "standard", 1, calls_per_second=50)
+    with CallCounter() as calls:
+        first = gateways.gateway(IRELAND)
+        assert gateways.gateway(IRELAND) is first
+        # When the caller forgets the spoke (after a failure), the next gateway is a new session
+        gateways.forget(IRELAND)
+        gateways.forget(IRELAND)  # forgetting twice, or a spoke never used, is harmless
+        again = gateways.gateway(IRELAND)
+        assert again is not first
+        assert again.describe_automl_job("churn", DescribeApi.V1)["AutoMLJobStatus"] == "Completed"
+    assert calls.counts["sts.AssumeRole"] == 2

@@ -60,12 +60,16 @@ class Spokes:
         self.sagemaker = {TEAM_A: FakeSageMaker(), TEAM_A_US: FakeSageMaker()}
         self.broken: set[JobSource] = set()
         self.asked: list[JobSource] = []
+        self.forgotten: list[JobSource] = []
 
     def gateway(self, source: JobSource) -> FakeSageMaker:
         self.asked.append(source)
         if source in self.broken:
             raise PermissionError(f"AccessDenied: sts:AssumeRole on {source}'s reader role")
         return self.sagemaker[source]
+
+    def forget(self, source: JobSource) -> None:
+        self.forgotten.append(source)
 
 
 class Hub:
@@ -281,6 +285,21 @@ def test_a_broken_spoke_holds_up_neither_the_hub_nor_the_other_spokes(hub):
     # The broken spoke keeps no watermark, so its next pass looks back as far as it must
     assert "sweep#111122223333.eu-west-1" not in hub.store.watermarks
     assert "sweep#111122223333.us-east-1" in hub.store.watermarks
+
+
+def test_a_spoke_that_failed_is_forgotten_so_its_role_is_assumed_again(hub):
+    # Given a spoke whose reader role was deleted (and may be restored before the next pass)
+    hub.spokes.broken.add(TEAM_A)
+    # When the sweep fails on it and the archiver fails a record of it
+    hub.sweep().run()
+    with pytest.raises(PermissionError):
+        hub.run(parse_message(event_from(TEAM_A, "churn")))
+    # Then both dropped its session each time: the next call assumes the role afresh
+    assert hub.spokes.forgotten == [TEAM_A, TEAM_A]
+    # And a spoke that works, or the hub's own job, is never forgotten
+    hub.spokes.sagemaker[TEAM_A_US].put_job(spoke_answer(TEAM_A_US, name="fraud"))
+    assert hub.run(parse_message(event_from(TEAM_A_US, "fraud"))) is Outcome.ARCHIVED
+    assert hub.spokes.forgotten == [TEAM_A, TEAM_A]
 
 
 def test_due_alerts_of_spoke_jobs_are_handed_over_with_their_source(hub):

@@ -14,8 +14,9 @@ import botocore.handlers
 from botocore.endpoint import convert_to_response_dict
 from botocore.parsers import create_parser
 
-from devtools.emulator.aws import REGION
+from devtools.emulator.aws import ACCOUNT_ID, REGION
 from devtools.emulator.faults import error_response
+from devtools.emulator.iam.assumed_roles import ASSUMED_ROLES, trust_refusal
 from devtools.emulator.iam.authorization import Check, authorization_checks
 from devtools.emulator.iam.policies import Decision, Principal
 from devtools.emulator.iam.resource_derivations import DEFAULT_WORKGROUP, QUERY_WORKGROUPS, CallSite
@@ -35,6 +36,8 @@ _DENIED_ERRORS: dict[str, tuple[str, int, str | None]] = {
     "cloudformation": ("AccessDenied", 403, None),
     "lambda": ("AccessDeniedException", 403, None),
     "athena": ("AccessDeniedException", 400, None),
+    # STS: AccessDenied, HTTP 403 (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html).
+    "sts": ("AccessDenied", 403, None),
 }
 _PARAMS_KEY = "emulator_iam_params"
 
@@ -48,9 +51,9 @@ class Denial:
     code: str
 
 
-def denied_message(principal: Principal, check: Check, decision: Decision) -> str:
+def denied_message(principal: Principal, check: Check, decision: Decision, reason: str | None = None) -> str:
     """AWS's wording (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_denied_error_messages.html)."""
-    reason = (
+    reason = reason or (
         "with an explicit deny in an identity-based policy"
         if decision is Decision.EXPLICIT_DENY
         else f"because no identity-based policy allows the {check.action} action"
@@ -90,6 +93,7 @@ class _Enforcement:
             ("before-parameter-build", self._keep_params),
             ("before-call", self._authorize),
             ("after-call.athena.StartQueryExecution", self._remember_query_workgroup),
+            ("after-call.sts.AssumeRole", self._remember_session),
         ]
 
     def active(self) -> Principal | None:
@@ -125,32 +129,57 @@ class _Enforcement:
             workgroup = context.get(_PARAMS_KEY, {}).get("WorkGroup") or DEFAULT_WORKGROUP
             QUERY_WORKGROUPS[execution] = workgroup
 
-    def _authorize(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> Any:
+    def _remember_session(self, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        """A session AssumeRole granted to the active principal: its calls are made as the role."""
+        credentials = parsed.get("Credentials")
+        if credentials and self.active() is not None:
+            ASSUMED_ROLES.remember(credentials["AccessKeyId"], context.get(_PARAMS_KEY, {}))
+
+    @staticmethod
+    def _access_key(request_signer: Any) -> str | None:
+        credentials = getattr(request_signer, "_credentials", None)
+        return credentials.get_frozen_credentials().access_key if credentials is not None else None
+
+    def _authorize(
+        self, model: Any, params: dict[str, Any], context: dict[str, Any], request_signer: Any = None, **_: Any
+    ) -> Any:
         principal = self.active()
         if principal is None:
             return None
+        account = ACCOUNT_ID
+        session = ASSUMED_ROLES.session(self._access_key(request_signer))
+        if session is not None:  # signed with an assumed role's credentials: made as that role, in its account
+            principal, account = ASSUMED_ROLES.principal(session), session.account
         service = model.service_model.signing_name
-        call = CallSite(service, model.name, context.get(_PARAMS_KEY, {}), context.get("client_region") or REGION)
+        api_params = context.get(_PARAMS_KEY, {})
+        call = CallSite(service, model.name, api_params, context.get("client_region") or REGION, account)
         for check in authorization_checks(call):
             decision = principal.decide(check.action, check.resource)
+            refusal = None
+            if decision is Decision.ALLOWED and check.action == "sts:AssumeRole":
+                refusal = trust_refusal(principal, api_params)  # the role's side of a cross-account grant
+                decision = Decision.IMPLICIT_DENY if refusal else decision
             if decision is Decision.ALLOWED:
                 with self._lock:
                     self.authorized[(principal.arn, check.action)] += 1
                 continue
-            code, status, query_code = _DENIED_ERRORS[service]
-            code, status = check.denied_code or code, check.denied_status or status
-            with self._lock:
-                self.denials.append(
-                    Denial(principal.arn, f"{service}:{model.name}", check, decision, query_code or code)
-                )
-            # Answering in before-call skips the HTTP request and botocore's retry handler entirely.
-            raw = error_response(
-                params["url"], service, code, status, denied_message(principal, check, decision), query_code
-            )
-            response_dict = convert_to_response_dict(raw, model)
-            parsed = create_parser(model.service_model.protocol).parse(response_dict, model.output_shape)
-            return raw, parsed
+            return self._denied(model, params, principal, check, decision, refusal)
         return None
+
+    def _denied(
+        self, model: Any, params: dict[str, Any], principal: Principal, check: Check, decision: Decision, reason: Any
+    ) -> tuple[Any, Any]:
+        service = model.service_model.signing_name
+        code, status, query_code = _DENIED_ERRORS[service]
+        code, status = check.denied_code or code, check.denied_status or status
+        with self._lock:
+            self.denials.append(Denial(principal.arn, f"{service}:{model.name}", check, decision, query_code or code))
+        # Answering in before-call skips the HTTP request and botocore's retry handler entirely.
+        message = denied_message(principal, check, decision, reason and f"because {reason}")
+        raw = error_response(params["url"], service, code, status, message, query_code)
+        response_dict = convert_to_response_dict(raw, model)
+        parsed = create_parser(model.service_model.protocol).parse(response_dict, model.output_shape)
+        return raw, parsed
 
 
 ENFORCEMENT = _Enforcement()

@@ -241,4 +241,7 @@ DERIVATIONS: dict[str, dict[str, Derivation]] = {
     "lambda": _LAMBDA,
     "events": {"PutEvents": _event_buses},
     "athena": _ATHENA,
+    # sts:AssumeRole is authorized on the role (resource type `role`); the role's trust policy is the
+    # other half (devtools/emulator/iam/assumed_roles.py).
+    "sts": {"AssumeRole": lambda call: [("AssumeRole", call.params["RoleArn"])]},
 }

@@ -133,6 +133,11 @@ class SpokeGateways(Protocol):
         """SageMaker in a registered spoke's account and Region, through its reader role."""
         ...
 
+    def forget(self, source: JobSource) -> None:
+        """Drop the spoke's gateway after a failure: the next `gateway(source)` assumes the role again.
+        A session of a role deleted and created again stays refused until it expires (up to an hour)."""
+        ...
+
 
 class JobStore(Protocol):
     def load_job(self, job_key: str) -> StoredJob: ...

@@ -184,6 +184,23 @@ class JobArchiver:
             self._metrics.count(MESSAGES_FROM_UNREGISTERED_SOURCES)
             logger.warning("Message from an unregistered account or Region; acknowledged", extra={"reason": str(error)})
             return Outcome.UNREGISTERED_SOURCE
+        try:
+            return self._process_from(source, item, message_id, archived_in_batch, first_delivery)
+        except Exception:
+            if source is not None and self._spokes is not None:
+                # The spoke's session may be what failed (its role deleted and restored): the retry
+                # assumes the role again rather than reuse it.
+                self._spokes.forget(source)
+            raise
+
+    def _process_from(
+        self,
+        source: JobSource | None,
+        item: WorkItem,
+        message_id: str,
+        archived_in_batch: set[str],
+        first_delivery: bool,
+    ) -> Outcome:
         sagemaker = self._gateway(source)
         if isinstance(item, ChildJobEvent):
             resolution = self._resolver.resolve(item, sagemaker, source)

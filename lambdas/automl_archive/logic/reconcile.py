@@ -119,6 +119,8 @@ class ReconcileSweep:
                 spoke = self._sweep_source(source, self._spoke_gateways.gateway(source), started, out_of_time)
             except Exception as error:  # role deleted, Region disabled, throttled: the others go on
                 failed.append(str(source))
+                if self._spoke_gateways is not None:
+                    self._spoke_gateways.forget(source)  # the next pass assumes the role afresh
                 self._metrics.count(SWEEP_SPOKE_FAILURES)  # one metric for the alarm; the log says which
                 logger.warning(
                     "Spoke not swept; its watermark is kept",

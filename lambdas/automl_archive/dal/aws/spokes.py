@@ -56,6 +56,12 @@ class SpokeSageMaker:
             self._gateways[source] = gateway
         return gateway
 
+    def forget(self, source: JobSource) -> None:
+        """Drop the source's gateway and its assumed-role session (kept otherwise for the hour it lasts):
+        after a failure, the next call assumes the role again, so a reader role deleted and restored is
+        read again at once instead of after the old session expires."""
+        self._gateways.pop(source, None)
+
     def requests_by_account(self) -> dict[str, int]:
         """Requests each spoke account's limiter granted in this container (every page and attempt)."""
         return {account: limiter.acquired for account, limiter in self._limiters.items()}

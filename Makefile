@@ -18,7 +18,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 # tests/infrastructure/test_security.py runs checkov on the synthesized template from its own venv.
 export CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 
-.PHONY: dev demo test unit infra-test integration e2e lint format synth deploy diff bootstrap node-check load bench docs clean spoke-template local
+.PHONY: dev demo test unit infra-test integration e2e lint format synth deploy diff bootstrap node-check load load-multi bench docs clean spoke-template local
 .PHONY: backfill redrive status archive operator-policy
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt lambdas/requirements.txt pyproject.toml
@@ -116,6 +116,9 @@ local: dev  ## the stack in the local emulator, seeded and kept running for auto
 
 load: dev  ## 10,000 events for 1,000 jobs through the deployed stack in moto; checks nothing lost or duplicated
 	$(PY) -m devtools.bench.load
+
+load-multi: dev  ## the load test across an organisation: 10,000 events from 3 accounts x 2 Regions through the hub and spoke stacks in moto
+	$(PY) -m devtools.bench.load_multi
 
 bench: dev
 	$(PY) -m devtools.bench

@@ -239,6 +239,10 @@ def run_demo() -> int:
     print(f"functions' logs and metrics: {FUNCTION_LOG.relative_to(REPO_ROOT)}")
     with FUNCTION_LOG.open("w", encoding="utf-8") as function_log:
         status = play(function_log)
+        # Then the same histories across an organisation's accounts (issue 14).
+        from devtools.emulator.demo_multi import play_multi_account  # noqa: PLC0415 (it imports this module)
+
+        status = play_multi_account(function_log) or status
     print(f"\nfunctions' logs and metrics: {FUNCTION_LOG.relative_to(REPO_ROOT)}")
     return status
 

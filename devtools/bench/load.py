@@ -172,20 +172,7 @@ def report(
     events: int,
     state_changes: EventsCheck,
 ) -> int:
-    dynamodb, s3 = aws.client("dynamodb"), aws.client("s3")
-    states: dict[str, str] = {}
-    for page in dynamodb.get_paginator("scan").paginate(TableName=stack.output(outputs.JOBS_TABLE_NAME)):
-        for item in page["Items"]:
-            key = job_key_of(item[PARTITION_KEY]["S"])
-            if key is not None and item[SORT_KEY]["S"] == STATE_SORT_KEY:
-                states[key] = item["status"]["S"]
-    versions: Counter[str] = Counter()
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=stack.output(outputs.ARCHIVE_BUCKET_NAME)):
-        versions.update(v["Key"] for v in page.get("Versions", []))
-    depth = {
-        key: _depth(aws, stack.output(key))
-        for key in (outputs.WORK_QUEUE_URL, outputs.WORK_QUEUE_DEAD_LETTER_QUEUE.url)
-    }
+    states, versions, depth = archive_snapshot(aws, stack)
     alerts = Counter(alert.attributes.get("job_name") for alert in inbox.received)
     failed_jobs = {name for name, outcome in final.items() if outcome == "Failed"}
     stats = pipeline.stats
@@ -214,6 +201,26 @@ def report(
     passed = sum(checks.values())
     print(f"load: {passed} passed, {len(checks) - passed} failed")
     return 0 if passed == len(checks) else 1
+
+
+def archive_snapshot(aws: LocalAws, stack: Any) -> tuple[dict[str, str], Counter[str], dict[str, int]]:
+    """After a run: each job key's stored status, the versions written per S3 key, and the depth of the
+    work queue and its dead-letter queue (`stack`: a deployed stack, with `output(key)`)."""
+    dynamodb, s3 = aws.client("dynamodb"), aws.client("s3")
+    states: dict[str, str] = {}
+    for page in dynamodb.get_paginator("scan").paginate(TableName=stack.output(outputs.JOBS_TABLE_NAME)):
+        for item in page["Items"]:
+            key = job_key_of(item[PARTITION_KEY]["S"])
+            if key is not None and item[SORT_KEY]["S"] == STATE_SORT_KEY:
+                states[key] = item["status"]["S"]
+    versions: Counter[str] = Counter()
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=stack.output(outputs.ARCHIVE_BUCKET_NAME)):
+        versions.update(v["Key"] for v in page.get("Versions", []))
+    depth = {
+        key: _depth(aws, stack.output(key))
+        for key in (outputs.WORK_QUEUE_URL, outputs.WORK_QUEUE_DEAD_LETTER_QUEUE.url)
+    }
+    return states, versions, depth
 
 
 def _depth(aws: LocalAws, queue_url: str) -> int:

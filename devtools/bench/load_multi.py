@@ -23,9 +23,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from automl_archive.contracts import stack_outputs as outputs
-from automl_archive.contracts.job_table import PARTITION_KEY, SORT_KEY, STATE_SORT_KEY, job_key_of
 from automl_archive.contracts.settings import SPOKE_CALLS_PER_SECOND
-from devtools.bench.load import WAVE, EventsCheck, _depth, build_events
+from devtools.bench.load import WAVE, EventsCheck, archive_snapshot, build_events
 from devtools.emulator.aws import LocalAws
 from devtools.emulator.call_counter import CallCounter
 from devtools.emulator.clock import SimulatedClock
@@ -125,20 +124,7 @@ def report(
     refused: int,
 ) -> int:
     final, where = jobs
-    hub = world.hub
-    dynamodb, s3 = aws.client("dynamodb"), aws.client("s3")
-    states: dict[str, str] = {}
-    for page in dynamodb.get_paginator("scan").paginate(TableName=hub.output(outputs.JOBS_TABLE_NAME)):
-        for item in page["Items"]:
-            key = job_key_of(item[PARTITION_KEY]["S"])
-            if key is not None and item[SORT_KEY]["S"] == STATE_SORT_KEY:
-                states[key] = item["status"]["S"]
-    versions: Counter[str] = Counter()
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=hub.output(outputs.ARCHIVE_BUCKET_NAME)):
-        versions.update(v["Key"] for v in page.get("Versions", []))
-    depth = {
-        key: _depth(aws, hub.output(key)) for key in (outputs.WORK_QUEUE_URL, outputs.WORK_QUEUE_DEAD_LETTER_QUEUE.url)
-    }
+    states, versions, depth = archive_snapshot(aws, world.hub)
     alerts = Counter(
         (a.attributes.get("account_id"), a.attributes.get("region"), a.attributes.get("job_name"))
         for a in inbox.received

@@ -17,6 +17,7 @@ import sys
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -235,13 +236,20 @@ def _depth(aws: LocalAws, queue_url: str) -> int:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+def run_from_command_line(
+    description: str | None, runner: Callable[[int, int, int], int], argv: list[str] | None
+) -> int:
+    """`--jobs`, `--events`, `--seed` for a load test's `runner(jobs, events, seed)`: load and load-multi."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args(argv)
-    return run(args.jobs, args.events, args.seed)
+    return runner(args.jobs, args.events, args.seed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_from_command_line(__doc__, run, argv)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ state, nothing left in the queues, nothing refused by the bus.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 import logging
@@ -24,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 from automl_archive.contracts import stack_outputs as outputs
 from automl_archive.contracts.settings import SPOKE_CALLS_PER_SECOND
-from devtools.bench.load import WAVE, EventsCheck, archive_snapshot, build_events
+from devtools.bench.load import WAVE, EventsCheck, archive_snapshot, build_events, run_from_command_line
 from devtools.emulator.aws import LocalAws
 from devtools.emulator.call_counter import CallCounter
 from devtools.emulator.clock import SimulatedClock
@@ -168,12 +167,7 @@ def report(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--jobs", type=int, default=1000)
-    parser.add_argument("--events", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args(argv)
-    return run(args.jobs, args.events, args.seed)
+    return run_from_command_line(__doc__, run, argv)
 
 
 if __name__ == "__main__":

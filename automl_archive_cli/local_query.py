@@ -20,12 +20,13 @@ import duckdb
 from rich.console import Console
 
 from automl_archive.contracts.archive_layout import RECORD_PREFIXES
-from automl_archive.models.record import BIGINT, BOOLEAN, DOUBLE, STRING, TIMESTAMP
+from automl_archive.logic.compaction import chunk_days, merge_sql
+from automl_archive.models.record import BIGINT, BOOLEAN, DOUBLE, STRING, TIMESTAMP, Column
 from automl_archive_cli.console import stdout_console
 from automl_archive_cli.results import QueryResult, print_result
 from datalake.hive_json import array_element, read_lines, struct_fields
 from datalake.named_queries import NAMED_QUERIES, QUERIES_BY_NAME, NamedQuery
-from datalake.tables import PARTITION_KEY, TABLES, TableSpec
+from datalake.tables import COMPACTED_TABLES, PARTITION_KEY, TABLES, CompactedTableSpec, TableSpec
 
 # ---------------------------------------------------------------- DuckDB types and sources
 _DUCKDB_SCALARS = {STRING: "VARCHAR", BIGINT: "BIGINT", DOUBLE: "DOUBLE", BOOLEAN: "BOOLEAN", TIMESTAMP: "TIMESTAMPTZ"}
@@ -73,13 +74,21 @@ def duckdb_source(table: TableSpec, archive_root: str) -> str:
     )
 
 
+def _empty_columns(columns: Sequence[Column]) -> str:
+    return ", ".join(
+        f"CAST(NULL AS {'TIMESTAMP' if c.type == TIMESTAMP else duckdb_type(c.type)}) AS {quote(c.name)}"
+        for c in columns
+    )
+
+
 def duckdb_empty_source(table: TableSpec) -> str:
     """The same columns with no rows: what a table over an empty prefix reads in Athena."""
-    select = ", ".join(
-        f"CAST(NULL AS {'TIMESTAMP' if c.type == TIMESTAMP else duckdb_type(c.type)}) AS {quote(c.name)}"
-        for c in table.columns
-    )
-    return f"SELECT {select}, CAST(NULL AS VARCHAR) AS {quote(PARTITION_KEY)} WHERE false"
+    return f"SELECT {_empty_columns(table.columns)}, CAST(NULL AS VARCHAR) AS {quote(PARTITION_KEY)} WHERE false"
+
+
+def compacted_files(archive_root: Path | str, table: CompactedTableSpec) -> list[Path]:
+    """The Parquet files of a compacted table in a local archive (``compact_local`` writes them)."""
+    return sorted((Path(archive_root) / table.prefix).glob("*.parquet"))
 
 
 # ---------------------------------------------------------------- running the queries
@@ -101,8 +110,14 @@ def download_records(s3_client: Any, bucket: str, destination: Path, prefixes: S
     return count
 
 
-def connect(archive_root: Path | str, as_of: datetime | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    archive_root: Path | str, as_of: datetime | None = None, *, compact: bool = True
+) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with one table per Glue table and the ``archive_now()`` clock macro.
+
+    The compacted (Iceberg) tables read the local copy's ``compacted/`` Parquet files, if any, and then,
+    unless ``compact`` is false, every JSON day is merged into them with the compaction function's own
+    MERGE text, so the named queries see what Athena's see after a compaction run.
 
     Every record line is first read as Athena's Hive JSON SerDe reads it (``datalake.hive_json``):
     keys matched without regard to case, and a value of the wrong type fails the whole query with
@@ -125,7 +140,52 @@ def connect(archive_root: Path | str, as_of: datetime | None = None) -> duckdb.D
             else:
                 source = duckdb_empty_source(table)
             connection.execute(f"CREATE TABLE {table.name} AS {source}")
+    for compacted in COMPACTED_TABLES:
+        connection.execute(f"CREATE TABLE {compacted.name} AS SELECT {_empty_columns(compacted.columns)} WHERE false")
+        files = compacted_files(root, compacted)
+        if files:
+            listed = ", ".join(_sql_string(str(path)) for path in files)
+            connection.execute(f"INSERT INTO {compacted.name} SELECT * FROM read_parquet([{listed}])")
+    if compact:
+        merge_all_days(connection)
     return connection
+
+
+def merge_all_days(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Run the compaction function's own MERGE statements over every day of the JSON tables: the
+    compacted tables then hold what Athena's would after a compaction run. Returns rows per table."""
+    rows: dict[str, int] = {}
+    for table in COMPACTED_TABLES:
+        days = [
+            row[0]
+            for row in connection.execute(
+                f"SELECT DISTINCT {PARTITION_KEY} FROM {table.source.name} ORDER BY 1"
+            ).fetchall()
+        ]
+        for chunk in chunk_days(days):
+            connection.execute(merge_sql(table, chunk))
+        rows[table.name] = int(connection.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0])  # type: ignore[index]
+    return rows
+
+
+def compact_local(archive_root: Path | str) -> dict[str, int]:
+    """Compact a local archive: the compacted tables' rows as Parquet under ``compacted/<table>/``."""
+    root = Path(archive_root)
+    connection = connect(root, compact=True)
+    try:
+        for table in COMPACTED_TABLES:
+            directory = root / table.prefix
+            directory.mkdir(parents=True, exist_ok=True)
+            for old in compacted_files(root, table):
+                old.unlink()
+            target = _sql_string(str(directory / "part-00000.parquet"))
+            connection.execute(f"COPY {table.name} TO {target} (FORMAT parquet, COMPRESSION zstd)")
+        return {
+            table.name: int(connection.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0])  # type: ignore[index]
+            for table in COMPACTED_TABLES
+        }
+    finally:
+        connection.close()
 
 
 def _write_as_athena_reads(root: Path, files: Sequence[Path], table: TableSpec, destination: Path) -> None:

@@ -17,19 +17,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from automl_archive.contracts import lake_tables
 from automl_archive.contracts.job_status import COMPLETED, END_PHASE_STEP, PHASE_STEPS, REQUIRED_PHASE_STEPS
+from automl_archive.contracts.lake_tables import CHILD_JOBS_COMPACTED, JOBS_LATEST, CompactedTableSpec
 from datalake.prices import PRICE_CURRENCY, prices_values_sql
 
 # A job is its account, Region and name: names are unique only within one account and Region (two
 # spokes may both run "churn"), and SageMaker compares names without regard to case.
-JOB_IDENTITY = "account_id, region, lower(job_name)"
-# Latest state first: the archiver's own ordering (terminal outranks running, then LastModifiedTime,
-# then the further-along status). The same text in both dialects.
-LATEST_STATE_ORDER = (
-    "is_terminal DESC, last_modified_time DESC, "
-    "CASE status WHEN 'InProgress' THEN 1 WHEN 'Stopping' THEN 2 ELSE 3 END DESC, archived_at DESC"
-)
+JOB_IDENTITY = ", ".join(key.format(t="") for key in lake_tables.JOB_IDENTITY)
+# Latest state first: the archiver's own ordering, the one the compaction's MERGE keeps.
+LATEST_STATE_ORDER = lake_tables.order_by(lake_tables.LATEST_STATE_ORDER)
 LATEST_STATE_WINDOW = f"row_number() OVER (PARTITION BY {JOB_IDENTITY} ORDER BY {LATEST_STATE_ORDER})"
+# The compacted tables are merged every hour (logic/compaction.py); the queries read them together with
+# the JSON of today and yesterday (UTC), so a state archived since the last compaction is not missed.
+UNCOMPACTED_DAYS = 1
 
 FAILURE_WINDOW_DAYS = 7  # a rolling window: the last 7 x 24 hours, not 7 calendar dates
 RECENT_JOBS_DAYS = 90  # latest state per job, durations per mode: jobs whose latest state is this recent
@@ -78,13 +79,23 @@ DUCKDB = Dialect(
 )
 
 
+def _compacted_and_recent(dialect: Dialect, table: CompactedTableSpec, days: int) -> str:
+    """A compacted table's rows of the last ``days`` dates and the JSON rows of the days a compaction may
+    not have merged yet: the same row may be in both, so each query keeps the newest per key."""
+    columns = ", ".join(column.name for column in table.columns)
+    return f"""SELECT {columns} FROM {table.name} WHERE {dialect.dt_since(days)}
+        UNION ALL
+        SELECT {columns} FROM {table.source.name} WHERE {dialect.dt_since(min(days, UNCOMPACTED_DAYS))}"""
+
+
 def _latest_states(dialect: Dialect, days: int) -> str:
-    """Each job's latest state among the states of the last ``days`` dates (a subquery, as Athena has no
-    QUALIFY): a job whose latest state is older is not in it."""
+    """Each job's latest state if it is from the last ``days`` dates (a subquery, as Athena has no
+    QUALIFY; ``state_rank = 1`` selects it): a job whose latest state is older is not in it."""
     return f"""(
     SELECT s.*, {LATEST_STATE_WINDOW} AS state_rank
-    FROM automl_job_states s
-    WHERE {dialect.dt_since(days)}
+    FROM (
+        {_compacted_and_recent(dialect, JOBS_LATEST, days)}
+    ) s
 )"""
 
 
@@ -268,14 +279,21 @@ COST_LOOKBACK_DAYS = 90  # the cost queries: child jobs that ended in the last 9
 
 def _child_job_cost(d: Dialect) -> str:
     """Each finished child job with its instance hours and on-demand cost (NULL when its type is unpriced)."""
+    newest = lake_tables.order_by(CHILD_JOBS_COMPACTED.newest_first)
+    key = ", ".join(CHILD_JOBS_COMPACTED.key_of())
     return f"""(
     SELECT c.*, CAST(c.instance_seconds AS double) / 3600 AS instance_hours,
            CAST(c.instance_seconds AS double) / 3600 * prices.usd_per_hour AS on_demand_cost,
            prices.usd_per_hour IS NULL AND c.instance_seconds IS NOT NULL AS unpriced
-    FROM automl_child_jobs c
+    FROM (
+        SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY {newest}) AS copy_rank
+        FROM (
+            {_compacted_and_recent(d, CHILD_JOBS_COMPACTED, COST_LOOKBACK_DAYS)}
+        ) u
+    ) c
     LEFT JOIN {prices_values_sql()}
       ON prices.instance_type = c.instance_type
-    WHERE c.{d.dt_since(COST_LOOKBACK_DAYS)}
+    WHERE c.copy_rank = 1
 )"""
 
 

@@ -1,4 +1,4 @@
-"""The data lake's two tables as data: names, S3 prefixes, columns, and how Athena reads them.
+"""How Athena reads the data lake's tables (``automl_archive.contracts.lake_tables``): SerDe, formats, projection.
 
 One definition for every consumer: the CDK construct (``infra/constructs/datalake.py``) builds the
 Glue tables from it, the operator command's local engine (``automl_archive_cli/local_query.py``) reads
@@ -11,13 +11,30 @@ it imports the pure schema module, not the Lambda's logic (which needs Powertool
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from automl_archive.contracts.lake_tables import (
+    CANDIDATES,
+    CHILD_JOBS,
+    COMPACTED_TABLES,
+    JOB_STATES,
+    PARTITION_KEY,
+    TABLES,
+    CompactedTableSpec,
+    TableSpec,
+)
+from automl_archive.models.record import Column
 
-from automl_archive.contracts.archive_layout import CANDIDATES_PREFIX, CHILD_JOBS_PREFIX, RECORDS_PREFIX
-from automl_archive.models.record import CANDIDATE_RECORD_COLUMNS, CHILD_JOB_RECORD_COLUMNS, JOB_RECORD_COLUMNS, Column
+__all__ = [
+    "CANDIDATES",
+    "CHILD_JOBS",
+    "COMPACTED_TABLES",
+    "JOB_STATES",
+    "PARTITION_KEY",
+    "TABLES",
+    "CompactedTableSpec",
+    "TableSpec",
+]
 
 # --- How Athena reads the JSON Lines ----------------------------------------------------------------
-PARTITION_KEY = "dt"
 PARTITION_FORMAT = "yyyy-MM-dd"  # Java date pattern for partition projection (dt=YYYY-MM-DD)
 # The first day partition projection enumerates (context `datalake_start_date`): SageMaker Autopilot was
 # announced on 2019-12-03, so no AutoML job's last_modified_time is older. A later start makes a query
@@ -32,35 +49,6 @@ TEXT_INPUT_FORMAT = "org.apache.hadoop.mapred.TextInputFormat"
 TEXT_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
 GLUE_COMMENT_MAX = 255
 ATHENA_ENGINE_VERSION = "Athena engine version 3"
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    name: str
-    prefix: str
-    description: str
-    columns: tuple[Column, ...]
-
-
-JOB_STATES = TableSpec(
-    name="automl_job_states",
-    prefix=RECORDS_PREFIX,
-    description="One row per observed state of each SageMaker AutoML job (JSON Lines written by the archiver).",
-    columns=JOB_RECORD_COLUMNS,
-)
-CANDIDATES = TableSpec(
-    name="automl_candidates",
-    prefix=CANDIDATES_PREFIX,
-    description="One row per candidate of each AutoML job, archived when the job reached a terminal state.",
-    columns=CANDIDATE_RECORD_COLUMNS,
-)
-CHILD_JOBS = TableSpec(
-    name="automl_child_jobs",
-    prefix=CHILD_JOBS_PREFIX,
-    description="One row per finished training, processing or transform job of an AutoML job (its resources and time).",
-    columns=CHILD_JOB_RECORD_COLUMNS,
-)
-TABLES: tuple[TableSpec, ...] = (JOB_STATES, CANDIDATES, CHILD_JOBS)
 
 
 def table_location(bucket_name: str, table: TableSpec) -> str:

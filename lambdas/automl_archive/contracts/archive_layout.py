@@ -19,6 +19,11 @@ CANDIDATES_PREFIX = "records/automl-candidates/"  # Athena's candidate table, sa
 CHILD_JOBS_PREFIX = "records/automl-child-jobs/"
 ARCHIVER_WRITE_PREFIXES = (RAW_PREFIX, RECORDS_PREFIX, CANDIDATES_PREFIX, CHILD_JOBS_PREFIX)
 RECORD_PREFIXES = (RECORDS_PREFIX, CANDIDATES_PREFIX, CHILD_JOBS_PREFIX)  # what the data lake reads
+# The compacted (Iceberg) tables: <table name>/data/ and <table name>/metadata/, written by Athena for the
+# compaction function (contracts/lake_tables.py); the function's own progress is one object beside them.
+COMPACTED_PREFIX = "compacted/"
+COMPACTION_STATE_PREFIX = "compaction-state/"
+COMPACTION_WATERMARK_KEY = f"{COMPACTION_STATE_PREFIX}watermark.json"
 ATHENA_RESULTS_PREFIX = "athena-results/"  # the workgroup's query results (a lifecycle rule expires them)
 ACCESS_LOGS_PREFIX = "archive-bucket/"  # in the access-log bucket
 

@@ -50,3 +50,10 @@ SWEEP_WATERMARK_INVALID = "SweepWatermarkInvalid"
 # A spoke the pass could not read (its role deleted, its Region disabled, throttled): the other sources
 # are swept all the same, and this spoke's watermark stays where it was.
 SWEEP_SPOKE_FAILURES = "SweepSpokeFailures"
+
+# --- Compaction of the data lake (logic/compaction.py) -----------------------------------------------
+COMPACTION_PARTITIONS_MERGED = "CompactionPartitionsMerged"  # JSON days merged into the Iceberg tables
+COMPACTION_STATEMENTS = "CompactionStatements"  # MERGE, OPTIMIZE and VACUUM statements run
+COMPACTION_BYTES_SCANNED = "CompactionBytesScanned"
+# Since the last complete compaction's watermark: the named queries' compacted tables are this far behind.
+COMPACTION_LAG_SECONDS = "CompactionLagSeconds"

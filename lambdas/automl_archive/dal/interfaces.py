@@ -245,3 +245,40 @@ class MetricsSink(Protocol):
     def count_by(self, name: str, dimension: str, value: str) -> None:
         """One count with an extra dimension (e.g. jobs finished by status)."""
         ...
+
+
+@dataclass(frozen=True)
+class LakeObject:
+    """One object under a record prefix, as a listing gives it."""
+
+    key: str
+    last_modified: datetime
+    size: int
+
+
+class CompactionQueryFailed(Exception):
+    """The query engine ran a compaction statement and it failed (or was cancelled)."""
+
+    def __init__(self, statement: str, reason: str) -> None:
+        super().__init__(f"{statement}: {reason}")
+        self.statement = statement
+        self.reason = reason
+
+
+class LakeStorage(Protocol):
+    """The archive bucket as the compaction sees it: the record objects and its own watermark."""
+
+    def list_objects(self, prefix: str) -> Iterator[LakeObject]: ...
+
+    def read_watermark(self) -> str | None:
+        """The stored watermark text, or None before the first complete compaction."""
+        ...
+
+    def write_watermark(self, body: bytes) -> None: ...
+
+
+class QueryEngine(Protocol):
+    def run(self, label: str, sql: str, deadline: float) -> int:
+        """Run one statement to its end; returns the bytes it scanned. CompactionQueryFailed when it
+        fails; TimeoutError when it is still running at ``deadline`` (epoch seconds)."""
+        ...

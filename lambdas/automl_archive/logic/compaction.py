@@ -1,0 +1,184 @@
+# ruff: noqa: S608 -- the SQL here is built from the table contracts and dates the code checked, never from input
+"""Compaction of the data lake: merge the JSON days that changed into the Iceberg tables.
+
+Each run lists the record prefixes, finds the ``dt`` days with an object written since the last
+complete run's watermark, and MERGEs those days into each compacted table (one row per key, the newest
+by the table's order, so re-reading a day never regresses a row and a late or backfilled day simply
+merges in). Then OPTIMIZE rewrites the small files Athena's merge-on-read leaves and VACUUM expires old
+snapshots. The watermark advances only after every statement succeeded: a failed or timed-out run is
+repeated whole by the next, and MERGE makes the repetition harmless.
+
+The statements are built here, once, for both engines: Athena runs them in AWS, and DuckDB runs the
+same MERGE text locally (``automl_archive_cli/local_query.py``) to prove what it computes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from automl_archive.contracts.archive_layout import iso
+from automl_archive.contracts.lake_tables import (
+    COMPACTED_TABLES,
+    PARTITION_KEY,
+    CompactedTableSpec,
+    order_by,
+    outranks_or_equals,
+)
+from automl_archive.contracts.metric_names import (
+    COMPACTION_BYTES_SCANNED,
+    COMPACTION_LAG_SECONDS,
+    COMPACTION_PARTITIONS_MERGED,
+    COMPACTION_STATEMENTS,
+)
+from automl_archive.dal.interfaces import LakeObject, LakeStorage, MetricsSink, QueryEngine
+
+_PARTITION = re.compile(rf"(?:^|/){PARTITION_KEY}=(\d{{4}}-\d{{2}}-\d{{2}})/")
+# S3's LastModified is the time the upload began or completed on S3's clock, not this function's: an
+# object written just before the run started may carry a time a little after it, or the clocks may
+# disagree by seconds. Days modified within this margin before the watermark are merged again (MERGE
+# is idempotent), so no write is ever missed between two runs.
+CLOCK_MARGIN = timedelta(minutes=5)
+# Athena's StartQueryExecution takes a query string of at most 262,144 bytes (API_StartQueryExecution,
+# QueryString, Length Constraints); a MERGE names each day, so a first run over years of days is split.
+MAX_DAYS_PER_STATEMENT = 200
+WATERMARK_FIELD = "compacted_through"
+
+
+@dataclass(frozen=True)
+class Statement:
+    label: str  # what it does, for the log and the report ("merge automl_jobs_latest 2026-11-01..2026-11-03")
+    sql: str
+    maintenance: bool = False  # OPTIMIZE and VACUUM: Athena only, the local engine has nothing to do
+
+
+@dataclass
+class CompactionReport:
+    since: datetime | None
+    watermark: datetime | None = None  # the new one; None when the run did not complete
+    days_by_table: dict[str, list[str]] = field(default_factory=dict)
+    statements: list[str] = field(default_factory=list)
+    bytes_scanned: int = 0
+    complete: bool = False
+
+
+def partition_of(key: str) -> str | None:
+    """The ``dt`` day of a record object's key, or None for a key outside the layout."""
+    match = _PARTITION.search(key)
+    return match.group(1) if match else None
+
+
+def changed_days(objects: Iterable[LakeObject], since: datetime | None) -> list[str]:
+    """The days with an object written at or after ``since`` (every day when None), oldest first."""
+    threshold = None if since is None else since - CLOCK_MARGIN
+    changed: set[str] = set()
+    for entry in objects:
+        day = partition_of(entry.key)
+        if day is not None and (threshold is None or entry.last_modified >= threshold):
+            changed.add(day)
+    return sorted(changed)
+
+
+def chunk_days(days: list[str], size: int = MAX_DAYS_PER_STATEMENT) -> list[list[str]]:
+    return [days[start : start + size] for start in range(0, len(days), size)]
+
+
+def merge_sql(table: CompactedTableSpec, days: list[str]) -> str:
+    """MERGE the newest row per key of ``days`` of the JSON table into the compacted table.
+
+    The source keeps one row per key (Athena refuses a MERGE in which a target row matches two source
+    rows), and a stored row is replaced only by one that sorts first or ties with it.
+    """
+    if not days or any(not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) for day in days):
+        raise ValueError(f"days must be YYYY-MM-DD dates, got {days[:3]}")
+    names = [column.name for column in table.columns]
+    source_columns = ", ".join(names)
+    key = ", ".join(table.key_of())
+    days_list = ", ".join(f"'{day}'" for day in days)
+    on = " AND ".join(
+        f"{target} = {source}" for target, source in zip(table.key_of("t"), table.key_of("s"), strict=True)
+    )
+    update = ", ".join(f"{name} = s.{name}" for name in names)
+    newest = f"row_number() OVER (PARTITION BY {key} ORDER BY {order_by(table.newest_first)})"
+    values = ", ".join(f"s.{name}" for name in names)
+    return f"""MERGE INTO {table.name} t
+USING (
+    SELECT {source_columns}
+    FROM (
+        SELECT {source_columns}, {newest} AS newest
+        FROM {table.source.name}
+        WHERE {PARTITION_KEY} IN ({days_list})
+    ) ranked
+    WHERE newest = 1
+) s
+ON {on}
+WHEN MATCHED AND {outranks_or_equals(table.newest_first, "s", "t")} THEN UPDATE SET {update}
+WHEN NOT MATCHED THEN INSERT ({source_columns}) VALUES ({values})"""
+
+
+def maintenance_sql(table: CompactedTableSpec) -> list[Statement]:
+    """Athena's merge-on-read leaves delete files and small data files after each MERGE: OPTIMIZE
+    rewrites them (querying-iceberg-data-optimization), VACUUM expires old snapshots and removes the
+    files no snapshot needs (vacuum-statement)."""
+    return [
+        Statement(f"optimize {table.name}", f"OPTIMIZE {table.name} REWRITE DATA USING BIN_PACK", maintenance=True),
+        Statement(f"vacuum {table.name}", f"VACUUM {table.name}", maintenance=True),
+    ]
+
+
+def plan(days_by_table: dict[str, list[str]]) -> list[Statement]:
+    """The statements one run executes, in order: every table's merges, then its maintenance."""
+    statements: list[Statement] = []
+    for table in COMPACTED_TABLES:
+        days = days_by_table.get(table.name, [])
+        for chunk in chunk_days(days):
+            statements.append(Statement(f"merge {table.name} {chunk[0]}..{chunk[-1]}", merge_sql(table, chunk)))
+        if days:
+            statements.extend(maintenance_sql(table))
+    return statements
+
+
+def parse_watermark(text: str | None) -> datetime | None:
+    """The stored watermark, or None (compact every day) when there is none or it cannot be read."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(json.loads(text)[WATERMARK_FIELD])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return value if value.tzinfo is not None else None
+
+
+@dataclass(frozen=True)
+class LakeCompaction:
+    storage: LakeStorage
+    engine: QueryEngine
+    metrics: MetricsSink
+    clock: Callable[[], datetime]
+
+    def run(self, deadline: float) -> CompactionReport:
+        """One compaction pass. ``deadline`` (epoch seconds) bounds each statement's wait."""
+        started = self.clock()
+        since = parse_watermark(self.storage.read_watermark())
+        report = CompactionReport(since=since)
+        if since is not None:
+            self.metrics.seconds(COMPACTION_LAG_SECONDS, (started - since).total_seconds())
+        for table in COMPACTED_TABLES:
+            days = changed_days(self.storage.list_objects(table.source.prefix), since)
+            if days:
+                report.days_by_table[table.name] = days
+                self.metrics.count(COMPACTION_PARTITIONS_MERGED, len(days))
+        for statement in plan(report.days_by_table):
+            report.bytes_scanned += self.engine.run(statement.label, statement.sql, deadline)
+            report.statements.append(statement.label)
+            self.metrics.count(COMPACTION_STATEMENTS)
+        self.metrics.count(COMPACTION_BYTES_SCANNED, report.bytes_scanned)
+        # Everything written before this run started is merged: that time is the next run's watermark.
+        body = {WATERMARK_FIELD: iso(started), "days_by_table": {k: len(v) for k, v in report.days_by_table.items()}}
+        self.storage.write_watermark(json.dumps(body, sort_keys=True).encode())
+        report.watermark = started
+        report.complete = True
+        return report

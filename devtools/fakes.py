@@ -15,9 +15,11 @@ from automl_archive.dal.interfaces import (
     CandidatesUnavailable,
     ChildJobNotFound,
     ChildLink,
+    CompactionQueryFailed,
     EventNotAccepted,
     InvalidWatermark,
     JobNotFound,
+    LakeObject,
     SavedState,
     StateChangeEvent,
     StoredJob,
@@ -313,3 +315,37 @@ class RecordingMetrics:
 
     def count_by(self, name: str, dimension: str, value: str) -> None:
         self.by_dimension[(name, dimension, value)] += 1
+
+
+@dataclass
+class FakeLakeStorage:
+    """The archive bucket's objects by prefix and the compaction's watermark."""
+
+    objects: list[LakeObject] = field(default_factory=list)
+    watermark: str | None = None
+    listed: list[str] = field(default_factory=list)
+
+    def list_objects(self, prefix: str) -> Iterator[LakeObject]:
+        self.listed.append(prefix)
+        return iter([entry for entry in self.objects if entry.key.startswith(prefix)])
+
+    def read_watermark(self) -> str | None:
+        return self.watermark
+
+    def write_watermark(self, body: bytes) -> None:
+        self.watermark = body.decode()
+
+
+@dataclass
+class FakeQueryEngine:
+    """Records each statement; ``fail_on`` makes the statement whose label starts with it fail."""
+
+    statements: list[tuple[str, str]] = field(default_factory=list)
+    fail_on: str | None = None
+    scanned_per_statement: int = 10
+
+    def run(self, label: str, sql: str, deadline: float) -> int:
+        if self.fail_on is not None and label.startswith(self.fail_on):
+            raise CompactionQueryFailed(label, "FAILED: injected")
+        self.statements.append((label, sql))
+        return self.scanned_per_statement

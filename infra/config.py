@@ -37,6 +37,18 @@ SWEEP_MEMORY_MB = 256
 SWEEP_TARGET_RETRY_ATTEMPTS = 2
 SWEEP_TARGET_MAX_EVENT_AGE_MINUTES = 60
 
+# --- Data-lake compaction function (logic/compaction.py) -------------------------------------------
+COMPACTOR_HANDLER = "automl_archive.handlers.compactor.lambda_handler"
+# Lambda's maximum: the function waits for Athena's MERGE, OPTIMIZE and VACUUM statements, which run for
+# seconds on a day's changes and for minutes on a first run over years of days.
+COMPACTOR_TIMEOUT_SECONDS = 900
+COMPACTOR_MEMORY_MB = 256  # it lists keys and waits; Athena does the work
+# Hourly: the named queries read the compacted tables plus the JSON of today and yesterday, so a state
+# is visible at once and a backfilled (older) day within the hour.
+COMPACTION_INTERVAL_MINUTES = 60
+COMPACTION_TARGET_RETRY_ATTEMPTS = 1
+COMPACTION_TARGET_MAX_EVENT_AGE_MINUTES = 30
+
 # --- Monitoring (operations topic, alarms, dashboard) ---------------------------------------------
 # Nothing waits in the work queue by design (no delayed messages); a message older than this has
 # failed at least twice (each retry waits one visibility timeout, 6 x 60 s) or the archiver is behind.

@@ -16,6 +16,7 @@ from infra.constructs.alerts import Alerts
 from infra.constructs.archiver import TIMEOUT, Archiver, ArchiverResources
 from infra.constructs.central_bus import CentralBus
 from infra.constructs.chat_channels import ChatChannels
+from infra.constructs.compaction import LakeCompaction
 from infra.constructs.datalake import DataLake
 from infra.constructs.event_bus import StateChangeBus
 from infra.constructs.event_schema import EventSchema
@@ -102,17 +103,28 @@ class AutoMLJobArchiveStack(Stack):
             bytes_scanned_cutoff_per_query=settings.athena_bytes_scanned_cutoff,
             start_date=settings.datalake_start_date,
         )
+        self.compaction = LakeCompaction(
+            self,
+            "Compaction",
+            archive_bucket=self.storage.archive_bucket,
+            database_name=self.datalake.database_name,
+            workgroup_name=self.datalake.workgroup_name,
+            settings=settings,
+            layer=self.dependencies_layer,
+        )
         self.monitoring = Monitoring(
             self,
             "Monitoring",
             resources=MonitoredResources(
                 archiver=self.archiver.function,
                 sweep=self.sweep.function,
+                compactor=self.compaction.function,
                 work_queue=self.ingest.work_queue,
                 dead_letter_queues={
                     "WorkQueueDeadLetterQueue": self.ingest.dead_letter_queue,
                     **{f"{rule}DeadLetterQueue": queue for rule, queue in self.ingest.rule_dead_letter_queues.items()},
                     "SweepScheduleDeadLetterQueue": self.sweep.dead_letter_queue,
+                    "CompactionScheduleDeadLetterQueue": self.compaction.dead_letter_queue,
                 },
             ),
             settings=settings,

@@ -17,6 +17,7 @@ class MonitoredResources:
 
     archiver: lambda_.IFunction
     sweep: lambda_.IFunction
+    compactor: lambda_.IFunction
     work_queue: sqs.IQueue
     # Every dead-letter queue of the stack, by a short name used in alarm names and the dashboard.
     dead_letter_queues: Mapping[str, sqs.IQueue]

@@ -187,7 +187,7 @@ class Monitoring(Construct):
                 what=f"The {queue_name} holds messages the archive gave up on.",
                 runbook="dead-letter-queues",
             )
-        for function_name, function in (("Archiver", res.archiver), ("Sweep", res.sweep)):
+        for function_name, function in (("Archiver", res.archiver), ("Sweep", res.sweep), ("Compactor", res.compactor)):
             self._alarm(
                 f"{function_name}Errors",
                 function.metric_errors(period=self._period, statistic="Sum"),

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from automl_archive.contracts.settings import ArchiverSettings, SweepSettings
+from automl_archive.contracts.settings import ArchiverSettings, CompactorSettings, SweepSettings
 from automl_archive.dal.aws import DynamoJobStore, EventBridgeBus, S3Archive, SageMakerApi, SnsNotifier, SqsWorkQueue
+from automl_archive.dal.aws.lake import AthenaQueryEngine, S3LakeStorage
 from automl_archive.dal.aws.spokes import SpokeSageMaker
 from automl_archive.dal.interfaces import (
     Archive,
@@ -23,6 +24,7 @@ from automl_archive.dal.interfaces import (
     WorkQueue,
 )
 from automl_archive.logic.archive import ArchivePolicy, JobArchiver
+from automl_archive.logic.compaction import LakeCompaction
 from automl_archive.logic.reconcile import ReconcileSweep, SweepPolicy
 from automl_archive.logic.resolve import ChildJobResolver
 from automl_archive.observability import PowertoolsMetrics
@@ -137,4 +139,13 @@ def build_sweep(settings: SweepSettings) -> ReconcileSweep:
         queue=SqsWorkQueue(settings.work_queue_url),
         metrics=PowertoolsMetrics(),
         spokes=spoke_gateways(settings),
+    )
+
+
+def build_compaction(settings: CompactorSettings) -> LakeCompaction:
+    return LakeCompaction(
+        storage=S3LakeStorage(settings.archive_bucket_name),
+        engine=AthenaQueryEngine(settings.athena_workgroup, settings.glue_database_name),
+        metrics=PowertoolsMetrics(),
+        clock=utc_now,
     )

@@ -40,6 +40,24 @@ EXPECTED_ACKNOWLEDGEMENTS = {
     "Sweep/Role": {"AwsSolutions-IAM5[Resource::*]", "Serverless-LambdaStarPermissions"},
     "Sweep/Function": {"AwsSolutions-L1", "Serverless-LambdaLatestVersion", "Serverless-LambdaDLQ"},
     "Sweep/ScheduleDeadLetterQueue": {"AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"},
+    "Compaction/Role": {
+        "AwsSolutions-IAM5[Resource::*]",
+        "Serverless-LambdaStarPermissions",
+        *(
+            f"AwsSolutions-IAM5[Resource::<StorageArchiveBucketC50834F0.Arn>/{prefix}*]"
+            for prefix in (
+                "records/automl-jobs/",
+                "records/automl-candidates/",
+                "records/automl-child-jobs/",
+                "compacted/automl_jobs_latest/",
+                "compacted/automl_candidates_compacted/",
+                "compacted/automl_child_jobs_compacted/",
+                "athena-results/",
+            )
+        ),
+    },
+    "Compaction/Function": {"AwsSolutions-L1", "Serverless-LambdaLatestVersion", "Serverless-LambdaDLQ"},
+    "Compaction/ScheduleDeadLetterQueue": {"AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"},
     # One per e-mail subscription (the test context has two alert and one ops address).
     **{
         f"{topic}/{email}": {"Serverless-SNSRedrivePolicy"}

@@ -68,10 +68,10 @@ def test_each_rule_delivers_the_whole_event_to_the_work_queue_with_its_own_dlq(s
 
 
 def test_every_queue_is_sse_sqs_encrypted_with_14_day_retention(synthesized: Synthesized) -> None:
-    # Given all queues (work queue, its DLQ, one DLQ per rule, the sweep schedule DLQ)
+    # Given all queues (work queue, its DLQ, one DLQ per rule, the sweep's and the compaction's schedule DLQs)
     queues = synthesized.template.find_resources("AWS::SQS::Queue")
-    # Then there are five, all SSE-SQS encrypted and keeping messages 14 days
-    assert len(queues) == 5
+    # Then there are six, all SSE-SQS encrypted and keeping messages 14 days
+    assert len(queues) == 6
     for queue in queues.values():
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
         assert "KmsMasterKeyId" not in queue["Properties"]

@@ -19,11 +19,13 @@ DLQ_ALARMS = {
     "ChildJobStateChangeRuleDeadLetterQueueHasMessages": "IngestChildJobStateChangeRuleDeadLetterQueue",
     "AutoMLApiCallRuleDeadLetterQueueHasMessages": "IngestAutoMLApiCallRuleDeadLetterQueue",
     "SweepScheduleDeadLetterQueueHasMessages": "SweepScheduleDeadLetterQueue",
+    "CompactionScheduleDeadLetterQueueHasMessages": "CompactionScheduleDeadLetterQueue",
 }
 ALARMS = {
     *DLQ_ALARMS,
     "ArchiverErrors",
     "SweepErrors",
+    "CompactorErrors",
     "ArchiverThrottles",
     "WorkQueueAge",
     "SweepLag",
@@ -185,6 +187,7 @@ def test_each_dead_letter_queue_alarms_on_one_visible_message(synthesized: Synth
     [
         ("ArchiverErrors", "Errors", "ArchiverFunction"),
         ("SweepErrors", "Errors", "SweepFunction"),
+        ("CompactorErrors", "Errors", "CompactionFunction"),
         ("ArchiverThrottles", "Throttles", "ArchiverFunction"),
     ],
 )

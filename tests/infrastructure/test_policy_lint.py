@@ -119,7 +119,7 @@ def test_the_template_has_identity_and_resource_policies(synthesized):
     identity = template_policies(synthesized.resources, "identity")
     resource = template_policies(synthesized.resources, "resource")
     # Both function roles and every resource policy are linted (a new role shows up here).
-    assert sorted(name.split("Role")[0] for name in identity) == ["Archiver", "Sweep"]
+    assert sorted(name.split("Role")[0] for name in identity) == ["Archiver", "Compaction", "Sweep"]
     assert sum("KeyPolicy" in name for name in resource) == 2
     assert len(resource) == sum(
         r["Type"] in (*POLICY_DOCUMENT_TYPES["resource"], "AWS::KMS::Key") for r in synthesized.resources.values()

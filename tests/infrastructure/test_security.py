@@ -53,7 +53,7 @@ def _function_roles(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
 def test_every_resource_wildcard_is_one_the_api_requires(synthesized: Synthesized) -> None:
     # Given every statement of every function role
     roles = _function_roles(synthesized)
-    assert len(roles) == 2
+    assert len(roles) == 3  # archiver, sweep, compactor
     for role_id, role in roles.items():
         for policy in role["Properties"]["Policies"]:
             for statement in policy["PolicyDocument"]["Statement"]:
@@ -109,7 +109,7 @@ def _covered(synthesized: Synthesized, policy_type: str, targets_key: str) -> se
 
 def test_every_queue_denies_non_tls_requests(synthesized: Synthesized) -> None:
     queues = set(_of_type(synthesized, "AWS::SQS::Queue"))
-    assert len(queues) == 5
+    assert len(queues) == 6
     assert _covered(synthesized, "AWS::SQS::QueuePolicy", "Queues") >= queues
 
 
@@ -160,7 +160,7 @@ def test_the_table_uses_default_or_explicit_encryption(synthesized: Synthesized)
 
 def test_every_log_group_has_a_retention(synthesized: Synthesized) -> None:
     log_groups = _of_type(synthesized, "AWS::Logs::LogGroup")
-    assert len(log_groups) == 2
+    assert len(log_groups) == 3
     for log_group_id, log_group in log_groups.items():
         assert log_group["Properties"]["RetentionInDays"] in settings.CLOUDWATCH_RETENTION_DAYS, log_group_id
 

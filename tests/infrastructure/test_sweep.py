@@ -11,7 +11,7 @@ SWEEP_HANDLER = "automl_archive.handlers.sweep.lambda_handler"
 
 def test_schedule_runs_the_sweep_at_the_context_interval_with_its_own_dlq(synthesized: Synthesized) -> None:
     # Given the scheduled rule
-    _, rule = synthesized.only("AWS::Events::Rule", {"ScheduleExpression": Match.any_value()})
+    _, rule = synthesized.only("AWS::Events::Rule", {"Description": "Runs the reconcile sweep"})
     function_id, _ = synthesized.function(SWEEP_HANDLER)
     # Then it fires every 20 minutes (test context) and targets the sweep with a DLQ and bounded retries
     assert rule["Properties"]["ScheduleExpression"] == "rate(20 minutes)"

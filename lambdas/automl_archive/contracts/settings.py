@@ -61,6 +61,10 @@ HUB_REGION = "HUB_REGION"
 HUB_STACK_NAME = "HUB_STACK_NAME"
 SPOKES = "SPOKES"
 SPOKE_EXTERNAL_ID = "SPOKE_EXTERNAL_ID"
+# The data lake the compaction merges into (datalake/names.py derives both from the stack name).
+GLUE_DATABASE_NAME = "GLUE_DATABASE_NAME"
+ATHENA_WORKGROUP = "ATHENA_WORKGROUP"
+GLUE_NAME = re.compile(r"^[a-z0-9_]{1,255}$")
 
 
 class ConfigurationError(RuntimeError):
@@ -200,6 +204,35 @@ class SweepSettings:
             SWEEP_INITIAL_LOOKBACK_DAYS.env: str(self.initial_lookback_days),
             SAGEMAKER_RETRY_MODE: self.sagemaker_retry_mode,
             SAGEMAKER_MAX_ATTEMPTS.env: str(self.sagemaker_max_attempts),
+        }
+
+
+@dataclass(frozen=True)
+class CompactorSettings:
+    archive_bucket_name: str
+    glue_database_name: str
+    athena_workgroup: str
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> CompactorSettings:
+        reader = _EnvReader(os.environ if environ is None else environ)
+        settings = cls(
+            archive_bucket_name=reader.text(ARCHIVE_BUCKET_NAME),
+            glue_database_name=reader.text(GLUE_DATABASE_NAME),
+            athena_workgroup=reader.text(ATHENA_WORKGROUP),
+        )
+        if settings.glue_database_name and not GLUE_NAME.match(settings.glue_database_name):
+            reader.problem(
+                f"{GLUE_DATABASE_NAME} must be lower-case letters, digits and _, got {settings.glue_database_name!r}"
+            )
+        reader.raise_if_invalid()
+        return settings
+
+    def to_environment(self) -> dict[str, str]:
+        return {
+            ARCHIVE_BUCKET_NAME: self.archive_bucket_name,
+            GLUE_DATABASE_NAME: self.glue_database_name,
+            ATHENA_WORKGROUP: self.athena_workgroup,
         }
 
 

@@ -1,0 +1,85 @@
+"""The data lake as the compaction function uses it: the archive bucket's record objects and the
+compaction's watermark (S3), and Athena running the compaction's statements in the stack's workgroup."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+from botocore.exceptions import ClientError
+
+from automl_archive.contracts.archive_layout import COMPACTION_WATERMARK_KEY, JSON_CONTENT_TYPE
+from automl_archive.dal.aws.client import BotoClient, error_code
+from automl_archive.dal.interfaces import CompactionQueryFailed, LakeObject
+
+# GetQueryExecution's states (API_QueryExecutionStatus): QUEUED and RUNNING are not final.
+_FINAL_STATES = {"SUCCEEDED", "FAILED", "CANCELLED"}
+POLL_SECONDS = 2.0
+
+
+class S3LakeStorage(BotoClient):
+    _service = "s3"
+
+    def __init__(self, bucket_name: str) -> None:
+        self._bucket = bucket_name
+
+    def list_objects(self, prefix: str) -> Iterator[LakeObject]:
+        for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix):
+            for entry in page.get("Contents", []):
+                yield LakeObject(key=entry["Key"], last_modified=entry["LastModified"], size=int(entry["Size"]))
+
+    def read_watermark(self) -> str | None:
+        try:
+            body = self._client.get_object(Bucket=self._bucket, Key=COMPACTION_WATERMARK_KEY)["Body"].read()
+        except ClientError as error:
+            # Without s3:ListBucket on the key a missing object is AccessDenied; the role has ListBucket,
+            # so a missing watermark is NoSuchKey (AWS's GetObject reference, "Permissions").
+            if error_code(error) == "NoSuchKey":
+                return None
+            raise
+        return bytes(body).decode("utf-8", errors="replace")
+
+    def write_watermark(self, body: bytes) -> None:
+        self._client.put_object(
+            Bucket=self._bucket, Key=COMPACTION_WATERMARK_KEY, Body=body, ContentType=JSON_CONTENT_TYPE
+        )
+
+
+class AthenaQueryEngine(BotoClient):
+    """Runs one statement at a time in the stack's workgroup (its enforced settings: result location,
+    encryption, engine version 3, which MERGE INTO, OPTIMIZE and VACUUM need)."""
+
+    _service = "athena"
+
+    def __init__(
+        self,
+        workgroup: str,
+        database: str,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._workgroup = workgroup
+        self._database = database
+        self._sleep = sleep
+        self._clock = clock
+
+    def run(self, label: str, sql: str, deadline: float) -> int:
+        execution_id = self._client.start_query_execution(
+            QueryString=sql, WorkGroup=self._workgroup, QueryExecutionContext={"Database": self._database}
+        )["QueryExecutionId"]
+        while True:
+            execution = self._client.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
+            status = execution["Status"]
+            if status["State"] in _FINAL_STATES:
+                break
+            if self._clock() + POLL_SECONDS > deadline:
+                raise TimeoutError(f"{label}: Athena query {execution_id} still {status['State']} at the deadline")
+            self._sleep(POLL_SECONDS)
+        if status["State"] != "SUCCEEDED":
+            reason = (
+                status.get("StateChangeReason")
+                or status.get("AthenaError", {}).get("ErrorMessage")
+                or "no reason given"
+            )
+            raise CompactionQueryFailed(label, f"{status['State']} ({execution_id}): {reason}")
+        return int(execution.get("Statistics", {}).get("DataScannedInBytes", 0))

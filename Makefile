@@ -154,4 +154,6 @@ rederive: dev  ## rebuild job records from raw answers: make rederive ARGS="[--p
 query: dev  ## run a named query on Athena: make query NAME=latest_state_per_job [ARGS="--format csv"]
 	@test -n "$(NAME)" || { $(CLI) query --list; echo "usage: make query NAME=<query name> [ARGS=...]"; exit 2; }
 	$(CLI) query $(CLI_OPTS) $(ARGS) "$(NAME)"
-.PHONY: rederive query
+compact: dev  ## run the data-lake compaction now (it runs every hour): merges changed JSON days into the Iceberg tables
+	$(CLI) compact $(CLI_OPTS) $(ARGS)
+.PHONY: rederive query compact

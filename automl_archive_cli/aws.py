@@ -44,13 +44,13 @@ NO_REGION_MESSAGE = (
 )
 
 
-def client_config() -> Config:
-    return Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
+def client_config(read_timeout: int = 30) -> Config:
+    return Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=read_timeout)
 
 
-def client(service_name: str) -> Any:
+def client(service_name: str, read_timeout: int = 30) -> Any:
     """A client of the command's session (see `aws_session`)."""
-    return boto3.client(service_name, config=client_config())
+    return boto3.client(service_name, config=client_config(read_timeout))
 
 
 @contextmanager
@@ -171,6 +171,10 @@ class Deployment:
     @property
     def archiver_function_name(self) -> str:
         return self.outputs[stack_outputs.ARCHIVER_FUNCTION_NAME]
+
+    @property
+    def compaction_function_name(self) -> str:
+        return self.outputs[stack_outputs.COMPACTION_FUNCTION_NAME]
 
     @property
     def state_change_event_bus_arn(self) -> str | None:

@@ -3,6 +3,7 @@ locally through DuckDB) and `download-records` (a local copy of the record prefi
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
@@ -141,4 +142,33 @@ def _local_engine() -> ModuleType:
     return local_query
 
 
-COMMANDS = (rederive, query, download_records)
+# The function may run up to its 15-minute timeout; wait a little longer for its answer.
+COMPACT_READ_TIMEOUT_SECONDS = 960
+
+
+@click.command(context_settings=CONTEXT)
+@stack_options
+def compact(stack_name: str, region: str | None, verbose: bool) -> int:
+    """Run the data-lake compaction now (it runs every hour) and print what it merged."""
+
+    def body(deployment: aws.Deployment) -> int:
+        function_name = deployment.compaction_function_name
+        lambda_client = aws.client("lambda", read_timeout=COMPACT_READ_TIMEOUT_SECONDS)
+        response = lambda_client.invoke(FunctionName=function_name, InvocationType="RequestResponse", Payload=b"{}")
+        payload = json.loads(response["Payload"].read() or b"null")
+        if response.get("FunctionError"):
+            message = payload.get("errorMessage", payload) if isinstance(payload, dict) else payload
+            error_line(f"the compaction failed: {message} (see the CompactorErrors runbook in docs/operations.md)")
+            return EXIT_FAILED
+        days = payload.get("days_by_table") or {}
+        merged = ", ".join(f"{table}: {count} days" for table, count in days.items()) or "no day changed"
+        click.echo(
+            f"Compacted ({merged}); {len(payload.get('statements', []))} statements; "
+            f"Athena scanned {payload.get('bytes_scanned', 0)} bytes; watermark {payload.get('watermark')}."
+        )
+        return 0
+
+    return run_on_stack(StackOptions(stack_name, region, verbose), body)
+
+
+COMMANDS = (rederive, query, download_records, compact)

@@ -36,7 +36,7 @@ from automl_archive.contracts.archive_layout import (
 )
 from automl_archive_cli.aws import Deployment
 from datalake.names import athena_workgroup_name, glue_database_name
-from datalake.tables import TABLES
+from datalake.tables import COMPACTED_TABLES, TABLES
 
 POLICY_VERSION = "2012-10-17"
 
@@ -55,6 +55,7 @@ def operator_policy(deployment: Deployment) -> dict[str, Any]:
     bucket = arn("s3", deployment.archive_bucket_name, in_region=False)
     database = glue_database_name(deployment.stack_name)
     catalog = arn("glue", "catalog")
+    table_names = [table.name for table in TABLES] + [table.name for table in COMPACTED_TABLES]
     rule_dlqs = [queue.arn for queue in deployment.rule_dead_letter_queues.values()]
     return {
         "Version": POLICY_VERSION,
@@ -76,6 +77,12 @@ def operator_policy(deployment: Deployment) -> dict[str, Any]:
                 "DescribeAutoMLJobs",
                 ["sagemaker:DescribeAutoMLJob", "sagemaker:DescribeAutoMLJobV2"],
                 [arn("sagemaker", "automl-job/*")],
+            ),
+            # compact runs the stack's compaction function now and waits for its answer.
+            _statement(
+                "RunCompaction",
+                ["lambda:InvokeFunction"],
+                [arn("lambda", f"function:{deployment.compaction_function_name}")],
             ),
             _statement(
                 "ReadArchiverSettings",
@@ -101,11 +108,15 @@ def operator_policy(deployment: Deployment) -> dict[str, Any]:
                 [f"{bucket}/{prefix}*" for prefix in ARCHIVER_WRITE_PREFIXES],
             ),
             # archive prints the record it archived; rederive reads raw answers and the records it may
-            # rewrite; download-records and query (Athena reads the data as the caller) read the records.
+            # rewrite; download-records and query (Athena reads the data as the caller) read the records,
+            # and query reads the compacted (Iceberg) tables' data and metadata files.
             _statement(
                 "ReadArchiveObjects",
                 ["s3:GetObject"],
-                [f"{bucket}/{prefix}*" for prefix in (RAW_PREFIX, *RECORD_PREFIXES)],
+                [
+                    f"{bucket}/{prefix}*"
+                    for prefix in (RAW_PREFIX, *RECORD_PREFIXES, *(table.prefix for table in COMPACTED_TABLES))
+                ],
             ),
             # rederive and download-records list their prefixes; with ListBucket a missing record reads
             # as NoSuchKey (a record rederive creates), not AccessDenied. query: Athena lists the table
@@ -129,7 +140,7 @@ def operator_policy(deployment: Deployment) -> dict[str, Any]:
                 [
                     catalog,
                     arn("glue", f"database/{database}"),
-                    *(arn("glue", f"table/{database}/{table.name}") for table in TABLES),
+                    *(arn("glue", f"table/{database}/{name}") for name in table_names),
                 ],
             ),
             _statement("PublishAlerts", ["sns:Publish"], [deployment.alerts_topic_arn]),

@@ -173,6 +173,11 @@ class AutoMLJobArchiveStack(Stack):
         self._output(outputs.ALERTS_KEY_ARN, self.alerts.key.key_arn, "KMS key of the alerts topic")
         self._output(outputs.ARCHIVER_FUNCTION_NAME, self.archiver.function.function_name, "The archiver Lambda")
         self._output(outputs.SWEEP_FUNCTION_NAME, self.sweep.function.function_name, "The scheduled reconcile sweep")
+        self._output(
+            outputs.COMPACTION_FUNCTION_NAME,
+            self.compaction.function.function_name,
+            "The hourly data-lake compaction (automl-archive compact runs it now)",
+        )
         self._output(outputs.GLUE_DATABASE_NAME, self.datalake.database_name, "Glue database of the archive's tables")
         self._output(
             outputs.ATHENA_WORKGROUP_NAME, self.datalake.workgroup_name, "Athena workgroup with the named queries"

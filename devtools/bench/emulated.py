@@ -45,6 +45,7 @@ from devtools.emulator.scenarios import all_events, demo_histories, replay_shuff
 from devtools.emulator.scheduled import ScheduledFunction
 from devtools.emulator.simulated_time import SqsClock
 from devtools.emulator.stack import DeployedStack, deploy_stack
+from infra.config import SWEEP_HANDLER
 
 QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"}
 
@@ -108,7 +109,7 @@ def measure_calls(
         publish_events=lambda events: put_events(aws, events),
     )
     pipeline.environment.update(QUIET)
-    (sweep,) = ScheduledFunction.from_stack(aws, stack)  # every minute: finds what no event announces
+    sweep = ScheduledFunction.of(aws, stack, SWEEP_HANDLER)  # every minute: finds what no event announces
     sweep.environment.update(QUIET)
     pipeline.on_schedule([sweep])
     histories = demo_histories()

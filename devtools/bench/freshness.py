@@ -58,6 +58,7 @@ from devtools.emulator.scheduled import ScheduledFunction
 from devtools.emulator.simulated_time import SqsClock
 from devtools.emulator.stack import deploy_stack
 from devtools.emulator.workload import Truth, freshness_workload, record_truth
+from infra.config import SWEEP_HANDLER
 
 QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"}
 MONTH_SECONDS = 30 * 86400
@@ -196,7 +197,7 @@ def _run_product(aws: LocalAws, jobs: int, hours: float, seed: int, truth: Truth
             aws, stack.function(), sqs_clock=sqs_clock, simulator=simulator, publish_events=deliver
         )
         pipeline.environment.update(QUIET)
-        (sweep,) = ScheduledFunction.from_stack(aws, stack)
+        sweep = ScheduledFunction.of(aws, stack, SWEEP_HANDLER)
         sweep.environment.update(QUIET)
         pipeline.on_schedule([sweep])
         schedule_all(simulator, histories, start=truth.start)

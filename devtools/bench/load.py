@@ -34,6 +34,7 @@ from devtools.emulator.pipeline import LambdaPipeline
 from devtools.emulator.scheduled import ScheduledFunction
 from devtools.emulator.simulated_time import SqsClock
 from devtools.emulator.stack import deploy_stack
+from infra.config import SWEEP_HANDLER
 
 WAVE = 500
 
@@ -128,7 +129,7 @@ def run(jobs: int, events: int, seed: int) -> int:
         }
         pipeline.environment.update(quiet)
         # The reconcile sweep on its schedule: it archives the final states no event announced.
-        (sweep,) = ScheduledFunction.from_stack(aws, stack)
+        sweep = ScheduledFunction.of(aws, stack, SWEEP_HANDLER)
         sweep.environment.update(quiet)
         pipeline.on_schedule([sweep])
         inbox = AlertsInbox(aws, stack.output("AlertsTopicArn"))

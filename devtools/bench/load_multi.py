@@ -34,6 +34,7 @@ from devtools.emulator.multi_account import LOAD_SPOKES, MultiAccountWorld, Sour
 from devtools.emulator.pipeline import LambdaPipeline
 from devtools.emulator.scheduled import ScheduledFunction
 from devtools.emulator.simulated_time import SqsClock
+from infra.config import SWEEP_HANDLER
 
 QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"}
 # The per-account cap on SageMaker requests to a spoke (`spoke_calls_per_second`, default 5) waits in real
@@ -79,7 +80,7 @@ def run(jobs: int, events: int, seed: int) -> int:
                 aws, hub.function(), sqs_clock=sqs_clock, simulator=world.hub_simulator
             )
             pipeline.environment.update({**QUIET, **SPOKE_CAP})
-            (sweep,) = ScheduledFunction.from_stack(aws, hub)
+            sweep = ScheduledFunction.of(aws, hub, SWEEP_HANDLER)
             sweep.environment.update({**QUIET, **SPOKE_CAP})
             pipeline.on_schedule([sweep])
             inbox = AlertsInbox(aws, hub.output("AlertsTopicArn"))

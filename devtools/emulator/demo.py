@@ -42,6 +42,7 @@ from devtools.emulator.scheduled import ScheduledFunction
 from devtools.emulator.simulated_time import SqsClock
 from devtools.emulator.sqs_move_tasks import SqsMoveTasks
 from devtools.emulator.stack import REPO_ROOT, DeployedStack, deploy_stack
+from infra.config import SWEEP_HANDLER
 
 MAX_SIMULATED_SECONDS = 12 * 3600
 FUNCTION_LOG = REPO_ROOT / "demo-output" / "functions.log"
@@ -276,7 +277,7 @@ def play(function_log: TextIO) -> int:
         )  # fmt: skip
         # The reconcile sweep runs every minute of simulated time, as its schedule would: it finds the
         # states no event announces (every AutoML job's completion, for one).
-        (sweep,) = ScheduledFunction.from_stack(aws, stack)
+        sweep = ScheduledFunction.of(aws, stack, SWEEP_HANDLER)
         sweep.function_output = function_log
         pipeline.on_schedule([sweep])
         histories = demo_histories()

@@ -20,6 +20,7 @@ from devtools.emulator.pipeline import LambdaPipeline
 from devtools.emulator.scenarios import demo_histories
 from devtools.emulator.scheduled import ScheduledFunction
 from devtools.emulator.simulated_time import SqsClock
+from infra.config import SWEEP_HANDLER
 
 MAX_SIMULATED_SECONDS = 12 * 3600
 COLLIDING = "fraud-v1-fails"
@@ -40,7 +41,7 @@ def play_multi_account(function_log: TextIO) -> int:
                 aws, hub.function(), sqs_clock=sqs_clock, simulator=world.hub_simulator,
                 publish_events=world.publish, function_output=function_log,
             )  # fmt: skip
-            (sweep,) = ScheduledFunction.from_stack(aws, hub)
+            sweep = ScheduledFunction.of(aws, hub, SWEEP_HANDLER)
             sweep.function_output = function_log
             pipeline.on_schedule([sweep])
             alerts = AlertsInbox(aws, hub.output(outputs.ALERTS_TOPIC_ARN))

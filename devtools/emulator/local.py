@@ -30,6 +30,7 @@ from devtools.emulator.scenarios import completing_job, demo_histories, failing_
 from devtools.emulator.scheduled import ScheduledFunction
 from devtools.emulator.simulated_time import SqsClock
 from devtools.emulator.stack import deploy_stack
+from infra.config import SWEEP_HANDLER
 
 DEFAULT_PORT = 5599
 SWEEP_EVERY_SECONDS = 60  # the stack's schedule (sweep_interval_minutes = 1)
@@ -83,7 +84,7 @@ def run(port: int, seconds: float | None, jobs_every: float | None) -> int:
             publish_events=lambda events: put_events(aws, events), function_output=function_log,
         )  # fmt: skip
         pipeline.environment.update(quiet)
-        (sweep,) = ScheduledFunction.from_stack(aws, stack)
+        sweep = ScheduledFunction.of(aws, stack, SWEEP_HANDLER)
         sweep.environment.update(quiet)
         sweep.function_output = function_log
         pipeline.on_schedule([sweep])

@@ -54,6 +54,12 @@ class ScheduledFunction:
             if target.function_arn in by_arn
         ]
 
+    @classmethod
+    def of(cls, aws: LocalAws, stack: DeployedStack, handler: str) -> ScheduledFunction:
+        """The one scheduled function whose handler is ``handler`` (infra/config.py names them)."""
+        (found,) = [scheduled for scheduled in cls.from_stack(aws, stack) if scheduled.function.handler == handler]
+        return found
+
     def invoke(self) -> Any:
         if self._handler is None:
             os.environ.update(self.environment)

@@ -287,6 +287,19 @@ def apply_bus_policies(
     return applied
 
 
+def create_workgroups(athena_client: Any, template: dict[str, Any]) -> list[str]:
+    """Create each Athena workgroup of the template: moto's CloudFormation skips AWS::Athena::WorkGroup,
+    and moto's StartQueryExecution refuses a workgroup that does not exist, as Athena does. Only the
+    name matters to moto (it runs no SQL); returns the workgroups created."""
+    created = []
+    for resource in template.get("Resources", {}).values():
+        if resource.get("Type") == "AWS::Athena::WorkGroup":
+            name = resource["Properties"]["Name"]
+            athena_client.create_work_group(Name=name)
+            created.append(name)
+    return created
+
+
 def stack_outputs(aws: LocalAws, stack_name: str) -> dict[str, str]:
     stack = aws.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
@@ -408,6 +421,7 @@ def deploy_stack(
     template_body = json.dumps(with_bus_names(json.loads(app.template_path.read_text())))
     create_stack(aws, app.stack_name, template_body)
     apply_bus_policies(aws.client("events"), json.loads(template_body))
+    create_workgroups(aws.client("athena"), json.loads(template_body))
     functions = describe_functions(aws, stack_function_names(aws, app.stack_name))
     disable_queue_mappings(aws, functions)
     removed = remove_lambda_targets(aws)

@@ -33,6 +33,7 @@ from devtools.emulator.pipeline import LambdaPipeline
 from devtools.emulator.scheduled import ScheduledFunction
 from devtools.emulator.simulated_time import SqsClock
 from devtools.emulator.stack import DeployedStack, deploy_stack
+from infra.config import SWEEP_HANDLER
 
 
 @contextlib.contextmanager
@@ -115,7 +116,7 @@ def archive(local_aws: LocalAws) -> Iterator[DeployedArchive]:
         pipeline.environment.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"})
         inbox = AlertsInbox(local_aws, stack.output("AlertsTopicArn"))
         events = EventsInbox(local_aws, stack.output(stack_outputs.STATE_CHANGE_EVENT_BUS_ARN), EVERY_STATE_CHANGE)
-        (sweep,) = ScheduledFunction.from_stack(local_aws, stack)
+        sweep = ScheduledFunction.of(local_aws, stack, SWEEP_HANDLER)
         sweep.environment.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"})
         # As deployed: the sweep runs every minute of simulated time, and both functions read it as now.
         pipeline.on_schedule([sweep])

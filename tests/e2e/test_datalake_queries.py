@@ -13,10 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from automl_archive.contracts import stack_outputs
+from automl_archive.contracts.lake_tables import COMPACTED_TABLES
 from automl_archive_cli.local_query import connect, download_records, run_queries
 from automl_archive_cli.rederive import rederive
 from devtools.emulator.aws import ACCOUNT_ID
 from devtools.emulator.scenarios import demo_histories, schedule_all
+from devtools.emulator.scheduled import ScheduledFunction
+from infra.config import COMPACTOR_HANDLER
 
 
 def _plain(attribute):
@@ -244,3 +248,42 @@ def test_the_demo_winners_are_named_by_their_algorithm(answers, states):
     assert rows and all(row["algorithm"] != "unknown" for row in rows)
     assert sum(row["jobs_won"] for row in rows) <= len(completed)
     assert {row["algorithm"] for row in rows} == {"xgboost"}
+
+
+def _dt_days(archive, prefix: str) -> set[str]:
+    s3 = archive.aws.client("s3")
+    bucket = archive.stack.output("ArchiveBucketName")
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return {entry["Key"].split("dt=")[1][:10] for page in pages for entry in page.get("Contents", [])}
+
+
+def _athena_statements(archive, workgroup: str) -> list[dict]:
+    athena = archive.aws.client("athena")
+    ids = athena.list_query_executions(WorkGroup=workgroup).get("QueryExecutionIds", [])
+    return [athena.get_query_execution(QueryExecutionId=i)["QueryExecution"] for i in ids]
+
+
+def test_the_deployed_compactor_merges_every_archived_day_then_only_what_changed(archive, played):
+    # Given the demo archive and the stack's compaction function, run as its own role (IAM enforced)
+    compactor = ScheduledFunction.of(archive.aws, archive.stack, COMPACTOR_HANDLER)
+    compactor.environment.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"})
+    workgroup = archive.stack.output(stack_outputs.ATHENA_WORKGROUP_NAME)
+    database = archive.stack.output(stack_outputs.GLUE_DATABASE_NAME)
+    first_run = datetime.now(UTC) + timedelta(hours=1)
+    compactor.wall_clock = lambda: first_run
+    # When it runs for the first time
+    first = compactor.invoke()
+    # Then it merged every day each JSON table has, in the stack's workgroup and database
+    expected = {table.name: len(_dt_days(archive, table.source.prefix)) for table in COMPACTED_TABLES}
+    assert first["days_by_table"] == expected and all(expected.values())
+    statements = _athena_statements(archive, workgroup)
+    merged = {s["Query"].split()[2] for s in statements if s["Query"].startswith("MERGE INTO")}
+    assert merged == {table.name for table in COMPACTED_TABLES}
+    assert {s["QueryExecutionContext"]["Database"] for s in statements} == {database}
+    assert sum(s["Query"].startswith(("OPTIMIZE", "VACUUM")) for s in statements) == 2 * len(COMPACTED_TABLES)
+    # When it runs an hour later with nothing written since
+    compactor.wall_clock = lambda: first_run + timedelta(hours=1)
+    second = compactor.invoke()
+    # Then it merges nothing and moves its watermark on
+    assert second["statements"] == [] and second["since"] == first["watermark"]
+    assert len(_athena_statements(archive, workgroup)) == len(statements)

@@ -43,6 +43,7 @@ from devtools.emulator.pipeline import LambdaPipeline
 from devtools.emulator.scenarios import demo_histories, failing_job
 from devtools.emulator.scheduled import ScheduledFunction
 from devtools.emulator.simulated_time import SqsClock
+from infra.config import SWEEP_HANDLER
 
 AUTOML_JOBS = {
     "churn-v1-completes": "Completed",
@@ -105,7 +106,7 @@ def organisation(local_aws: LocalAws) -> Iterator[Organisation]:
             publish_events=world.publish,
         )
         pipeline.environment.update(QUIET)
-        (sweep,) = ScheduledFunction.from_stack(local_aws, world.hub)
+        sweep = ScheduledFunction.of(local_aws, world.hub, SWEEP_HANDLER)
         sweep.environment.update(QUIET)
         pipeline.on_schedule([sweep])
         alerts = AlertsInbox(local_aws, world.hub.output("AlertsTopicArn"))

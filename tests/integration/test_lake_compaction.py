@@ -131,7 +131,7 @@ def test_athena_engine_runs_in_the_workgroup_and_reports_bytes_scanned(fresh_aws
 
 def _stubbed_engine(states: list[dict[str, Any]], clock_values: list[float]) -> tuple[AthenaQueryEngine, Stubber]:
     engine = AthenaQueryEngine("wg", "db", sleep=lambda _: None, clock=lambda: clock_values.pop(0))
-    stubber = Stubber(engine._client)  # noqa: SLF001 -- the one client the engine calls
+    stubber = Stubber(engine._client)
     stubber.add_response("start_query_execution", {"QueryExecutionId": "q-1"})
     for status in states:
         stubber.add_response(

@@ -28,6 +28,7 @@ def _deployment():
         stack_outputs.ALERTS_TOPIC_ARN: f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts",
         stack_outputs.ALERTS_KEY_ARN: f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         stack_outputs.ARCHIVER_FUNCTION_NAME: "archiver",
+        stack_outputs.COMPACTION_FUNCTION_NAME: "compactor",
         stack_outputs.STATE_CHANGE_EVENT_BUS_ARN: f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default",
     }
     dlqs = [

@@ -21,6 +21,7 @@ ALERTS_TOPIC_ARN = "AlertsTopicArn"
 ALERTS_KEY_ARN = "AlertsKeyArn"
 ARCHIVER_FUNCTION_NAME = "ArchiverFunctionName"
 SWEEP_FUNCTION_NAME = "SweepFunctionName"
+COMPACTION_FUNCTION_NAME = "CompactionFunctionName"
 GLUE_DATABASE_NAME = "GlueDatabaseName"
 ATHENA_WORKGROUP_NAME = "AthenaWorkGroupName"
 OPERATIONS_TOPIC_ARN = "OperationsTopicArn"
@@ -80,4 +81,5 @@ REQUIRED = (
     ALERTS_TOPIC_ARN,
     ALERTS_KEY_ARN,
     ARCHIVER_FUNCTION_NAME,
+    COMPACTION_FUNCTION_NAME,
 )

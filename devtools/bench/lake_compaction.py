@@ -30,7 +30,9 @@ on the per-state objects, as the archiver writes them.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import re
 import shutil
 import sys
@@ -103,14 +105,22 @@ def referenced_columns(athena_sql: str, table: CompactedTableSpec) -> list[str]:
 
 def json_objects(root: Path, table: TableSpec, since: date) -> ObjectsRead:
     """Every object of the JSON table's partitions ``dt >= since``, whole."""
-    objects = size = 0
     first = since.isoformat()
-    for day in (root / table.prefix).glob(f"{PARTITION_KEY}=*"):
-        if day.name.removeprefix(f"{PARTITION_KEY}=") >= first:
-            for path in day.iterdir():
-                objects += 1
-                size += path.stat().st_size
-    return ObjectsRead(objects, size)
+    read = NOTHING
+    for day, objects in _partitions(root, table.prefix).items():
+        if day >= first:
+            read += objects
+    return read
+
+
+@functools.cache
+def _partitions(root: Path, prefix: str) -> dict[str, ObjectsRead]:
+    """Objects and bytes per ``dt`` of a JSON table (listed once per run: the archive does not change)."""
+    listing: dict[str, ObjectsRead] = {}
+    for day in (root / prefix).glob(f"{PARTITION_KEY}=*"):
+        sizes = [entry.stat().st_size for entry in os.scandir(day)]
+        listing[day.name.removeprefix(f"{PARTITION_KEY}=")] = ObjectsRead(len(sizes), sum(sizes))
+    return listing
 
 
 def footer_bytes(path: Path) -> int:
@@ -206,16 +216,22 @@ def compare_answers(engine_root: Path, queries: list[NamedQuery], as_of: datetim
     result: dict[str, Any] = {}
     for query in queries:
         name = query.name
-        mismatches, rounding = [], 0
+        mismatches, rounding, examples = [], 0, []
         for label, rows in (("compacted+merged", merged_again[name]), ("json only", json_only[name])):
             same, differences = same_answer(as_athena[name], rows)
             rounding += differences
             if not same:
                 mismatches.append(label)
+                examples += [
+                    f"{label}: {mine!r} vs {theirs!r}"
+                    for mine, theirs in zip(as_athena[name], rows, strict=False)
+                    if mine != theirs
+                ][:3]
         result[name] = {
             "rows": len(as_athena[name]),
             "answers_match": not mismatches,
             "mismatches": mismatches,
+            "mismatch_examples": examples,
             "float_rounding_differences": rounding,
         }
     return result
@@ -282,6 +298,7 @@ def measure(states: int, seed: int = 15, as_of: datetime = AS_OF, workdir: Path 
         check_seconds = time.perf_counter() - started
         for name, figures in per_query.items():
             figures.update(checked[name])
+        _partitions.cache_clear()
         parquet_sizes = {
             table.name: sum(path.stat().st_size for path in compacted_files(root, table)) for table in COMPACTED_TABLES
         }
@@ -315,6 +332,8 @@ def print_table(result: dict[str, Any]) -> None:
             f"{figures['compacted_bytes'] / 1e6:13.3f} {figures['compacted_objects']:8d} {figures['ratio']:6.3f}x "
             f"{figures['rows']:5d} {verdict}"
         )
+        for example in figures["mismatch_examples"]:
+            print(f"    {example}")
     print(f"(took {result['seconds']:.0f} s)")
 
 

@@ -1,7 +1,8 @@
 """`make bench` / `python -m devtools.bench`: every performance figure against its floor, measured in one run.
 
 Prints the machine and one table; writes devtools/bench/results.json (and docs/performance-results.json with
---record). Each piece runs in its own interpreter (devtools/bench/coldstart.py, cpu.py, emulated.py).
+--record). Each piece runs in its own interpreter (devtools/bench/coldstart.py, cpu.py, emulated.py,
+freshness.py, lake_compaction.py).
 """
 
 from __future__ import annotations
@@ -193,6 +194,56 @@ def freshness_rows(report: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def lake_rows(lake: dict[str, Any]) -> list[Row]:
+    """What Athena reads per named query, compacted tables vs the JSON they replace, from
+    devtools/bench/lake_compaction.py's run (floor: the same query over the JSON tables alone)."""
+    queries = lake["queries"]
+    worst = max(queries, key=lambda name: queries[name]["ratio"])
+    most_objects = max(queries, key=lambda name: queries[name]["objects_ratio"])
+    states = f"{lake['states']:,} states"
+    rows = [
+        Row(
+            "lake: MB scanned, compacted vs JSON (worst query)",
+            queries[worst]["compacted_bytes"] / 1e6,
+            queries[worst]["json_bytes"] / 1e6,
+            "MB",
+            "<= 0.1x",
+            None,
+            note=f"{worst}; {states}",
+        ),
+        Row(
+            "lake: objects read, compacted vs JSON (worst query)",
+            queries[most_objects]["compacted_objects"],
+            queries[most_objects]["json_objects"],
+            "objects",
+            "report",
+            None,
+            note=most_objects,
+        ),
+    ]
+    for name, figures in queries.items():
+        rows.append(
+            Row(
+                f"lake: MB scanned: {name}",
+                figures["compacted_bytes"] / 1e6,
+                figures["json_bytes"] / 1e6,
+                "MB",
+                "report",
+                None,
+                note=f"{figures['rows']} rows; objects {figures['json_objects']} -> {figures['compacted_objects']}",
+            )
+        )
+    differing = [name for name, figures in queries.items() if not figures["answers_match"]]
+    rows += [
+        Row("lake: queries answering differently after compaction", len(differing), 0.0, "queries", "= 0",
+            None, note=", ".join(differing)),
+        Row("lake: generate + compact the archive", lake["generation_seconds"] + lake["compaction_seconds"], None,
+            "s", "report", None,
+            note=f"{states}; generate {lake['generation_seconds']:.0f} s, compact {lake['compaction_seconds']:.0f} s"),
+    ]  # fmt: skip
+    return rows
+
+
 def print_freshness(report: dict[str, Any]) -> None:
     from devtools.bench.freshness import print_table  # noqa: PLC0415 (imports the emulator; only needed here)
 
@@ -207,6 +258,8 @@ def judge(row: Row, backfill: dict[str, Any]) -> bool | None:
         return ratio is not None and ratio <= 1.25
     if row.target == "<= 2x":
         return ratio is not None and ratio <= 2.0
+    if row.target == "<= 0.1x":
+        return ratio is not None and ratio <= 0.1
     if row.target == "= floor":
         return row.floor is not None and abs(row.product - row.floor) < 1e-9
     if row.target == "= 0":
@@ -242,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record", action="store_true", help="also write docs/performance-results.json")
     parser.add_argument("--samples", type=int, default=11, help="cold-start processes per variant (>= 10)")
     parser.add_argument("--jobs", type=int, default=200, help="historical jobs per backfill run")
+    parser.add_argument("--lake-states", type=int, default=100_000, help="job states in the lake bench's archive")
     args = parser.parse_args(argv)
     began = time.perf_counter()
     host = machine()
@@ -253,8 +307,10 @@ def main(argv: list[str] | None = None) -> int:
     emulated = run_piece("devtools.bench.emulated", "--jobs", str(args.jobs))
     print("freshness: three designs on a 6-hour simulated workload...", file=sys.stderr)
     fresh = run_piece("devtools.bench.freshness", timeout=1800)
+    print(f"lake: JSON vs compacted tables over {args.lake_states:,} generated states...", file=sys.stderr)
+    lake = run_piece("devtools.bench.lake_compaction", "--states", str(args.lake_states), timeout=900)
     rows, extra = build_rows(cold, cpu, emulated)
-    for row in freshness_rows(fresh):
+    for row in freshness_rows(fresh) + lake_rows(lake):
         row.passed = judge(row, emulated["backfill"])
         rows.append(row)
     print(render(rows, host))
@@ -267,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": seconds,
         "rows": [row.as_json() for row in rows],
         **extra,
-        "raw": {"coldstart": cold, "cpu": cpu, "emulated": emulated, "freshness": fresh},
+        "raw": {"coldstart": cold, "cpu": cpu, "emulated": emulated, "freshness": fresh, "lake": lake},
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     if args.record:

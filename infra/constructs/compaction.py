@@ -14,12 +14,9 @@ statements' results under the workgroup's result location.
 from __future__ import annotations
 
 from aws_cdk import Acknowledgment, Duration, Stack, Validations
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from automl_archive.contracts.archive_layout import ATHENA_RESULTS_PREFIX, COMPACTION_WATERMARK_KEY
@@ -27,6 +24,7 @@ from automl_archive.contracts.lake_tables import COMPACTED_TABLES, TABLES
 from automl_archive.contracts.settings import CompactorSettings
 from infra import config
 from infra.constructs.function import FunctionSpec, build_function
+from infra.constructs.schedule import ScheduleSpec, schedule_function
 from infra.settings import ArchiveSettings
 
 
@@ -152,32 +150,15 @@ class LakeCompaction(Construct):
                 "raise the CompactorErrors alarm; the schedule target has its own dead-letter queue.",
             )
         )
-        self.dead_letter_queue = sqs.Queue(
+        schedule = schedule_function(
             self,
-            "ScheduleDeadLetterQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(config.QUEUE_RETENTION_DAYS),
+            parts.function,
+            ScheduleSpec(
+                description="Runs the data-lake compaction",
+                what="compaction",
+                interval=Duration.minutes(config.COMPACTION_INTERVAL_MINUTES),
+                retry_attempts=config.COMPACTION_TARGET_RETRY_ATTEMPTS,
+                max_event_age=Duration.minutes(config.COMPACTION_TARGET_MAX_EVENT_AGE_MINUTES),
+            ),
         )
-        dlq_reason = (
-            "This queue is the dead-letter queue of the compaction schedule's target; "
-            "a dead-letter queue of a dead-letter queue would never be read."
-        )
-        Validations.of(self.dead_letter_queue).acknowledge(
-            Acknowledgment(id="AwsSolutions-SQS3", reason=dlq_reason),
-            Acknowledgment(id="Serverless-SQSRedrivePolicy", reason=dlq_reason),
-        )
-        self.schedule = events.Rule(
-            self,
-            "Schedule",
-            description="Runs the data-lake compaction",
-            schedule=events.Schedule.rate(Duration.minutes(config.COMPACTION_INTERVAL_MINUTES)),
-            targets=[
-                targets.LambdaFunction(
-                    parts.function,
-                    dead_letter_queue=self.dead_letter_queue,
-                    retry_attempts=config.COMPACTION_TARGET_RETRY_ATTEMPTS,
-                    max_event_age=Duration.minutes(config.COMPACTION_TARGET_MAX_EVENT_AGE_MINUTES),
-                )
-            ],
-        )
+        self.schedule, self.dead_letter_queue = schedule.rule, schedule.dead_letter_queue

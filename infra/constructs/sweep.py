@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from aws_cdk import Acknowledgment, Duration, Validations
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
@@ -15,6 +13,7 @@ from automl_archive.contracts.job_table import ALERTS_DUE_INDEX, EVENTS_DUE_INDE
 from automl_archive.contracts.settings import SweepSettings
 from infra import config
 from infra.constructs.function import FunctionSpec, build_function
+from infra.constructs.schedule import ScheduleSpec, schedule_function
 from infra.constructs.spoke_access import assume_reader_roles, hub_scope
 from infra.settings import ArchiveSettings
 
@@ -92,32 +91,15 @@ class ReconcileSweep(Construct):
                 "Failures raise the SweepErrors alarm; the schedule target has its own dead-letter queue.",
             )
         )
-        self.dead_letter_queue = sqs.Queue(
+        schedule = schedule_function(
             self,
-            "ScheduleDeadLetterQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(config.QUEUE_RETENTION_DAYS),
+            parts.function,
+            ScheduleSpec(
+                description="Runs the reconcile sweep",
+                what="sweep",
+                interval=Duration.minutes(settings.sweep_interval_minutes),
+                retry_attempts=config.SWEEP_TARGET_RETRY_ATTEMPTS,
+                max_event_age=Duration.minutes(config.SWEEP_TARGET_MAX_EVENT_AGE_MINUTES),
+            ),
         )
-        dlq_reason = (
-            "This queue is the dead-letter queue of the sweep schedule's target; "
-            "a dead-letter queue of a dead-letter queue would never be read."
-        )
-        Validations.of(self.dead_letter_queue).acknowledge(
-            Acknowledgment(id="AwsSolutions-SQS3", reason=dlq_reason),
-            Acknowledgment(id="Serverless-SQSRedrivePolicy", reason=dlq_reason),
-        )
-        self.schedule = events.Rule(
-            self,
-            "Schedule",
-            description="Runs the reconcile sweep",
-            schedule=events.Schedule.rate(Duration.minutes(settings.sweep_interval_minutes)),
-            targets=[
-                targets.LambdaFunction(
-                    parts.function,
-                    dead_letter_queue=self.dead_letter_queue,
-                    retry_attempts=config.SWEEP_TARGET_RETRY_ATTEMPTS,
-                    max_event_age=Duration.minutes(config.SWEEP_TARGET_MAX_EVENT_AGE_MINUTES),
-                )
-            ],
-        )
+        self.schedule, self.dead_letter_queue = schedule.rule, schedule.dead_letter_queue

@@ -143,21 +143,28 @@ LATEST_STATE_PER_JOB = _named(
 
 def _best_metric(d: Dialect) -> str:
     # Every completed job counts; the best value and job come from those with a metric. The objective
-    # falls back to the requested or resolved one for a job without a best candidate.
+    # falls back to the requested or resolved one for a job without a best candidate. Of jobs that tie on
+    # the best value the first by name is named (max_by would pick either, by row order).
     value = "best_objective_metric_value"
-    with_value = f"FILTER (WHERE {value} IS NOT NULL)"
     first_week = f"date_trunc('week', {d.now}) - INTERVAL '{(LEADERBOARD_WEEKS - 1) * 7}' DAY"
-    return f"""SELECT CAST(date_trunc('week', end_time) AS date) AS week,
-       problem_type,
-       coalesce(best_objective_metric_name, objective_metric) AS objective_metric,
-       max(best_objective_metric_type) AS metric_type,
-       CASE WHEN max(best_objective_metric_type) = 'Minimize' THEN min({value}) ELSE max({value}) END AS best_value,
-       CASE WHEN max(best_objective_metric_type) = 'Minimize' THEN min_by(job_name, {value}) {with_value}
-            ELSE max_by(job_name, {value}) {with_value} END AS best_job,
+    group = "PARTITION BY week, problem_type, objective_metric"
+    return f"""SELECT week, problem_type, objective_metric,
+       max(metric_type) AS metric_type,
+       max(group_best) AS best_value,
+       min(job_name) FILTER (WHERE {value} = group_best) AS best_job,
        count(*) AS completed_jobs,
        count({value}) AS jobs_with_metric
-FROM {_latest_states(d, LEADERBOARD_WEEKS * 7)}
-WHERE state_rank = 1 AND status = 'Completed' AND end_time >= {first_week}
+FROM (
+    SELECT *, CASE WHEN max(metric_type) OVER ({group}) = 'Minimize' THEN min({value}) OVER ({group})
+                   ELSE max({value}) OVER ({group}) END AS group_best
+    FROM (
+        SELECT CAST(date_trunc('week', end_time) AS date) AS week, problem_type,
+               coalesce(best_objective_metric_name, objective_metric) AS objective_metric,
+               best_objective_metric_type AS metric_type, job_name, {value}
+        FROM {_latest_states(d, LEADERBOARD_WEEKS * 7)}
+        WHERE state_rank = 1 AND status = 'Completed' AND end_time >= {first_week}
+    ) completed
+) ranked
 GROUP BY 1, 2, 3
 ORDER BY week, problem_type, objective_metric"""
 

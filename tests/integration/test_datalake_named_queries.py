@@ -64,6 +64,18 @@ def test_the_leaderboard_counts_every_completed_job_not_only_those_with_a_metric
     assert str(row["week"]) == "2026-11-16"
 
 
+@pytest.mark.parametrize("names", [("tie-b", "tie-a", "tie-c"), ("tie-c", "tie-a", "tie-b"), ("tie-a", "tie-c", "tie-b")])
+def test_of_jobs_that_tie_on_the_best_value_the_leaderboard_names_the_first_by_name(tmp_path, names):
+    # Given jobs of one week tied on the best value, written in different orders (max_by named either)
+    finished = {"LastModifiedTime": MONDAY, "EndTime": MONDAY}
+    for name in names:
+        answer = v1_answer(name, **finished)
+        answer["BestCandidate"]["FinalAutoMLJobObjectiveMetric"]["Value"] = 0.9
+        _archive(tmp_path, answer)
+    (row,) = _rows(tmp_path, "best_metric_per_problem_type_by_week", MONDAY + timedelta(days=2))
+    assert (row["best_job"], row["best_value"], row["jobs_with_metric"]) == ("tie-a", 0.9, 3)
+
+
 def test_the_leaderboard_reads_whole_weeks_only(tmp_path):
     _archive(
         tmp_path, v1_answer("old", LastModifiedTime=MONDAY - timedelta(weeks=12), EndTime=MONDAY - timedelta(weeks=12))

@@ -46,6 +46,11 @@ COMPACTOR_MEMORY_MB = 256  # it lists keys and waits; Athena does the work
 # Hourly: the named queries read the compacted tables plus the JSON of today and yesterday, so a state
 # is visible at once and a backfilled (older) day within the hour.
 COMPACTION_INTERVAL_MINUTES = 60
+# The CompactionLag alarm: no compaction run reported in 3 hourly periods, or each reported a watermark
+# more than 3 hours old. The saved queries read two days of JSON beside the compacted tables, so a lag
+# this short is noticed long before a state could be missing from their answers.
+COMPACTION_LAG_ALARM_SECONDS = 3 * 3600
+COMPACTION_LAG_ALARM_PERIODS = 3
 COMPACTION_TARGET_RETRY_ATTEMPTS = 1
 COMPACTION_TARGET_MAX_EVENT_AGE_MINUTES = 30
 

@@ -20,6 +20,7 @@ from constructs import Construct
 
 from automl_archive.contracts.metric_names import (
     ARCHIVE_LAG_SECONDS,
+    COMPACTION_LAG_SECONDS,
     LEADERBOARDS_UNAVAILABLE,
     MESSAGES_FROM_UNREGISTERED_SOURCES,
     STATE_CHANGE_EVENTS_DROPPED,
@@ -230,6 +231,20 @@ class Monitoring(Construct):
             what=f"No complete reconcile sweep in {config.SWEEP_MISSING_ALARM_INTERVALS} intervals, or "
             f"a sweep's watermark was more than {int(lag_threshold)} s old.",
             runbook="sweep-lag",
+        )
+        compaction_period = Duration.minutes(config.COMPACTION_INTERVAL_MINUTES)
+        self._alarm(
+            "CompactionLag",
+            custom_metric(COMPACTION_LAG_SECONDS, "Maximum", compaction_period),
+            threshold=config.COMPACTION_LAG_ALARM_SECONDS,
+            comparison=_Op.GREATER_THAN_THRESHOLD,
+            # Every run reports its lag as it starts (0 on the first), failed runs too; no report at all
+            # means the compaction is not running.
+            missing=_Missing.BREACHING,
+            evaluation_periods=config.COMPACTION_LAG_ALARM_PERIODS,
+            what=f"No data-lake compaction ran in {config.COMPACTION_LAG_ALARM_PERIODS} hourly periods, or each "
+            f"started from a watermark more than {config.COMPACTION_LAG_ALARM_SECONDS} s old.",
+            runbook="compaction-lag",
         )
         self._alarm(
             "ArchiveLag",

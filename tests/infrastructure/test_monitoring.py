@@ -26,6 +26,7 @@ ALARMS = {
     "ArchiverErrors",
     "SweepErrors",
     "CompactorErrors",
+    "CompactionLag",
     "ArchiverThrottles",
     "WorkQueueAge",
     "SweepLag",
@@ -232,6 +233,18 @@ def test_sweep_lag_alarm_fires_above_three_intervals_or_without_complete_passes(
         2,
         "breaching",
     )
+
+
+def test_compaction_lag_alarm_fires_after_three_hours_behind_or_without_runs(synthesized: Synthesized) -> None:
+    alarm = _alarms(synthesized)["CompactionLag"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (
+        "AutoMLArchive",
+        "CompactionLagSeconds",
+        "Maximum",
+    )
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "automl-archive"}]
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 3 * 3600)
+    assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["TreatMissingData"]) == (3600, 3, "breaching")
 
 
 def test_sweep_not_running_alarm_treats_two_intervals_without_invocations_as_breaching(

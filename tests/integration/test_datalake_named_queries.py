@@ -64,7 +64,9 @@ def test_the_leaderboard_counts_every_completed_job_not_only_those_with_a_metric
     assert str(row["week"]) == "2026-11-16"
 
 
-@pytest.mark.parametrize("names", [("tie-b", "tie-a", "tie-c"), ("tie-c", "tie-a", "tie-b"), ("tie-a", "tie-c", "tie-b")])
+@pytest.mark.parametrize(
+    "names", [("tie-b", "tie-a", "tie-c"), ("tie-c", "tie-a", "tie-b"), ("tie-a", "tie-c", "tie-b")]
+)
 def test_of_jobs_that_tie_on_the_best_value_the_leaderboard_names_the_first_by_name(tmp_path, names):
     # Given jobs of one week tied on the best value, written in different orders (max_by named either)
     finished = {"LastModifiedTime": MONDAY, "EndTime": MONDAY}

@@ -116,6 +116,23 @@ def test_a_failed_statement_leaves_the_watermark_so_the_next_run_repeats_the_day
     assert report.days_by_table == {JOBS_LATEST.name: ["2026-12-02"]}
 
 
+def test_the_first_run_and_a_failed_run_still_report_how_far_behind_the_tables_are():
+    # The first run: no watermark, lag 0 (the CompactionLag alarm must not fire on a new stack)
+    storage = FakeLakeStorage()
+    compaction, metrics = _compaction(storage, FakeQueryEngine())
+    compaction.run(deadline=0)
+    assert metrics.values[COMPACTION_LAG_SECONDS] == [0.0]
+    # A run whose statement fails reports its lag before failing
+    stale = NOW - timedelta(hours=5)
+    storage = FakeLakeStorage(
+        objects=[_object(JOBS_LATEST.source.prefix, "2026-12-02", NOW)], watermark=_watermark(stale)
+    )
+    compaction, metrics = _compaction(storage, FakeQueryEngine(fail_on="merge"))
+    with pytest.raises(CompactionQueryFailed):
+        compaction.run(deadline=0)
+    assert metrics.values[COMPACTION_LAG_SECONDS] == [5 * 3600.0]
+
+
 def test_an_unreadable_watermark_means_every_day_is_merged():
     assert parse_watermark("not json") is None
     assert parse_watermark(json.dumps({"compacted_through": "2026-12-01T00:00:00"})) is None  # no offset

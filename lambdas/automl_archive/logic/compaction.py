@@ -164,8 +164,9 @@ class LakeCompaction:
         started = self.clock()
         since = parse_watermark(self.storage.read_watermark())
         report = CompactionReport(since=since)
-        if since is not None:
-            self.metrics.seconds(COMPACTION_LAG_SECONDS, (started - since).total_seconds())
+        # Reported first, so a run that then fails still says how far behind the tables are; the first
+        # run reports 0 (nothing was compacted before it to be behind on).
+        self.metrics.seconds(COMPACTION_LAG_SECONDS, (started - since).total_seconds() if since else 0.0)
         for table in COMPACTED_TABLES:
             days = changed_days(self.storage.list_objects(table.source.prefix), since)
             if days:

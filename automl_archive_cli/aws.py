@@ -153,6 +153,10 @@ class Deployment:
         return self._queue(stack_outputs.SWEEP_SCHEDULE_DEAD_LETTER_QUEUE)
 
     @property
+    def compaction_schedule_dead_letter_queue(self) -> QueueRef:
+        return self._queue(stack_outputs.COMPACTION_SCHEDULE_DEAD_LETTER_QUEUE)
+
+    @property
     def jobs_table_name(self) -> str:
         return self.outputs[stack_outputs.JOBS_TABLE_NAME]
 

@@ -16,6 +16,7 @@ QUEUE_DEPTH_ATTRIBUTES = (
 )
 WORK_QUEUE_DLQ_LABEL = "work queue DLQ"
 SWEEP_SCHEDULE_DLQ_LABEL = "sweep schedule DLQ"
+COMPACTION_SCHEDULE_DLQ_LABEL = "compaction schedule DLQ"
 
 
 class Method(StrEnum):
@@ -40,6 +41,10 @@ def dead_letter_queues(deployment: Deployment) -> list[DeadLetterQueue]:
             for rule_id, queue in deployment.rule_dead_letter_queues.items()
         ),
         DeadLetterQueue(SWEEP_SCHEDULE_DLQ_LABEL, deployment.sweep_schedule_dead_letter_queue, Method.ACKNOWLEDGE),
+        # A missed compaction needs no replay either: the next run merges every day changed since the last.
+        DeadLetterQueue(
+            COMPACTION_SCHEDULE_DLQ_LABEL, deployment.compaction_schedule_dead_letter_queue, Method.ACKNOWLEDGE
+        ),
     ]
 
 
@@ -68,7 +73,7 @@ class QueueRedrive:
     found: QueueDepth
     status: str = "EMPTY"  # EMPTY, DRY_RUN, RUNNING (move task not awaited), COMPLETED, CANCELLED, FAILED
     moved: int = 0  # now in the work queue and gone from the DLQ
-    acknowledged: int = 0  # deleted without replay (missed sweep schedule events)
+    acknowledged: int = 0  # deleted without replay (missed sweep or compaction schedule events)
     sent_not_deleted: int = 0  # in the work queue and still in the DLQ: the next run sends them again
     left: list[str] = field(default_factory=list)  # one reason per message left in the DLQ
     reason: str | None = None  # why a move task or the drain failed
@@ -97,9 +102,10 @@ class QueueRedrive:
             return text + f"move task started for ~{self.found.visible} messages (not awaited)"
         parts = []
         if self.dlq.method is Method.ACKNOWLEDGE:
+            scheduled = self.dlq.label.removesuffix(" DLQ")
             parts.append(
-                f"acknowledged {self.acknowledged} missed sweep schedule events (no replay needed: the sweep's "
-                "watermark only advances after a complete pass, so the next sweep covers the gap)"
+                f"acknowledged {self.acknowledged} missed {scheduled} events (no replay needed: its watermark only "
+                "advances after a complete run, so the next run covers the gap)"
             )
         elif self.dlq.method is Method.MOVE_TASK:
             parts.append(f"moved {self.moved} messages to the work queue (move task {self.status})")

@@ -167,12 +167,16 @@ def operator_policy(deployment: Deployment) -> dict[str, Any]:
                 ],
                 [deployment.work_queue_dead_letter_queue.arn],
             ),
-            # redrive: the rule DLQs (receive, send, delete) and the sweep schedule DLQ (acknowledge);
+            # redrive: the rule DLQs (receive, send, delete) and the schedule DLQs (acknowledge);
             # ChangeMessageVisibility hands back what an interrupted run holds.
             _statement(
                 "DrainOtherDeadLetterQueues",
                 ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
-                [*rule_dlqs, deployment.sweep_schedule_dead_letter_queue.arn],
+                [
+                    *rule_dlqs,
+                    deployment.sweep_schedule_dead_letter_queue.arn,
+                    deployment.compaction_schedule_dead_letter_queue.arn,
+                ],
             ),
         ],
     }

@@ -167,6 +167,11 @@ class AutoMLJobArchiveStack(Stack):
             self.sweep.dead_letter_queue,
             "Sweep schedule events EventBridge could not deliver to the sweep function",
         )
+        self._queue_outputs(
+            outputs.COMPACTION_SCHEDULE_DEAD_LETTER_QUEUE,
+            self.compaction.dead_letter_queue,
+            "Compaction schedule events EventBridge could not deliver to the compaction function",
+        )
         self._output(outputs.JOBS_TABLE_NAME, self.storage.table.table_name, "Latest state per AutoML job")
         self._output(outputs.ARCHIVE_BUCKET_NAME, self.storage.archive_bucket.bucket_name, "Raw answers and JSON Lines")
         self._output(outputs.ALERTS_TOPIC_ARN, self.alerts.topic.topic_arn, "Subscribe here for failure alerts")

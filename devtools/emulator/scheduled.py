@@ -60,7 +60,8 @@ class ScheduledFunction:
         (found,) = [scheduled for scheduled in cls.from_stack(aws, stack) if scheduled.function.handler == handler]
         return found
 
-    def invoke(self) -> Any:
+    def invoke(self, event: dict[str, Any] | None = None) -> Any:
+        """One invocation with ``event`` (default: the schedule's "Scheduled Event")."""
         if self._handler is None:
             os.environ.update(self.environment)
             os.environ.update(self.aws.environment())
@@ -74,16 +75,20 @@ class ScheduledFunction:
             aws_request_id=str(uuid.uuid4()),
             timeout_seconds=self.function.timeout_seconds,
         )
-        event = {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": ACCOUNT_ID,
-            "region": REGION,
-            "resources": [],
-            "detail": {},
-        }
+        event = (
+            event
+            if event is not None
+            else {
+                "version": "0",
+                "id": str(uuid.uuid4()),
+                "detail-type": "Scheduled Event",
+                "source": "aws.events",
+                "account": ACCOUNT_ID,
+                "region": REGION,
+                "resources": [],
+                "detail": {},
+            }
+        )
         self.invocations += 1
         with running_as(self.principal), functions_read_time(self.wall_clock), output_to(self.function_output):
             result = self._handler(event, context)

@@ -6,6 +6,7 @@ share the module's deployed stack without seeing each other's jobs.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -28,7 +29,10 @@ from datalake.names import glue_database_name
 from devtools.emulator.aws import ACCOUNT_ID, REGION
 from devtools.emulator.iam.enforcement import ENFORCEMENT, acting_as
 from devtools.emulator.iam.policies import Principal
+from devtools.emulator.lambda_invoke import invoked_in_process
+from devtools.emulator.scheduled import ScheduledFunction
 from devtools.emulator.sqs_move_tasks import SqsMoveTasks
+from infra.config import COMPACTOR_HANDLER
 from tests.e2e.conftest import as_operator
 
 
@@ -548,3 +552,33 @@ def test_query_as_a_table(archive, capsys):
     out = capsys.readouterr().out
     assert "AutoML duration and candidate counts per mode" in out
     assert "ENSEMBLING" in out and "3" in out
+
+
+def test_compact_runs_the_deployed_compaction_and_reports_a_failure_in_one_line(archive, capsys):
+    # Given the stack's compaction function, which the emulator runs in-process (as its role) when invoked
+    compactor = ScheduledFunction.of(archive.aws, archive.stack, COMPACTOR_HANDLER)
+    compactor.environment.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"})
+    athena = archive.aws.client("athena")
+    workgroup = archive.stack.stack_name
+    # and a day with a job state written since the last compaction (only its key matters: moto's Athena
+    # runs no SQL), removed afterwards so the module's other commands never read it
+    s3, bucket = archive.aws.client("s3"), archive.stack.output("ArchiveBucketName")
+    key = "records/automl-jobs/dt=2026-12-01/compact-test--state.jsonl"
+    s3.put_object(Bucket=bucket, Key=key, Body=b"")
+    with contextlib.ExitStack() as cleanup, invoked_in_process({compactor.function.name: compactor}):
+        cleanup.callback(s3.delete_object, Bucket=bucket, Key=key)
+        # When its workgroup is gone, `compact` fails with the function's error in one line, exit 1
+        athena.delete_work_group(WorkGroup=workgroup, RecursiveDeleteOption=True)
+        try:
+            assert run("compact", stack=archive.stack.stack_name) == 1
+        finally:
+            ensure_athena_workgroup(archive)
+        failed = capsys.readouterr()
+        assert "the compaction failed" in failed.err and "WorkGroup does not exist" in failed.err
+        assert "CompactorErrors" in failed.err
+        # Then, the workgroup back, it merges every archived day and says so
+        assert run("compact", stack=archive.stack.stack_name) == 0
+        done = capsys.readouterr().out
+        assert "Compacted (automl_jobs_latest:" in done and "watermark" in done
+        # And a second run right after merges the same days again (the 5-minute margin for S3's clock)
+        assert compactor.results[-1]["days_by_table"]

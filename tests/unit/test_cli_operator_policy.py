@@ -34,6 +34,7 @@ def _deployment():
     dlqs = [
         stack_outputs.WORK_QUEUE_DEAD_LETTER_QUEUE,
         stack_outputs.SWEEP_SCHEDULE_DEAD_LETTER_QUEUE,
+        stack_outputs.COMPACTION_SCHEDULE_DEAD_LETTER_QUEUE,
         *(stack_outputs.rule_dead_letter_queue(rule) for rule in ("ChildJobStateChangeRule", "AutoMLApiCallRule")),
     ]
     for names in dlqs:

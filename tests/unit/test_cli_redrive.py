@@ -46,6 +46,8 @@ def stack(fresh_aws):
         outputs[names.url], outputs[names.arn] = _queue(sqs, f"{rule}-dlq")
     names = stack_outputs.SWEEP_SCHEDULE_DEAD_LETTER_QUEUE
     outputs[names.url], outputs[names.arn] = _queue(sqs, "sweep-dlq")
+    names = stack_outputs.COMPACTION_SCHEDULE_DEAD_LETTER_QUEUE
+    outputs[names.url], outputs[names.arn] = _queue(sqs, "compaction-dlq")
     return sqs, Deployment(stack_name="S", region="us-east-1", outputs=outputs)
 
 
@@ -123,6 +125,7 @@ def test_every_dead_letter_queue_of_the_outputs_is_drained_its_own_way(stack):
         ("AutoMLApiCallRule DLQ", Method.RESEND),
         ("ChildJobStateChangeRule DLQ", Method.RESEND),
         ("sweep schedule DLQ", Method.ACKNOWLEDGE),
+        ("compaction schedule DLQ", Method.ACKNOWLEDGE),
     ]
 
 
@@ -251,6 +254,14 @@ def test_missed_sweep_schedule_events_are_acknowledged_not_replayed(stack):
     assert "no replay needed" in result.line()
 
 
+def test_missed_compaction_schedule_events_are_acknowledged_too(stack):
+    sqs, deployment = stack
+    fill(sqs, deployment.compaction_schedule_dead_letter_queue.url, [scheduled_event()])
+    result = next(r for r in redrive_all(sqs, deployment) if r.dlq.label == "compaction schedule DLQ")
+    assert (result.acknowledged, result.left) == (1, [])
+    assert depth(sqs, deployment.compaction_schedule_dead_letter_queue.url) == 0
+
+
 def test_a_dry_run_moves_nothing(stack):
     sqs, deployment = stack
     child = deployment.rule_dead_letter_queues["ChildJobStateChangeRule"]
@@ -258,7 +269,7 @@ def test_a_dry_run_moves_nothing(stack):
     fill(sqs, deployment.work_queue_dead_letter_queue.url, ['{"AutoMLJobName": "a"}'])
     with SqsMoveTasks() as tasks:
         results = redrive_all(sqs, deployment, dry_run=True)
-    assert [r.status for r in results] == ["DRY_RUN", "EMPTY", "DRY_RUN", "EMPTY"]
+    assert [r.status for r in results] == ["DRY_RUN", "EMPTY", "DRY_RUN", "EMPTY", "EMPTY"]
     assert tasks.tasks == []
     assert depth(sqs, child.url) == 1
     assert depth(sqs, deployment.work_queue_url) == 0

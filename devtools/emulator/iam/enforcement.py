@@ -110,6 +110,18 @@ class _Enforcement:
                 raise RuntimeError("principals must be left in the order they were entered")
             self._principals.pop()
 
+    @contextlib.contextmanager
+    def unrestricted(self) -> Iterator[None]:
+        """No principal until exit, then the principals as they were: the emulator's own calls made while
+        a caller waits (a Lambda invoked in-process reads its role before running as it)."""
+        with self._lock:
+            saved, self._principals = self._principals, []
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._principals = saved
+
     def actions_authorized(self, principal_arn: str) -> set[str]:
         with self._lock:
             return {action for (arn, action) in self.authorized if arn == principal_arn}

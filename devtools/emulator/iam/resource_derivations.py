@@ -184,11 +184,17 @@ _CLOUDFORMATION: dict[str, Derivation] = dict.fromkeys(
 )
 
 
+# Lambda's Invoke operation is authorized as lambda:InvokeFunction (API_Invoke; the Service Authorization
+# Reference lists no lambda:Invoke action).
+_LAMBDA_ACTIONS = {"Invoke": "InvokeFunction"}
+
+
 def _function_arn(call: CallSite) -> list[tuple[str, str | None]]:
     name = call.params["FunctionName"]
     if name.startswith("arn:"):
         name = name.split(":")[6]
-    return [(call.operation, call.arn("lambda", f"function:{name.split(':')[0]}"))]
+    action = _LAMBDA_ACTIONS.get(call.operation, call.operation)
+    return [(action, call.arn("lambda", f"function:{name.split(':')[0]}"))]
 
 
 _LAMBDA: dict[str, Derivation] = dict.fromkeys(("GetFunctionConfiguration", "GetFunction", "Invoke"), _function_arn)

@@ -50,6 +50,10 @@ WORK_QUEUE_DEAD_LETTER_QUEUE = QueueOutputs(url="DeadLetterQueueUrl", arn="DeadL
 SWEEP_SCHEDULE_DEAD_LETTER_QUEUE = QueueOutputs(
     url="SweepScheduleDeadLetterQueueUrl", arn="SweepScheduleDeadLetterQueueArn"
 )
+# The dead-letter queue of the compaction schedule's Lambda target.
+COMPACTION_SCHEDULE_DEAD_LETTER_QUEUE = QueueOutputs(
+    url="CompactionScheduleDeadLetterQueueUrl", arn="CompactionScheduleDeadLetterQueueArn"
+)
 
 _RULE_DLQ_URL_PREFIX = "RuleDeadLetterQueueUrl"
 _RULE_DLQ_ARN_PREFIX = "RuleDeadLetterQueueArn"
@@ -76,6 +80,8 @@ REQUIRED = (
     WORK_QUEUE_DEAD_LETTER_QUEUE.arn,
     SWEEP_SCHEDULE_DEAD_LETTER_QUEUE.url,
     SWEEP_SCHEDULE_DEAD_LETTER_QUEUE.arn,
+    COMPACTION_SCHEDULE_DEAD_LETTER_QUEUE.url,
+    COMPACTION_SCHEDULE_DEAD_LETTER_QUEUE.arn,
     JOBS_TABLE_NAME,
     ARCHIVE_BUCKET_NAME,
     ALERTS_TOPIC_ARN,

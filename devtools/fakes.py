@@ -349,3 +349,13 @@ class FakeQueryEngine:
             raise CompactionQueryFailed(label, "FAILED: injected")
         self.statements.append((label, sql))
         return self.scanned_per_statement
+
+
+@dataclass
+class FakeLakeCatalog:
+    """Glue's view of the compacted tables: their column names by table (absent: no such table)."""
+
+    tables: dict[str, list[str]] = field(default_factory=dict)
+
+    def columns(self, table_name: str) -> list[str] | None:
+        return self.tables.get(table_name)

@@ -20,6 +20,7 @@ import boto3
 from moto.events.utils import EventTemplateParser
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+from devtools.emulator.athena_ddl import ATHENA_DDL
 from devtools.emulator.cross_account import BUS_TARGETS
 from devtools.emulator.limits import AwsLimits
 
@@ -81,6 +82,8 @@ class LocalAws:
         EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = _template_with_account(self._saved_event_template)
         # Rules deliver to event-bus targets (a spoke's rules to the hub's bus) as EventBridge does.
         BUS_TARGETS.install()
+        # Athena's CREATE TABLE / ALTER TABLE ADD COLUMNS reach the Glue catalog as in AWS.
+        ATHENA_DDL.install()
         return self
 
     def stop(self) -> None:
@@ -88,6 +91,7 @@ class LocalAws:
             return
         self.limits.uninstall()
         BUS_TARGETS.uninstall()
+        ATHENA_DDL.uninstall()
         if self._saved_event_template is not None:
             EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = self._saved_event_template
             self._saved_event_template = None

@@ -67,7 +67,7 @@ class LakeCompaction(Construct):
                 statements=[
                     iam.PolicyStatement(
                         sid="RunStatements",
-                        actions=["athena:StartQueryExecution", "athena:GetQueryExecution"],
+                        actions=["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:StopQueryExecution"],
                         resources=[
                             stack.format_arn(service="athena", resource="workgroup", resource_name=workgroup_name)
                         ],
@@ -107,10 +107,11 @@ class LakeCompaction(Construct):
                         actions=["glue:GetDatabase", "glue:GetTable"],
                         resources=[catalog, database, *source_tables, *compacted_tables],
                     ),
-                    # Iceberg's commit: Athena points the Glue table at the new metadata file.
+                    # CREATE TABLE and ALTER TABLE ADD COLUMNS (the function owns the Iceberg tables' schema), and
+                    # Iceberg's commit: Athena points the Glue table at each new metadata file.
                     iam.PolicyStatement(
-                        sid="CommitCompactedTables",
-                        actions=["glue:UpdateTable"],
+                        sid="OwnCompactedTables",
+                        actions=["glue:CreateTable", "glue:UpdateTable"],
                         resources=[catalog, database, *compacted_tables],
                     ),
                 ],
@@ -119,6 +120,9 @@ class LakeCompaction(Construct):
             layer,
         )
         self.function = parts.function
+        # No Lambda retry of a failed run: a retry a minute later would overlap statements of the failed
+        # run still finishing in Athena, and the next hourly run repeats the same days anyway.
+        parts.function.configure_async_invoke(retry_attempts=0)
         self.role = parts.role
         star_reason = "X-Ray's PutTraceSegments/PutTelemetryRecords require '*'; no other statement uses '*'."
         bucket_id = stack.resolve(bucket)["Fn::GetAtt"][0]
@@ -145,10 +149,16 @@ class LakeCompaction(Construct):
         Validations.of(parts.function).acknowledge(
             Acknowledgment(
                 id="Serverless-LambdaDLQ",
-                reason="A failed compaction needs no replay: its event carries nothing and the watermark only "
-                "advances after a complete run, so the next hourly run merges the same days again. Failures "
-                "raise the CompactorErrors alarm; the schedule target has its own dead-letter queue.",
-            )
+                reason="A failed compaction needs no replay (Lambda retries none): its event carries nothing and "
+                "the watermark only advances after a complete run, so the next hourly run merges the same days "
+                "again. Failures raise the CompactorErrors alarm; the schedule target has its own dead-letter queue.",
+            ),
+            Acknowledgment(
+                id="Serverless-LambdaAsyncFailureDestination",
+                reason="A failed run's event (an empty Scheduled Event) holds nothing to process again: the next "
+                "hourly run merges every day changed since the last complete run. Failures raise CompactorErrors "
+                "and, while none completes, CompactionLag.",
+            ),
         )
         schedule = schedule_function(
             self,

@@ -19,13 +19,11 @@ from automl_archive.contracts.archive_layout import ATHENA_RESULTS_PREFIX
 from datalake.named_queries import NAMED_QUERIES
 from datalake.tables import (
     ATHENA_ENGINE_VERSION,
-    COMPACTED_TABLES,
     JSON_SERDE,
     PARTITION_KEY,
     TABLES,
     TEXT_INPUT_FORMAT,
     TEXT_OUTPUT_FORMAT,
-    CompactedTableSpec,
     TableSpec,
     glue_comment,
     serde_parameters,
@@ -69,13 +67,8 @@ class DataLake(Construct):
             resource = self._build_table(table, archive_bucket, account)
             resource.add_resource_dependency(self.database)
             self.tables[table.name] = resource
-        # The compacted tables: Apache Iceberg, created empty by Glue (CloudFormation's IcebergInput,
-        # MetadataOperation CREATE, table format version 2, the version Athena reads and writes); the
-        # compaction function's MERGE statements fill them (docs/decisions.md, decision 35).
-        for compacted in COMPACTED_TABLES:
-            resource = self._build_iceberg_table(compacted, archive_bucket, account)
-            resource.add_resource_dependency(self.database)
-            self.tables[compacted.name] = resource
+        # The compacted (Iceberg) tables are not here: the compaction function creates them with Athena DDL
+        # and adds the columns a newer record schema brings (logic/compaction.py; decision 35).
 
         self.workgroup = self._build_workgroup(bytes_scanned_cutoff_per_query)
         self.named_queries: dict[str, athena.CfnNamedQuery] = {}
@@ -124,29 +117,6 @@ class DataLake(Construct):
                         serialization_library=JSON_SERDE, parameters=serde_parameters()
                     ),
                     stored_as_sub_directories=False,
-                ),
-            ),
-        )
-
-    def _build_iceberg_table(self, table: CompactedTableSpec, bucket: s3.IBucket, account: str) -> glue.CfnTable:
-        return glue.CfnTable(
-            self,
-            f"Table-{table.name}",
-            catalog_id=account,
-            database_name=self.database_name,
-            open_table_format_input=glue.CfnTable.OpenTableFormatInputProperty(
-                iceberg_input=glue.CfnTable.IcebergInputProperty(metadata_operation="CREATE", version="2")
-            ),
-            table_input=glue.CfnTable.TableInputProperty(
-                name=table.name,
-                description=table.description,
-                table_type="EXTERNAL_TABLE",
-                storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
-                    columns=[
-                        glue.CfnTable.ColumnProperty(name=column.name, type=column.type, comment=glue_comment(column))
-                        for column in table.columns
-                    ],
-                    location=f"s3://{bucket.bucket_name}/{table.prefix}",
                 ),
             ),
         )

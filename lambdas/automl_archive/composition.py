@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from automl_archive.contracts.settings import ArchiverSettings, CompactorSettings, SweepSettings
 from automl_archive.dal.aws import DynamoJobStore, EventBridgeBus, S3Archive, SageMakerApi, SnsNotifier, SqsWorkQueue
-from automl_archive.dal.aws.lake import AthenaQueryEngine, S3LakeStorage
+from automl_archive.dal.aws.lake import AthenaQueryEngine, GlueLakeCatalog, S3LakeStorage
 from automl_archive.dal.aws.spokes import SpokeSageMaker
 from automl_archive.dal.interfaces import (
     Archive,
@@ -145,7 +145,9 @@ def build_sweep(settings: SweepSettings) -> ReconcileSweep:
 def build_compaction(settings: CompactorSettings) -> LakeCompaction:
     return LakeCompaction(
         storage=S3LakeStorage(settings.archive_bucket_name),
+        catalog=GlueLakeCatalog(settings.glue_database_name),
         engine=AthenaQueryEngine(settings.athena_workgroup, settings.glue_database_name),
         metrics=PowertoolsMetrics(),
         clock=utc_now,
+        bucket_name=settings.archive_bucket_name,
     )

@@ -281,6 +281,11 @@ def test_the_deployed_compactor_merges_every_archived_day_then_only_what_changed
     assert merged == {table.name for table in COMPACTED_TABLES}
     assert {s["QueryExecutionContext"]["Database"] for s in statements} == {database}
     assert sum(s["Query"].startswith(("OPTIMIZE", "VACUUM")) for s in statements) == 2 * len(COMPACTED_TABLES)
+    # And it created the Iceberg tables it merges into, with the contract's columns (the stack has none)
+    glue = archive.aws.client("glue")
+    for table in COMPACTED_TABLES:
+        created = glue.get_table(DatabaseName=database, Name=table.name)["Table"]
+        assert [c["Name"] for c in created["StorageDescriptor"]["Columns"]] == [c.name for c in table.columns]
     # When it runs an hour later with nothing written since
     compactor.wall_clock = lambda: first_run + timedelta(hours=1)
     second = compactor.invoke()

@@ -56,7 +56,12 @@ EXPECTED_ACKNOWLEDGEMENTS = {
             )
         ),
     },
-    "Compaction/Function": {"AwsSolutions-L1", "Serverless-LambdaLatestVersion", "Serverless-LambdaDLQ"},
+    "Compaction/Function": {
+        "AwsSolutions-L1",
+        "Serverless-LambdaLatestVersion",
+        "Serverless-LambdaDLQ",
+        "Serverless-LambdaAsyncFailureDestination",
+    },
     "Compaction/ScheduleDeadLetterQueue": {"AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"},
     # One per e-mail subscription (the test context has two alert and one ops address).
     **{

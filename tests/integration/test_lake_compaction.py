@@ -17,10 +17,10 @@ from botocore.stub import Stubber
 from automl_archive.contracts.archive_layout import COMPACTION_WATERMARK_KEY, iso, json_lines, raw_key, record_key
 from automl_archive.contracts.job_identity import job_key
 from automl_archive.contracts.job_status import DescribeApi
-from automl_archive.contracts.lake_tables import COMPACTED_TABLES, JOBS_LATEST
-from automl_archive.dal.aws.lake import AthenaQueryEngine, S3LakeStorage
+from automl_archive.contracts.lake_tables import CANDIDATES_COMPACTED, COMPACTED_TABLES, JOBS_LATEST
+from automl_archive.dal.aws.lake import AthenaQueryEngine, GlueLakeCatalog, S3LakeStorage
 from automl_archive.dal.interfaces import CompactionQueryFailed
-from automl_archive.logic.compaction import merge_sql
+from automl_archive.logic.compaction import add_columns_sql, create_table_sql, merge_sql
 from automl_archive.logic.normalise import normalise
 from automl_archive_cli.local_query import compact_local, compacted_files, connect, run_queries
 from devtools.answers import v1_answer
@@ -152,7 +152,54 @@ def test_athena_engine_waits_for_a_running_statement_and_raises_athenas_reason(f
     assert engine.run("optimize", "OPTIMIZE t REWRITE DATA USING BIN_PACK", deadline=100.0) == 42
 
 
-def test_athena_engine_gives_up_waiting_at_the_deadline(fresh_aws):
-    engine, _ = _stubbed_engine([{"State": "RUNNING"}], [99.5])
+def test_athena_engine_stops_the_statement_it_gives_up_on_at_the_deadline(fresh_aws):
+    # so the next run's statement on the same table cannot overlap it
+    engine, stubber = _stubbed_engine([{"State": "RUNNING"}], [99.5])
+    stubber.add_response("stop_query_execution", {}, {"QueryExecutionId": "q-1"})
     with pytest.raises(TimeoutError, match="still RUNNING"):
         engine.run("merge", "MERGE ...", deadline=100.0)
+    stubber.assert_no_pending_responses()
+
+
+def test_glue_catalog_lists_a_tables_columns_and_knows_a_missing_one(fresh_aws):
+    glue = fresh_aws.client("glue")
+    glue.create_database(DatabaseInput={"Name": "archive_db"})
+    glue.create_table(
+        DatabaseName="archive_db",
+        TableInput={
+            "Name": "automl_jobs_latest",
+            "StorageDescriptor": {"Columns": [{"Name": "job_name", "Type": "string"}]},
+        },
+    )
+    catalog = GlueLakeCatalog("archive_db")
+    assert catalog.columns("automl_jobs_latest") == ["job_name"]
+    assert catalog.columns("automl_candidates_compacted") is None
+    assert GlueLakeCatalog("no_such_db").columns("automl_jobs_latest") is None
+
+
+def test_the_emulator_applies_the_compactions_ddl_to_glue_as_athena_does(fresh_aws):
+    # moto's Athena runs no SQL; the emulator applies CREATE TABLE / ALTER TABLE ADD COLUMNS to moto's Glue
+    athena, glue = fresh_aws.client("athena"), fresh_aws.client("glue")
+    athena.create_work_group(Name="wg")
+    context = {"Database": "archive_db"}
+    athena.start_query_execution(
+        QueryString=create_table_sql(CANDIDATES_COMPACTED, "bucket"), WorkGroup="wg", QueryExecutionContext=context
+    )
+    table = glue.get_table(DatabaseName="archive_db", Name=CANDIDATES_COMPACTED.name)["Table"]
+    columns = table["StorageDescriptor"]["Columns"]
+    assert [c["Name"] for c in columns] == [c.name for c in CANDIDATES_COMPACTED.columns]
+    metrics = next(c for c in columns if c["Name"] == "candidate_metrics")  # a struct's commas stay inside
+    assert metrics["Type"].startswith("array<struct<") and table["Parameters"]["table_type"] == "ICEBERG"
+    assert table["StorageDescriptor"]["Location"] == f"s3://bucket/{CANDIDATES_COMPACTED.prefix}"
+    # a repeated CREATE TABLE IF NOT EXISTS changes nothing; ADD COLUMNS appends
+    athena.start_query_execution(
+        QueryString=create_table_sql(CANDIDATES_COMPACTED, "other"), WorkGroup="wg", QueryExecutionContext=context
+    )
+    athena.start_query_execution(
+        QueryString=add_columns_sql(CANDIDATES_COMPACTED, ["rank", "algorithm"]).replace("rank", "extra_rank"),
+        WorkGroup="wg",
+        QueryExecutionContext=context,
+    )
+    table = glue.get_table(DatabaseName="archive_db", Name=CANDIDATES_COMPACTED.name)["Table"]
+    assert table["StorageDescriptor"]["Location"].startswith("s3://bucket/")
+    assert [c["Name"] for c in table["StorageDescriptor"]["Columns"]][-2:] == ["extra_rank", "algorithm"]

@@ -10,6 +10,7 @@ import pytest
 from automl_archive.contracts.lake_tables import (
     CANDIDATES_COMPACTED,
     CHILD_JOBS_COMPACTED,
+    COMPACTED_TABLES,
     JOBS_LATEST,
     LATEST_STATE_ORDER,
     OrderTerm,
@@ -27,7 +28,7 @@ from automl_archive.logic.compaction import (
     parse_watermark,
     partition_of,
 )
-from devtools.fakes import FakeLakeStorage, FakeQueryEngine, RecordingMetrics
+from devtools.fakes import FakeLakeCatalog, FakeLakeStorage, FakeQueryEngine, RecordingMetrics
 
 NOW = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
 LAST_RUN = NOW - timedelta(hours=1)
@@ -37,13 +38,27 @@ def _object(prefix: str, day: str, written: datetime, name: str = "job--state") 
     return LakeObject(key=f"{prefix}dt={day}/{name}.jsonl", last_modified=written, size=100)
 
 
-def _watermark(value: datetime) -> str:
-    return json.dumps({"compacted_through": value.isoformat()})
+def _watermark(value: datetime, maintained: datetime | None = None) -> str:
+    return json.dumps({"compacted_through": value.isoformat(), "maintained_at": (maintained or value).isoformat()})
 
 
-def _compaction(storage: FakeLakeStorage, engine: FakeQueryEngine) -> tuple[LakeCompaction, RecordingMetrics]:
+def _existing_tables() -> FakeLakeCatalog:
+    return FakeLakeCatalog({table.name: [column.name for column in table.columns] for table in COMPACTED_TABLES})
+
+
+def _compaction(
+    storage: FakeLakeStorage, engine: FakeQueryEngine, catalog: FakeLakeCatalog | None = None
+) -> tuple[LakeCompaction, RecordingMetrics]:
     metrics = RecordingMetrics()
-    return LakeCompaction(storage=storage, engine=engine, metrics=metrics, clock=lambda: NOW), metrics
+    compaction = LakeCompaction(
+        storage=storage,
+        catalog=catalog or _existing_tables(),
+        engine=engine,
+        metrics=metrics,
+        clock=lambda: NOW,
+        bucket_name="archive-bucket",
+    )
+    return compaction, metrics
 
 
 def test_only_days_with_an_object_written_since_the_watermark_are_merged():
@@ -62,16 +77,12 @@ def test_only_days_with_an_object_written_since_the_watermark_are_merged():
     compaction, metrics = _compaction(storage, engine)
     # When a run compacts
     report = compaction.run(deadline=0)
-    # Then only the two changed days are merged, into the job table only, then optimized and vacuumed
+    # Then only the two changed days are merged, into the job table only (maintenance ran an hour ago)
     assert report.days_by_table == {JOBS_LATEST.name: ["2026-11-02", "2026-12-02"]}
-    assert [label for label, _ in engine.statements] == [
-        f"merge {JOBS_LATEST.name} 2026-11-02..2026-12-02",
-        f"optimize {JOBS_LATEST.name}",
-        f"vacuum {JOBS_LATEST.name}",
-    ]
+    assert [label for label, _ in engine.statements] == [f"merge {JOBS_LATEST.name} 2026-11-02..2026-12-02"]
     assert "dt IN ('2026-11-02', '2026-12-02')" in engine.statements[0][1]
     # And the watermark moves to the run's start, the lag since the last one is reported
-    assert parse_watermark(storage.watermark) == NOW and report.complete
+    assert parse_watermark(storage.watermark).compacted_through == NOW and report.complete
     assert metrics.values[COMPACTION_LAG_SECONDS] == [3600.0]
     assert metrics.counts[COMPACTION_PARTITIONS_MERGED] == 2
 
@@ -101,16 +112,16 @@ def test_the_first_run_merges_every_day_in_statements_athena_accepts():
     assert all(len(sql.encode()) < 262_144 for sql in merges)
 
 
-def test_a_failed_statement_leaves_the_watermark_so_the_next_run_repeats_the_days():
-    # Given a changed day and an engine whose OPTIMIZE fails
+def test_a_failed_merge_leaves_the_watermark_so_the_next_run_repeats_the_days():
+    # Given a changed day and an engine whose MERGE fails
     prefix = JOBS_LATEST.source.prefix
     storage = FakeLakeStorage(objects=[_object(prefix, "2026-12-02", NOW)], watermark=_watermark(LAST_RUN))
-    compaction, _ = _compaction(storage, FakeQueryEngine(fail_on="optimize"))
+    compaction, _ = _compaction(storage, FakeQueryEngine(fail_on="merge"))
     # When it runs, the failure propagates (the function fails, the alarm fires)
     with pytest.raises(CompactionQueryFailed):
         compaction.run(deadline=0)
     # Then the watermark is the old one, and a later healthy run merges the same day
-    assert parse_watermark(storage.watermark) == LAST_RUN
+    assert parse_watermark(storage.watermark).compacted_through == LAST_RUN
     engine = FakeQueryEngine()
     report = _compaction(storage, engine)[0].run(deadline=0)
     assert report.days_by_table == {JOBS_LATEST.name: ["2026-12-02"]}
@@ -134,9 +145,60 @@ def test_the_first_run_and_a_failed_run_still_report_how_far_behind_the_tables_a
 
 
 def test_an_unreadable_watermark_means_every_day_is_merged():
-    assert parse_watermark("not json") is None
-    assert parse_watermark(json.dumps({"compacted_through": "2026-12-01T00:00:00"})) is None  # no offset
-    assert parse_watermark(None) is None
+    assert parse_watermark("not json").compacted_through is None
+    assert parse_watermark("[1]").compacted_through is None
+    assert parse_watermark(json.dumps({"compacted_through": "2026-12-01T00:00:00"})).compacted_through is None
+    assert parse_watermark(None).compacted_through is None
+
+
+def test_maintenance_runs_once_a_day_after_the_merges_and_its_failure_holds_up_no_merge():
+    # Given a changed day and maintenance last done 25 hours ago, with an OPTIMIZE that fails
+    prefix = JOBS_LATEST.source.prefix
+    storage = FakeLakeStorage(
+        objects=[_object(prefix, "2026-12-02", NOW)], watermark=_watermark(LAST_RUN, NOW - timedelta(hours=25))
+    )
+    engine = FakeQueryEngine(fail_on="optimize")
+    # When it runs, the merge happens, the watermark moves, then the failure propagates
+    with pytest.raises(CompactionQueryFailed):
+        _compaction(storage, engine)[0].run(deadline=0)
+    assert [label for label, _ in engine.statements] == [f"merge {JOBS_LATEST.name} 2026-12-02..2026-12-02"]
+    stored = parse_watermark(storage.watermark)
+    assert (stored.compacted_through, stored.maintained_at) == (NOW, NOW - timedelta(hours=25))
+    # And a healthy run (merging the day again: written within the clock margin) then maintains every
+    # table once, and records when
+    engine = FakeQueryEngine()
+    _compaction(storage, engine)[0].run(deadline=0)
+    assert [label for label, _ in engine.statements][1:] == [
+        f"{kind} {table.name}" for table in COMPACTED_TABLES for kind in ("optimize", "vacuum")
+    ]
+    assert parse_watermark(storage.watermark).maintained_at == NOW
+
+
+def test_the_first_run_creates_missing_tables_and_adds_columns_a_newer_schema_brings():
+    # Given no job table, a candidates table lacking its two newest columns, a complete child-job table
+    catalog = _existing_tables()
+    del catalog.tables[JOBS_LATEST.name]
+    catalog.tables[CANDIDATES_COMPACTED.name] = [c.name.upper() for c in CANDIDATES_COMPACTED.columns][:-2]
+    engine = FakeQueryEngine()
+    _compaction(FakeLakeStorage(), engine, catalog)[0].run(deadline=0)
+    statements = dict(engine.statements)
+    # Then the job table is created as Iceberg at its location, and the candidates table gains exactly
+    # the missing columns (names compared without regard to case, as Glue keeps them)
+    create = statements[f"create {JOBS_LATEST.name}"]
+    assert create.startswith(f"CREATE TABLE IF NOT EXISTS {JOBS_LATEST.name} (")
+    assert f"LOCATION 's3://archive-bucket/{JOBS_LATEST.prefix}'" in create
+    assert "'table_type' = 'ICEBERG'" in create
+    assert all(f"{c.name} {c.type}" in create for c in JOBS_LATEST.columns)
+    last_two = CANDIDATES_COMPACTED.columns[-2:]
+    assert statements[f"add columns {CANDIDATES_COMPACTED.name}"] == (
+        f"ALTER TABLE {CANDIDATES_COMPACTED.name} ADD COLUMNS "
+        f"({last_two[0].name} {last_two[0].type}, {last_two[1].name} {last_two[1].type})"
+    )
+    assert not any(
+        label.endswith(CHILD_JOBS_COMPACTED.name)
+        for label in statements
+        if not label.startswith(("optimize", "vacuum"))
+    )
 
 
 def test_keys_outside_the_partition_layout_are_ignored():

@@ -30,9 +30,11 @@ def planned(target: str, *variables: str) -> list[str]:
 
 def test_deploy_asks_before_broadening_permissions_unless_approve_is_yes():
     # Given no APPROVE / When make deploy is planned / Then the preflight runs first and the CDK asks
-    preflight, deploy = planned("deploy")
+    preflight, deploy, *_ = planned("deploy")
     assert preflight.endswith("-m automl_archive_cli.preflight deploy")
     assert deploy.split() == ["npx", "cdk", "deploy", "--require-approval", "broadening"]
+    # And the first compaction creates the data lake's Iceberg tables right after the deploy
+    assert any(" compact" in line for line in planned("deploy")[2:])
     # When APPROVE=yes / Then it deploys without asking
     assert planned("deploy", "APPROVE=yes")[1].split()[:5] == ["npx", "cdk", "deploy", "--require-approval", "never"]
     # And anything else than yes still asks
@@ -41,11 +43,14 @@ def test_deploy_asks_before_broadening_permissions_unless_approve_is_yes():
 
 @pytest.mark.parametrize("target", ["deploy", "diff", "bootstrap"])
 def test_stack_and_region_apply_to_the_preflight_and_the_cdk_command(target):
-    preflight, cdk = planned(target, "STACK=OtherArchive", "REGION=eu-west-1", "CDK_ARGS=-c alert_emails=a@b.c")
+    preflight, cdk, *after = planned(target, "STACK=OtherArchive", "REGION=eu-west-1", "CDK_ARGS=-c alert_emails=a@b.c")
     region = "AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=eu-west-1"
     assert preflight.startswith(region) and preflight.endswith(f"automl_archive_cli.preflight {target}")
     assert cdk.startswith(f"{region} npx cdk {target}")
     assert cdk.endswith("-c stack_name=OtherArchive -c alert_emails=a@b.c")
+    # deploy's first compaction runs on the same stack and Region
+    assert all("--stack-name OtherArchive --region eu-west-1" in line for line in after if " compact" in line)
+    assert any(" compact" in line for line in after) == (target == "deploy")
 
 
 def test_without_stack_or_region_the_cdk_uses_the_configured_ones():

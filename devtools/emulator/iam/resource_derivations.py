@@ -237,6 +237,17 @@ _ATHENA: dict[str, Derivation] = {
 }
 
 
+def _glue_table(call: CallSite) -> list[tuple[str, str | None]]:
+    """A Glue table call is authorized on the catalog, the database and the table, each named
+    (https://docs.aws.amazon.com/glue/latest/dg/glue-specifying-resource-arns.html, "Table" row)."""
+    database, table = call.params["DatabaseName"], call.params["Name"]
+    return [
+        (call.operation, call.arn("glue", "catalog")),
+        (call.operation, call.arn("glue", f"database/{database}")),
+        (call.operation, call.arn("glue", f"table/{database}/{table}")),
+    ]
+
+
 DERIVATIONS: dict[str, dict[str, Derivation]] = {
     "sagemaker": _SAGEMAKER,
     "dynamodb": _DYNAMODB,
@@ -247,6 +258,7 @@ DERIVATIONS: dict[str, dict[str, Derivation]] = {
     "lambda": _LAMBDA,
     "events": {"PutEvents": _event_buses},
     "athena": _ATHENA,
+    "glue": {"GetTable": _glue_table},
     # sts:AssumeRole is authorized on the role (resource type `role`); the role's trust policy is the
     # other half (devtools/emulator/iam/assumed_roles.py).
     "sts": {"AssumeRole": lambda call: [("AssumeRole", call.params["RoleArn"])]},

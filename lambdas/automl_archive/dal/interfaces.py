@@ -277,6 +277,12 @@ class LakeStorage(Protocol):
     def write_watermark(self, body: bytes) -> None: ...
 
 
+class LakeCatalog(Protocol):
+    def columns(self, table_name: str) -> list[str] | None:
+        """The catalog table's column names, or None when the table does not exist."""
+        ...
+
+
 class QueryEngine(Protocol):
     def run(self, label: str, sql: str, deadline: float) -> int:
         """Run one statement to its end; returns the bytes it scanned. CompactionQueryFailed when it

@@ -45,6 +45,22 @@ class S3LakeStorage(BotoClient):
         )
 
 
+class GlueLakeCatalog(BotoClient):
+    _service = "glue"
+
+    def __init__(self, database: str) -> None:
+        self._database = database
+
+    def columns(self, table_name: str) -> list[str] | None:
+        try:
+            table = self._client.get_table(DatabaseName=self._database, Name=table_name)["Table"]
+        except ClientError as error:
+            if error_code(error) == "EntityNotFoundException":  # API_GetTable: no such table (or database)
+                return None
+            raise
+        return [column["Name"] for column in table.get("StorageDescriptor", {}).get("Columns", [])]
+
+
 class AthenaQueryEngine(BotoClient):
     """Runs one statement at a time in the stack's workgroup (its enforced settings: result location,
     encryption, engine version 3, which MERGE INTO, OPTIMIZE and VACUUM need)."""
@@ -73,7 +89,11 @@ class AthenaQueryEngine(BotoClient):
             if status["State"] in _FINAL_STATES:
                 break
             if self._clock() + POLL_SECONDS > deadline:
-                raise TimeoutError(f"{label}: Athena query {execution_id} still {status['State']} at the deadline")
+                # Stopped, so the next run's statement on the same table cannot overlap it.
+                self._client.stop_query_execution(QueryExecutionId=execution_id)
+                raise TimeoutError(
+                    f"{label}: Athena query {execution_id} still {status['State']} at the deadline; stopped"
+                )
             self._sleep(POLL_SECONDS)
         if status["State"] != "SUCCEEDED":
             reason = (

@@ -377,6 +377,7 @@ def test_status_numbers_match_the_archive(archive, capsys):
         "ChildJobStateChangeRule DLQ",
         "AutoMLApiCallRule DLQ",
         "sweep schedule DLQ",
+        "compaction schedule DLQ",
     }
     # And the plain-text form shows the same total
     assert run("status", stack=archive.stack.stack_name) == 0

@@ -160,6 +160,11 @@ def compact(stack_name: str, region: str | None, verbose: bool) -> int:
             message = payload.get("errorMessage", payload) if isinstance(payload, dict) else payload
             error_line(f"the compaction failed: {message} (see the CompactorErrors runbook in docs/operations.md)")
             return EXIT_FAILED
+        if payload.get("busy_until"):
+            error_line(
+                f"another compaction is running (its lease ends {payload['busy_until']}); nothing done, try again then"
+            )
+            return EXIT_FAILED
         days = payload.get("days_by_table") or {}
         merged = ", ".join(f"{table}: {count} days" for table, count in days.items()) or "no day changed"
         click.echo(

@@ -335,6 +335,18 @@ class FakeLakeStorage:
     def write_watermark(self, body: bytes) -> None:
         self.watermark = body.decode()
 
+    lease_until: datetime | None = None
+    leases_taken: int = 0
+
+    def acquire_lease(self, until: datetime, now: datetime) -> datetime | None:
+        if self.lease_until is not None and self.lease_until > now:
+            return self.lease_until
+        self.lease_until, self.leases_taken = until, self.leases_taken + 1
+        return None
+
+    def release_lease(self) -> None:
+        self.lease_until = None
+
 
 @dataclass
 class FakeQueryEngine:

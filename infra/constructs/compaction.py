@@ -19,7 +19,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from automl_archive.contracts.archive_layout import ATHENA_RESULTS_PREFIX, COMPACTION_WATERMARK_KEY
+from automl_archive.contracts.archive_layout import (
+    ATHENA_RESULTS_PREFIX,
+    COMPACTION_LEASE_KEY,
+    COMPACTION_WATERMARK_KEY,
+)
 from automl_archive.contracts.lake_tables import COMPACTED_TABLES, TABLES
 from automl_archive.contracts.settings import CompactorSettings
 from infra import config
@@ -91,6 +95,12 @@ class LakeCompaction(Construct):
                         sid="Watermark",
                         actions=["s3:GetObject", "s3:PutObject"],
                         resources=[f"{bucket}/{COMPACTION_WATERMARK_KEY}"],
+                    ),
+                    # One run at a time: a conditional PutObject takes the lease, DeleteObject releases it.
+                    iam.PolicyStatement(
+                        sid="Lease",
+                        actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                        resources=[f"{bucket}/{COMPACTION_LEASE_KEY}"],
                     ),
                     iam.PolicyStatement(
                         sid="StatementResults",

@@ -64,7 +64,9 @@ def test_the_compactor_role_allows_its_calls_and_athenas_on_its_behalf_and_no_mo
     # Only the compacted tables may be created or committed to; the JSON tables are read
     assert by_action["glue:CreateTable"] == by_action["glue:UpdateTable"] == ancestors | compacted
     assert by_action["glue:GetTable"] == ancestors | compacted | json_tables
-    assert by_action["s3:DeleteObject"] == {f"${{{bucket}.Arn}}/{t.prefix}*" for t in COMPACTED_TABLES}
+    lease = f"${{{bucket}.Arn}}/compaction-state/lease.json"
+    assert by_action["s3:DeleteObject"] == {f"${{{bucket}.Arn}}/{t.prefix}*" for t in COMPACTED_TABLES} | {lease}
+    assert lease in by_action["s3:PutObject"]
     assert f"${{{bucket}.Arn}}/compaction-state/watermark.json" in by_action["s3:PutObject"]
     assert not any(resource.endswith("/raw/automl-jobs/*") for resource in by_action["s3:GetObject"])
     assert set(by_action) == {

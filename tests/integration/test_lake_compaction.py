@@ -203,3 +203,16 @@ def test_the_emulator_applies_the_compactions_ddl_to_glue_as_athena_does(fresh_a
     table = glue.get_table(DatabaseName="archive_db", Name=CANDIDATES_COMPACTED.name)["Table"]
     assert table["StorageDescriptor"]["Location"].startswith("s3://bucket/")
     assert [c["Name"] for c in table["StorageDescriptor"]["Columns"]][-2:] == ["extra_rank", "algorithm"]
+
+
+def test_the_s3_lease_admits_one_run_at_a_time_and_a_stale_one_is_taken_over(fresh_aws):
+    # S3 conditional writes: If-None-Match creates it once, If-Match replaces exactly a lease that ran out
+    fresh_aws.client("s3").create_bucket(Bucket="archive")
+    first, second = S3LakeStorage("archive"), S3LakeStorage("archive")
+    until = AS_OF + timedelta(minutes=16)
+    assert first.acquire_lease(until, AS_OF) is None
+    assert second.acquire_lease(AS_OF + timedelta(minutes=20), AS_OF + timedelta(minutes=1)) == until
+    # After the holder's time, the lease is taken over; once released, it is simply taken
+    assert second.acquire_lease(AS_OF + timedelta(minutes=40), until + timedelta(seconds=1)) is None
+    second.release_lease()
+    assert first.acquire_lease(until, AS_OF) is None

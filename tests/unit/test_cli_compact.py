@@ -69,3 +69,10 @@ def test_a_failed_compaction_is_one_line_naming_the_runbook(deployed):
     result = CliRunner().invoke(data_commands.compact, [], standalone_mode=False)
     assert result.return_value == EXIT_FAILED
     assert "merge automl_jobs_latest: FAILED" in result.stderr and "CompactorErrors" in result.stderr
+
+
+def test_compact_beside_a_running_compaction_says_when_to_try_again(deployed):
+    deployed["lambda"] = FakeLambda({"busy_until": "2026-12-02T07:16:00+00:00", "statements": []})
+    result = CliRunner().invoke(data_commands.compact, [], standalone_mode=False)
+    assert result.return_value == EXIT_FAILED
+    assert "another compaction is running (its lease ends 2026-12-02T07:16:00+00:00)" in result.output

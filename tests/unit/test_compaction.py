@@ -16,7 +16,11 @@ from automl_archive.contracts.lake_tables import (
     OrderTerm,
     outranks_or_equals,
 )
-from automl_archive.contracts.metric_names import COMPACTION_LAG_SECONDS, COMPACTION_PARTITIONS_MERGED
+from automl_archive.contracts.metric_names import (
+    COMPACTION_LAG_SECONDS,
+    COMPACTION_PARTITIONS_MERGED,
+    COMPACTION_SKIPPED,
+)
 from automl_archive.contracts.settings import CompactorSettings, ConfigurationError
 from automl_archive.dal.interfaces import CompactionQueryFailed, LakeObject
 from automl_archive.logic.compaction import (
@@ -245,3 +249,28 @@ def test_the_compactor_settings_name_every_problem():
         )
     settings = CompactorSettings("bucket", "archive_db", "Archive")
     assert CompactorSettings.from_environ(settings.to_environment()) == settings
+
+
+def test_a_run_beside_another_does_nothing_and_says_until_when_the_other_holds_the_lease():
+    # Given another run's lease that ends in 10 minutes
+    prefix = JOBS_LATEST.source.prefix
+    storage = FakeLakeStorage(objects=[_object(prefix, "2026-12-02", NOW)], watermark=_watermark(LAST_RUN))
+    storage.lease_until = NOW + timedelta(minutes=10)
+    engine = FakeQueryEngine()
+    compaction, metrics = _compaction(storage, engine)
+    # When a run starts, it runs no statement, keeps the watermark and reports the other's lease
+    report = compaction.run(deadline=0)
+    assert (report.busy_until, report.complete, engine.statements) == (NOW + timedelta(minutes=10), False, [])
+    assert parse_watermark(storage.watermark).compacted_through == LAST_RUN
+    assert metrics.counts[COMPACTION_SKIPPED] == 1 and storage.lease_until == NOW + timedelta(minutes=10)
+
+
+def test_the_lease_is_released_after_a_run_and_after_a_failed_one_and_a_stale_one_is_taken_over():
+    prefix = JOBS_LATEST.source.prefix
+    storage = FakeLakeStorage(objects=[_object(prefix, "2026-12-02", NOW)], watermark=_watermark(LAST_RUN))
+    storage.lease_until = NOW - timedelta(seconds=1)  # a run that died holding it
+    with pytest.raises(CompactionQueryFailed):
+        _compaction(storage, FakeQueryEngine(fail_on="merge"))[0].run(deadline=0)
+    assert storage.lease_until is None and storage.leases_taken == 1
+    report = _compaction(storage, FakeQueryEngine())[0].run(deadline=0)
+    assert report.complete and storage.lease_until is None and storage.leases_taken == 2

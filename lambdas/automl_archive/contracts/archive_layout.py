@@ -24,6 +24,7 @@ RECORD_PREFIXES = (RECORDS_PREFIX, CANDIDATES_PREFIX, CHILD_JOBS_PREFIX)  # what
 COMPACTED_PREFIX = "compacted/"
 COMPACTION_STATE_PREFIX = "compaction-state/"
 COMPACTION_WATERMARK_KEY = f"{COMPACTION_STATE_PREFIX}watermark.json"
+COMPACTION_LEASE_KEY = f"{COMPACTION_STATE_PREFIX}lease.json"  # one run at a time (S3 conditional writes)
 ATHENA_RESULTS_PREFIX = "athena-results/"  # the workgroup's query results (a lifecycle rule expires them)
 ACCESS_LOGS_PREFIX = "archive-bucket/"  # in the access-log bucket
 

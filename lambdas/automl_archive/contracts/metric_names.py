@@ -55,5 +55,6 @@ SWEEP_SPOKE_FAILURES = "SweepSpokeFailures"
 COMPACTION_PARTITIONS_MERGED = "CompactionPartitionsMerged"  # JSON days merged into the Iceberg tables
 COMPACTION_STATEMENTS = "CompactionStatements"  # MERGE, OPTIMIZE and VACUUM statements run
 COMPACTION_BYTES_SCANNED = "CompactionBytesScanned"
+COMPACTION_SKIPPED = "CompactionSkipped"  # another run held the lease (an operator's compact beside the hourly run)
 # Since the last complete compaction's watermark: the named queries' compacted tables are this far behind.
 COMPACTION_LAG_SECONDS = "CompactionLagSeconds"

@@ -276,6 +276,13 @@ class LakeStorage(Protocol):
 
     def write_watermark(self, body: bytes) -> None: ...
 
+    def acquire_lease(self, until: datetime, now: datetime) -> datetime | None:
+        """Take the one-run-at-a-time lease until ``until``: None when taken, else the time the other
+        holder's lease runs out. A lease that ran out by ``now`` is taken over."""
+        ...
+
+    def release_lease(self) -> None: ...
+
 
 class LakeCatalog(Protocol):
     def columns(self, table_name: str) -> list[str] | None:

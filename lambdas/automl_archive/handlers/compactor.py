@@ -38,4 +38,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "days_by_table": {table: len(days) for table, days in report.days_by_table.items()},
         "statements": report.statements,
         "bytes_scanned": report.bytes_scanned,
+        "busy_until": report.busy_until.isoformat() if report.busy_until else None,
     }

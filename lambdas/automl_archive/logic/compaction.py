@@ -33,6 +33,7 @@ from automl_archive.contracts.metric_names import (
     COMPACTION_BYTES_SCANNED,
     COMPACTION_LAG_SECONDS,
     COMPACTION_PARTITIONS_MERGED,
+    COMPACTION_SKIPPED,
     COMPACTION_STATEMENTS,
 )
 from automl_archive.dal.interfaces import LakeCatalog, LakeObject, LakeStorage, MetricsSink, QueryEngine
@@ -49,6 +50,9 @@ MAX_DAYS_PER_STATEMENT = 200
 WATERMARK_FIELD = "compacted_through"
 MAINTAINED_FIELD = "maintained_at"
 MAINTENANCE_INTERVAL = timedelta(hours=24)
+# One run at a time (an operator's `compact` beside the hourly run): the lease outlasts Lambda's 15-minute
+# maximum, so a run that died holding it blocks the next one at most this long.
+LEASE_DURATION = timedelta(minutes=16)
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class CompactionReport:
     statements: list[str] = field(default_factory=list)
     bytes_scanned: int = 0
     complete: bool = False
+    busy_until: datetime | None = None  # set when another run held the lease: this one did nothing
 
 
 def partition_of(key: str) -> str | None:
@@ -216,6 +221,16 @@ class LakeCompaction:
         the merges of the next runs.
         """
         started = self.clock()
+        busy_until = self.storage.acquire_lease(started + LEASE_DURATION, started)
+        if busy_until is not None:
+            self.metrics.count(COMPACTION_SKIPPED)
+            return CompactionReport(since=None, busy_until=busy_until)
+        try:
+            return self._run(started, deadline)
+        finally:
+            self.storage.release_lease()
+
+    def _run(self, started: datetime, deadline: float) -> CompactionReport:
         stored = parse_watermark(self.storage.read_watermark())
         since = stored.compacted_through
         report = CompactionReport(since=since)

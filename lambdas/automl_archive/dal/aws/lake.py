@@ -3,14 +3,27 @@ compaction's watermark (S3), and Athena running the compaction's statements in t
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 
 from botocore.exceptions import ClientError
 
-from automl_archive.contracts.archive_layout import COMPACTION_WATERMARK_KEY, JSON_CONTENT_TYPE
+from automl_archive.contracts.archive_layout import COMPACTION_LEASE_KEY, COMPACTION_WATERMARK_KEY, JSON_CONTENT_TYPE
 from automl_archive.dal.aws.client import BotoClient, error_code
 from automl_archive.dal.interfaces import CompactionQueryFailed, LakeObject
+
+_LOST_RACE = {"PreconditionFailed", "ConditionalRequestConflict"}
+
+
+def _lease_end(body: bytes) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(json.loads(body)["until"])
+    except (ValueError, KeyError, TypeError):
+        return None  # unreadable: treated as run out
+    return value if value.tzinfo is not None else None
+
 
 # GetQueryExecution's states (API_QueryExecutionStatus): QUEUED and RUNNING are not final.
 _FINAL_STATES = {"SUCCEEDED", "FAILED", "CANCELLED"}
@@ -43,6 +56,45 @@ class S3LakeStorage(BotoClient):
         self._client.put_object(
             Bucket=self._bucket, Key=COMPACTION_WATERMARK_KEY, Body=body, ContentType=JSON_CONTENT_TYPE
         )
+
+    def acquire_lease(self, until: datetime, now: datetime) -> datetime | None:
+        """S3 conditional writes (conditional-writes.html): If-None-Match: * creates the lease only if
+        none exists; If-Match on the ETag of a lease that ran out replaces exactly that one. A
+        PreconditionFailed (412) or ConditionalRequestConflict (409) means another run won."""
+        body = json.dumps({"until": until.isoformat()}).encode()
+        try:
+            self._client.put_object(
+                Bucket=self._bucket, Key=COMPACTION_LEASE_KEY, Body=body, IfNoneMatch="*", ContentType=JSON_CONTENT_TYPE
+            )
+            return None
+        except ClientError as error:
+            if error_code(error) not in _LOST_RACE:
+                raise
+        try:
+            current = self._client.get_object(Bucket=self._bucket, Key=COMPACTION_LEASE_KEY)
+        except ClientError as error:
+            if error_code(error) == "NoSuchKey":  # released in between: the next run takes it
+                return now
+            raise
+        held_until = _lease_end(current["Body"].read())
+        if held_until is not None and held_until > now:
+            return held_until
+        try:
+            self._client.put_object(
+                Bucket=self._bucket,
+                Key=COMPACTION_LEASE_KEY,
+                Body=body,
+                IfMatch=current["ETag"],
+                ContentType=JSON_CONTENT_TYPE,
+            )
+            return None
+        except ClientError as error:
+            if error_code(error) in _LOST_RACE:
+                return now
+            raise
+
+    def release_lease(self) -> None:
+        self._client.delete_object(Bucket=self._bucket, Key=COMPACTION_LEASE_KEY)
 
 
 class GlueLakeCatalog(BotoClient):

@@ -54,6 +54,10 @@ EVENTBRIDGE_MAX_ENTRIES = 10
 # the emulator keeps the documented 256 KB, the stricter bound, which also fits a 256 KiB SQS target.
 EVENTBRIDGE_MAX_REQUEST_BYTES = 262_144
 EVENTBRIDGE_TIME_BYTES = 14
+# Athena StartQueryExecution: QueryString "Length Constraints: Minimum length of 1. Maximum length of 262144"
+# (https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html); botocore checks
+# only the minimum and moto neither, and the compaction's MERGE names every day it merges.
+ATHENA_MAX_QUERY_BYTES = 262_144
 
 
 @dataclass(frozen=True)
@@ -325,7 +329,17 @@ def _events_entries(operation: str, params: dict[str, Any]) -> dict[int, Violati
     return failures
 
 
-CHECKS: dict[str, Check] = {"dynamodb": _dynamodb, "sns": _sns, "sqs": _sqs, "events": _events}
+def _athena(operation: str, params: dict[str, Any]) -> Violation | None:
+    if operation == "StartQueryExecution" and len(str(params.get("QueryString", "")).encode()) > ATHENA_MAX_QUERY_BYTES:
+        return Violation(
+            "InvalidRequestException",
+            f"1 validation error detected: Value at 'queryString' failed to satisfy constraint: Member must have "
+            f"length less than or equal to {ATHENA_MAX_QUERY_BYTES}",
+        )
+    return None
+
+
+CHECKS: dict[str, Check] = {"dynamodb": _dynamodb, "sns": _sns, "sqs": _sqs, "events": _events, "athena": _athena}
 
 EntryCheck = Callable[[str, dict[str, Any]], dict[int, Violation]]
 # Calls whose entries fail one by one: (the check, the parameter holding the entries).

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from devtools.emulator.events import put_event_entry, put_events
 from devtools.emulator.limits import (
+    ATHENA_MAX_QUERY_BYTES,
     DYNAMODB_MAX_ITEM_BYTES,
     EVENTBRIDGE_MAX_ENTRIES,
     EVENTBRIDGE_MAX_REQUEST_BYTES,
@@ -288,3 +289,19 @@ def test_the_emulators_own_publisher_plays_aws_and_may_use_aws_sources(fresh_aws
     assert put_events(fresh_aws, [sagemaker_event]) == 1
     answer = events.put_events(Entries=[put_event_entry(sagemaker_event)])
     assert answer["Entries"][0]["ErrorCode"] == "NotAuthorizedForSourceException"
+
+
+def test_athena_refuses_a_query_string_over_262144_bytes_and_a_first_compaction_fits(fresh_aws):
+    # The compaction's MERGE names each day it merges: its statements must stay under Athena's limit
+    from automl_archive.contracts.lake_tables import COMPACTED_TABLES  # noqa: PLC0415
+    from automl_archive.logic.compaction import MAX_DAYS_PER_STATEMENT, merge_sql  # noqa: PLC0415
+
+    athena = fresh_aws.client("athena", config=NO_RETRIES)
+    athena.create_work_group(Name="wg")
+    too_long = "SELECT '" + "x" * ATHENA_MAX_QUERY_BYTES + "'"
+    assert (
+        _code(lambda: athena.start_query_execution(QueryString=too_long, WorkGroup="wg")) == "InvalidRequestException"
+    )
+    days = [f"2026-{month:02d}-{day:02d}" for month in range(1, 13) for day in range(1, 29)][:MAX_DAYS_PER_STATEMENT]
+    for table in COMPACTED_TABLES:
+        assert athena.start_query_execution(QueryString=merge_sql(table, days), WorkGroup="wg")["QueryExecutionId"]

@@ -59,7 +59,6 @@ LEASE_DURATION = timedelta(minutes=16)
 class Statement:
     label: str  # what it does, for the log and the report ("merge automl_jobs_latest 2026-11-01..2026-11-03")
     sql: str
-    maintenance: bool = False  # OPTIMIZE and VACUUM: Athena only, the local engine has nothing to do
 
 
 @dataclass
@@ -172,10 +171,8 @@ def maintenance_statements() -> list[Statement]:
     Glue table version (100,000 per table at most, Glue's service quotas)."""
     statements: list[Statement] = []
     for table in COMPACTED_TABLES:
-        statements.append(
-            Statement(f"optimize {table.name}", f"OPTIMIZE {table.name} REWRITE DATA USING BIN_PACK", maintenance=True)
-        )
-        statements.append(Statement(f"vacuum {table.name}", f"VACUUM {table.name}", maintenance=True))
+        statements.append(Statement(f"optimize {table.name}", f"OPTIMIZE {table.name} REWRITE DATA USING BIN_PACK"))
+        statements.append(Statement(f"vacuum {table.name}", f"VACUUM {table.name}"))
     return statements
 
 
